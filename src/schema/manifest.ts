@@ -1,3 +1,5 @@
+import { z } from 'zod'
+
 /**
  * The model manifest: one JSON object per served model, stored in R2 at
  * `manifestKey(id)`. It is the only mutable object; everything it points to
@@ -87,3 +89,80 @@ export const weightsKey = (sha256: string): string => `blobs/sha256/${sha256}.on
 
 /** KV key of a compiled tokenizer. */
 export const tokenizerKey = (sha256: string): string => `tokenizer/sha256/${sha256}`
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256')
+
+const blobRefSchema = z.object({
+  key: z.string().min(1),
+  sha256: sha256Hex,
+  size: z.number().int().nonnegative(),
+})
+
+const modelVersionSchema = z.object({
+  version: z.string().min(1),
+  architecture: z.enum(['albert', 'electra', 'bert', 'distilbert']),
+  hf_architecture: z.string(),
+  precision: z.enum(['int8', 'fp32']),
+  problem_type: z.enum(['single_label_classification', 'multi_label_classification']),
+  id2label: z.record(z.string(), z.string()),
+  max_length: z.number().int().positive(),
+  inputs: z.array(z.string()).min(1),
+  weights: blobRefSchema,
+  tokenizer: blobRefSchema,
+  random_weights: z.boolean(),
+  description: z.string().optional(),
+  verification: z
+    .object({
+      texts: z.number().int(),
+      argmax_agreement: z.number(),
+      max_abs_diff: z.number(),
+      mean_abs_diff: z.number(),
+    })
+    .optional(),
+  smoke: z.array(z.object({ text: z.string(), text_pair: z.string().optional(), label: z.string() })),
+  created_at: z.string(),
+})
+
+const manifestSchema = z.object({
+  id: z.string().regex(MODEL_ID_PATTERN),
+  active: z.string().nullable(),
+  pending: z.string().nullable(),
+  versions: z.array(modelVersionSchema),
+  failures: z.array(
+    z.object({ version: z.string(), reason: z.string(), at: z.string(), attempts: z.number().int() }),
+  ),
+})
+
+/** Thrown when a stored manifest does not have the expected shape. */
+export class ManifestError extends Error {
+  readonly type = 'malformed_manifest'
+  override name = 'ManifestError'
+}
+
+/**
+ * Validates a manifest read from storage. A manifest is written by our own
+ * pipeline, so a failure here means a hand edit or a partial write from a foreign tool.
+ */
+export function parseManifest(value: unknown, id?: string): ModelManifest {
+  const result = manifestSchema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown'
+    throw new ManifestError(
+      `The manifest of model "${id ?? 'unknown'}" is malformed at ${where}. Re-publish the model or roll back with \`npm run models -- rollback --id ${id ?? '<id>'}\`.`,
+    )
+  }
+  const manifest: ModelManifest = result.data
+  if (id !== undefined && manifest.id !== id) {
+    throw new ManifestError(`The manifest stored for "${id}" names model "${manifest.id}".`)
+  }
+  if (manifest.active !== null && !manifest.versions.some((v) => v.version === manifest.active)) {
+    throw new ManifestError(`The manifest of "${manifest.id}" marks version ${manifest.active} active but does not list it.`)
+  }
+  return manifest
+}
+
+/** The version a manifest serves now, if any. */
+export function activeVersion(manifest: ModelManifest): ModelVersion | undefined {
+  return manifest.versions.find((v) => v.version === manifest.active)
+}
