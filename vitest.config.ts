@@ -1,5 +1,9 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+
+const fixturesDir = join(import.meta.dirname, '.artifacts', 'test-fixtures')
 
 /**
  * Two projects: `node` for the tokenizers, the pipeline and the schemas (plain
@@ -18,10 +22,30 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              // Test-only: serves the fixtures test/support/global-setup.ts built
+              // (real models and tokenizers) to the tests inside workerd.
+              serviceBindings: {
+                FIXTURES: async (request) => {
+                  const name = new URL(request.url).pathname.slice(1)
+                  if (!/^[a-z0-9._-]+$/.test(name)) return new Response('bad fixture name', { status: 400 })
+                  try {
+                    return new Response(await readFile(join(fixturesDir, name)))
+                  } catch {
+                    return new Response(`no fixture ${name}`, { status: 404 })
+                  }
+                },
+              },
+            },
+          }),
+        ],
         test: {
           name: 'workerd',
           include: ['test/**/*.workerd.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
         },
       },

@@ -1,0 +1,181 @@
+/**
+ * onnxruntime-web inside workerd. This is the only module that imports
+ * onnxruntime-web.
+ *
+ * workerd refuses to compile WebAssembly from bytes, so ORT's Emscripten
+ * module cannot fetch or compile its `.wasm` itself. The `.wasm` is imported
+ * as a module instead (wrangler.toml's CompiledWasm rule makes the import a
+ * precompiled `WebAssembly.Module`), and Emscripten is handed that module:
+ * ORT's factory (wasm-factory.ts) passes only `numThreads`, `wasmBinary` and
+ * `locateFile` to Emscripten, so there is no public `instantiateWasm` hook.
+ * We give ORT a marker `wasmBinary` (skips every fetch and path guess) and,
+ * for the one call that initializes the backend, route
+ * `WebAssembly.instantiate(marker, imports)` to the precompiled module.
+ */
+import * as ort from 'onnxruntime-web/wasm'
+import ortWasmModule from 'onnxruntime-web/ort-wasm-simd-threaded.wasm'
+import type { ClassifierSession, Int64Input, LogitsOutput } from './session.ts'
+
+/**
+ * A valid Wasm header followed by a custom section named "edge-classify":
+ * recognisable by content, because Emscripten copies the buffer before use.
+ */
+const MARKER = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x0e, 0x0d, 0x65, 0x64, 0x67, 0x65, 0x2d, 0x63, 0x6c, 0x61, 0x73,
+  0x73, 0x69, 0x66, 0x79,
+])
+
+function isMarker(source: unknown): boolean {
+  const bytes = ArrayBuffer.isView(source)
+    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+    : source instanceof ArrayBuffer
+      ? new Uint8Array(source)
+      : undefined
+  return bytes !== undefined && bytes.length === MARKER.length && bytes.every((b, i) => b === MARKER[i])
+}
+
+/** ORT's Wasm memory, captured from the imports when the backend starts (for memory reporting). */
+let wasmMemory: WebAssembly.Memory | undefined
+
+/** Options chosen for a small, stable Wasm heap; see README "Memory" and test/runtime/memory. */
+export interface OrtSessionOptions {
+  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all'
+  enableCpuMemArena: boolean
+  enableMemPattern: boolean
+  /** pre-packed weight copies (faster MatMul, more memory) */
+  prepacking: boolean
+}
+
+export const DEFAULT_SESSION_OPTIONS: OrtSessionOptions = {
+  graphOptimizationLevel: 'all',
+  enableCpuMemArena: false,
+  enableMemPattern: false,
+  prepacking: false,
+}
+
+ort.env.wasm.numThreads = 1
+ort.env.wasm.proxy = false
+ort.env.wasm.wasmBinary = MARKER
+ort.env.logLevel = 'error'
+
+type Instantiate = (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown>
+
+function findMemory(imports: WebAssembly.Imports | undefined): WebAssembly.Memory | undefined {
+  for (const ns of Object.values(imports ?? {})) {
+    for (const value of Object.values(ns)) if (value instanceof WebAssembly.Memory) return value
+  }
+  return undefined
+}
+
+/** Settles once ORT's Wasm backend has started (or failed to) in this isolate. */
+let backendStarted: Promise<void> | undefined
+
+/**
+ * Runs `create` with `WebAssembly.instantiate(MARKER, imports)` routed to the
+ * precompiled module. ORT instantiates its Wasm once, inside the first
+ * `InferenceSession.create`, so the detour only lives for that call.
+ */
+async function withPrecompiledWasm<T>(create: () => Promise<T>): Promise<T> {
+  const wasmApi = WebAssembly as unknown as { instantiate: Instantiate }
+  const original = wasmApi.instantiate
+  wasmApi.instantiate = async (source, imports) => {
+    if (!isMarker(source)) return original.call(WebAssembly, source, imports)
+    wasmMemory = findMemory(imports)
+    const instance = await original.call(WebAssembly, ortWasmModule, imports)
+    return { instance, module: ortWasmModule }
+  }
+  try {
+    return await create()
+  } finally {
+    wasmApi.instantiate = original
+  }
+}
+
+function sessionOptions(o: OrtSessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: o.graphOptimizationLevel,
+    enableCpuMemArena: o.enableCpuMemArena,
+    enableMemPattern: o.enableMemPattern,
+    // ORT config key kOrtSessionOptionsConfigDisablePrepacking ("session.disable_prepacking")
+    extra: { session: { disable_prepacking: o.prepacking ? '0' : '1' } },
+  }
+}
+
+/** Thrown when ORT refuses a model or fails while running it. */
+export class OrtError extends Error {
+  readonly type = 'ort_error'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'OrtError'
+  }
+}
+
+class OrtWebSession implements ClassifierSession {
+  readonly inputNames: readonly string[]
+  readonly #session: ort.InferenceSession
+  readonly #output: string
+
+  constructor(session: ort.InferenceSession) {
+    this.#session = session
+    this.inputNames = session.inputNames
+    this.#output = session.outputNames.includes('logits') ? 'logits' : (session.outputNames[0] ?? 'logits')
+  }
+
+  async run(feeds: Record<string, Int64Input>): Promise<LogitsOutput> {
+    const tensors: Record<string, ort.Tensor> = {}
+    for (const name of this.inputNames) {
+      const feed = feeds[name]
+      if (feed === undefined) throw new OrtError(`The model needs input "${name}", which was not provided.`)
+      tensors[name] = new ort.Tensor('int64', feed.data, feed.dims)
+    }
+    const result = await this.#session.run(tensors, [this.#output])
+    const logits = result[this.#output]
+    if (logits === undefined || logits.type !== 'float32' || logits.dims.length !== 2) {
+      throw new OrtError(`The model's "${this.#output}" output is not a float32 [batch, num_labels] tensor.`)
+    }
+    const data = logits.data as Float32Array
+    const dims: [number, number] = [logits.dims[0] ?? 0, logits.dims[1] ?? 0]
+    logits.dispose()
+    return { data, dims }
+  }
+
+  release(): Promise<void> {
+    return this.#session.release()
+  }
+}
+
+/**
+ * Creates a session from ONNX bytes. ORT copies the bytes into its heap and
+ * frees that copy once the session exists; the caller should drop its own
+ * reference too, so that only the session's initializers stay resident.
+ */
+export async function createSession(
+  model: Uint8Array,
+  options: OrtSessionOptions = DEFAULT_SESSION_OPTIONS,
+): Promise<ClassifierSession> {
+  const create = () => ort.InferenceSession.create(model, sessionOptions(options))
+  try {
+    if (backendStarted === undefined) {
+      const first = withPrecompiledWasm(create)
+      // A failed first call lets the next one try again (ORT remembers a failed Wasm start itself).
+      backendStarted = first.then(
+        () => undefined,
+        () => {
+          backendStarted = undefined
+        },
+      )
+      return new OrtWebSession(await first)
+    }
+    await backendStarted
+    return new OrtWebSession(await create())
+  } catch (cause) {
+    if (cause instanceof OrtError) throw cause
+    throw new OrtError(`onnxruntime-web could not create a session: ${String(cause)}`, { cause })
+  }
+}
+
+/** Bytes of ORT's Wasm linear memory (grows, never shrinks); 0 before the backend starts. */
+export function wasmMemoryBytes(): number {
+  return wasmMemory?.buffer.byteLength ?? 0
+}
