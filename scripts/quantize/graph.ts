@@ -1,0 +1,115 @@
+/**
+ * A mutable index over an ONNX graph shared by the quantization passes:
+ * initializers by name, consumers by tensor name, fresh names, and the report
+ * the passes fill in.
+ */
+import type { GraphProto, IGraphProto, NodeProto, TensorProto } from './proto.ts'
+
+/** One initializer a pass replaced by its int8 form (counted once, however many nodes use it). */
+export interface QuantizedWeight {
+  name: string
+  kind: 'matmul' | 'gemm' | 'gather'
+  dims: number[]
+  /** nodes that read the quantized copy */
+  uses: number
+}
+
+/** A node left in fp32, and why (an unsupported pattern is never rewritten half-way). */
+export interface SkippedNode {
+  node: string
+  op_type: string
+  reason: string
+}
+
+export class GraphIndex {
+  readonly graph: GraphProto
+  readonly initializers = new Map<string, TensorProto>()
+  readonly quantized: QuantizedWeight[] = []
+  readonly skipped: SkippedNode[] = []
+  /** contrib ops need the com.microsoft opset import */
+  usesContribOps = false
+  private consumerMap = new Map<string, NodeProto[]>()
+  private names = new Set<string>()
+
+  constructor(graph: GraphProto) {
+    this.graph = graph
+    for (const t of this.tensors) this.initializers.set(t.name, t)
+    this.reindex()
+  }
+
+  // Decoded messages are protobufjs class instances (every repeated field is an
+  // array), so the graph's lists are typed as the classes, not the I-interfaces.
+  get nodes(): NodeProto[] {
+    return this.graph.node as NodeProto[]
+  }
+
+  set nodes(list: NodeProto[]) {
+    this.graph.node = list
+  }
+
+  get tensors(): TensorProto[] {
+    return this.graph.initializer as TensorProto[]
+  }
+
+  /** Rebuilds consumers and the set of used names after a pass rewrote the node list. */
+  reindex(): void {
+    this.consumerMap.clear()
+    this.names = new Set([...this.initializers.keys(), ...this.graph.input.map((v) => v.name ?? ''), ...this.graph.output.map((v) => v.name ?? '')])
+    for (const node of this.nodes) {
+      this.names.add(node.name)
+      for (const name of node.input) {
+        if (name === '') continue
+        const list = this.consumerMap.get(name)
+        if (list == null) this.consumerMap.set(name, [node])
+        else list.push(node)
+      }
+      for (const name of node.output) this.names.add(name)
+    }
+  }
+
+  consumers(tensor: string): readonly NodeProto[] {
+    return this.consumerMap.get(tensor) ?? []
+  }
+
+  isGraphOutput(tensor: string): boolean {
+    return this.graph.output.some((v) => v.name === tensor)
+  }
+
+  producer(tensor: string): NodeProto | undefined {
+    return this.nodes.find((n) => n.output.includes(tensor))
+  }
+
+  /** A name not yet used in the graph, derived from `base`. */
+  fresh(base: string): string {
+    let name = base
+    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`
+    this.names.add(name)
+    return name
+  }
+
+  addInitializer(t: TensorProto): void {
+    this.initializers.set(t.name, t)
+    this.graph.initializer.push(t)
+    this.names.add(t.name)
+  }
+
+  /** Drops initializers, value_info and graph inputs that no node reads any more. */
+  prune(): void {
+    const used = new Set<string>(this.graph.output.map((v) => v.name ?? ''))
+    const visit = (g: IGraphProto): void => {
+      for (const node of g.node ?? []) {
+        for (const name of node.input ?? []) used.add(name)
+        for (const a of node.attribute ?? []) {
+          if (a.g != null) visit(a.g)
+          for (const sub of a.graphs ?? []) visit(sub)
+        }
+      }
+    }
+    visit(this.graph)
+    this.graph.initializer = this.tensors.filter((t) => used.has(t.name))
+    this.initializers.clear()
+    for (const t of this.tensors) this.initializers.set(t.name, t)
+    const produced = new Set(this.nodes.flatMap((n) => n.output))
+    this.graph.valueInfo = this.graph.valueInfo.filter((v) => produced.has(v.name ?? ''))
+  }
+}

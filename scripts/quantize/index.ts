@@ -1,0 +1,129 @@
+/**
+ * Int8 dynamic quantization of an ONNX model, in TypeScript: int8 weights,
+ * uint8 activations quantized at run time, embeddings quantized too, each
+ * (deduplicated) initializer quantized once however many nodes share it.
+ * Patterns it does not support stay fp32 and are listed in the report.
+ *
+ * @example
+ * const { model, report } = quantizeModel(readFileSync('model.onnx'))
+ * writeFileSync('model.int8.onnx', model)
+ */
+import { dedupeInitializers } from './dedupe.ts'
+import { quantizeGathers, type GatherOptions } from './gather.ts'
+import { GraphIndex, type QuantizedWeight, type SkippedNode } from './graph.ts'
+import { quantizeMatMuls, type MatMulForm } from './matmul.ts'
+import { DataType, decodeModel, dimsOf, encodeModel, onnx, QuantizeError, sizeOf, toNumber, type GraphProto } from './proto.ts'
+
+export { QuantizeError } from './proto.ts'
+export type { MatMulForm } from './matmul.ts'
+export type { QuantizedWeight, SkippedNode } from './graph.ts'
+
+export interface QuantizeOptions {
+  /** graph form of the quantized MatMuls; the default won bench/graph-forms.ts */
+  form?: MatMulForm
+  /** per-output-channel weight scales (only with form 'matmul-integer'); default false */
+  perChannel?: boolean
+  /** share one DynamicQuantizeLinear between MatMuls reading the same tensor (form 'matmul-integer'); default false */
+  shareInputQuant?: boolean
+  /** embedding scales: per row (default) or per tensor */
+  embeddings?: GatherOptions['granularity']
+  /** embedding tables below this many elements stay fp32; default 4096 */
+  minGatherElements?: number
+  onProgress?: (msg: string) => void
+}
+
+export interface QuantizeReport {
+  form: MatMulForm
+  per_channel: boolean
+  embeddings: GatherOptions['granularity']
+  /** initializers replaced by int8, each once */
+  quantized: QuantizedWeight[]
+  /** nodes left fp32, with the reason */
+  skipped: SkippedNode[]
+  /** identical initializers merged before quantizing */
+  deduplicated: Array<{ name: string; kept: string }>
+  bytes: {
+    /** the input .onnx file */
+    input: number
+    output: number
+    /** float32 initializer bytes before, after */
+    fp32_weights_before: number
+    fp32_weights_after: number
+    int8_weights: number
+  }
+}
+
+export interface QuantizeResult {
+  /** the int8 ONNX model */
+  model: Uint8Array
+  report: QuantizeReport
+}
+
+export const DEFAULT_FORM: MatMulForm = 'matmul-integer-to-float'
+
+/** DynamicQuantizeLinear arrived in opset 11. */
+const MIN_OPSET = 11
+
+const weightBytes = (g: GraphIndex, dataType: number): number =>
+  g.tensors.filter((t) => t.dataType === dataType).reduce((sum, t) => sum + sizeOf(dimsOf(t)) * (dataType === DataType.FLOAT ? 4 : 1), 0)
+
+/** Quantizes `model` (ONNX bytes) and says what it did. Throws QuantizeError for invalid or unsupported files. */
+export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}): QuantizeResult {
+  const form = options.form ?? DEFAULT_FORM
+  const perChannel = options.perChannel ?? false
+  if (perChannel && form !== 'matmul-integer') {
+    throw new QuantizeError(
+      'unsupported_model',
+      `Per-channel weight scales need form 'matmul-integer'; ORT's ${form} kernel takes a single B scale. Drop --per-channel or pick that form.`,
+    )
+  }
+  const progress = options.onProgress
+  const proto = decodeModel(model)
+  // decodeModel checked the graph exists; decoded messages are class instances
+  const graph = proto.graph as GraphProto
+  const opset = proto.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')
+  const version = toNumber(opset?.version)
+  if (version < MIN_OPSET) {
+    throw new QuantizeError(
+      'unsupported_model',
+      `The model uses ONNX opset ${version}; int8 dynamic quantization needs opset ${MIN_OPSET} or later. Re-export with a newer opset (optimum: --opset 17).`,
+    )
+  }
+  const g = new GraphIndex(graph)
+  // Old exporters list initializers as graph inputs too; weights are constants here, as in ORT's quantizer.
+  graph.input = graph.input.filter((v) => !g.initializers.has(v.name ?? ''))
+  g.reindex()
+  const fp32Before = weightBytes(g, DataType.FLOAT)
+
+  progress?.('quantize: merging identical initializers')
+  const deduplicated = dedupeInitializers(g)
+  progress?.(`quantize: ${deduplicated.length} duplicate initializers merged; quantizing MatMul/Gemm`)
+  quantizeMatMuls(g, { form, perChannel, shareInputQuant: options.shareInputQuant ?? false }, progress)
+  progress?.('quantize: quantizing embeddings')
+  const embeddings = options.embeddings ?? 'row'
+  quantizeGathers(g, { granularity: embeddings, minElements: options.minGatherElements ?? 4096 })
+  g.prune()
+  if (g.usesContribOps && !proto.opsetImport.some((o) => o.domain === 'com.microsoft')) {
+    proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 }))
+  }
+  const bytes = encodeModel(proto)
+  progress?.(`quantize: ${g.quantized.length} weights quantized, ${g.skipped.length} nodes left fp32, ${bytes.length} bytes`)
+  return {
+    model: bytes,
+    report: {
+      form,
+      per_channel: perChannel,
+      embeddings,
+      quantized: g.quantized,
+      skipped: g.skipped,
+      deduplicated,
+      bytes: {
+        input: model.length,
+        output: bytes.length,
+        fp32_weights_before: fp32Before,
+        fp32_weights_after: weightBytes(g, DataType.FLOAT),
+        int8_weights: weightBytes(g, DataType.INT8),
+      },
+    },
+  }
+}
