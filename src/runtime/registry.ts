@@ -1,0 +1,309 @@
+/**
+ * The live model of each id in this isolate.
+ *
+ * - Single flight: concurrent first requests share one load.
+ * - A model is kept until its manifest's active version changes. The manifest
+ *   is re-read at most every `manifestTtlMs`, in the background, so requests
+ *   never wait on R2 once a model is warm.
+ * - A new version is loaded beside the old one and swapped in atomically;
+ *   the old session is released after its in-flight requests finish
+ *   (`Lease.done`). If the new version fails to load, the old one keeps
+ *   serving and the failure is kept for `GET /v1/models/{id}` and `/readyz`.
+ * - Tokenizers are parsed once per isolate per content hash.
+ *
+ * Storage and ORT are injected (`RegistryDeps`), so this module owns only the
+ * lifecycle and can be tested with failures that real storage can't produce
+ * on demand.
+ */
+import type { ModelManifest, ModelVersion } from '../schema/manifest.ts'
+import { activeVersion } from '../schema/manifest.ts'
+import type { Tokenizer } from '../tokenizers/types.ts'
+import type { ClassifierSession } from './session.ts'
+
+export interface RegistryDeps {
+  readManifest(id: string): Promise<ModelManifest>
+  readWeights(id: string, version: ModelVersion): Promise<Uint8Array>
+  readTokenizer(id: string, version: ModelVersion): Promise<Uint8Array>
+  parseTokenizer(bytes: Uint8Array): Tokenizer
+  createSession(weights: Uint8Array): Promise<ClassifierSession>
+  /** ms clock; workerd advances it on I/O only, which is all a TTL needs */
+  now(): number
+}
+
+export interface RegistryOptions {
+  /** how long a read manifest is trusted before a background re-check */
+  manifestTtlMs: number
+  /** after a failed activation, how long before that same version is tried again */
+  retryFailedMs: number
+}
+
+export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = { manifestTtlMs: 30_000, retryFailedMs: 300_000 }
+
+/** One version of a model, ready to serve. */
+export interface LiveModel {
+  readonly id: string
+  readonly version: ModelVersion
+  readonly session: ClassifierSession
+  readonly tokenizer: Tokenizer
+  /** ms spent reading, checking and creating this model */
+  readonly loadMs: number
+}
+
+/** A hold on a live model for the length of one request; call `done` exactly once. */
+export interface Lease {
+  readonly model: LiveModel
+  /** ms this request waited for a load (0 when the model was warm) */
+  readonly waitedMs: number
+  done(): void
+}
+
+export interface LoadFailure {
+  version: string | null
+  reason: string
+  /** the error's `type`, when it has one (not_found, corrupt, ort_error, ...) */
+  type: string
+  at: string
+}
+
+/** What `GET /v1/models/{id}` shows about this isolate's copy of a model. */
+export interface ModelStatus {
+  loaded: boolean
+  version: string | null
+  load_ms: number | null
+  last_failure: LoadFailure | null
+}
+
+/** Thrown when a manifest exists but no version is active yet. */
+export class NoActiveVersionError extends Error {
+  readonly type = 'no_active_version'
+  override name = 'NoActiveVersionError'
+}
+
+interface Slot {
+  live: LiveModel | undefined
+  inFlight: Map<LiveModel, number>
+  retired: Set<LiveModel>
+  /** the load in progress, keyed by version so a second request for it joins */
+  loading: { version: string; promise: Promise<LiveModel> } | undefined
+  /** the first load (manifest read + load) while nothing is live */
+  starting: Promise<LiveModel> | undefined
+  refreshing: Promise<void> | undefined
+  checkedAt: number
+  failure: (LoadFailure & { atMs: number }) | undefined
+}
+
+const errorType = (e: unknown): string =>
+  typeof e === 'object' && e !== null && 'type' in e && typeof e.type === 'string' ? e.type : 'internal'
+
+export class ModelRegistry {
+  readonly #deps: RegistryDeps
+  readonly #options: RegistryOptions
+  readonly #slots = new Map<string, Slot>()
+  readonly #tokenizers = new Map<string, Promise<Tokenizer>>()
+
+  constructor(deps: RegistryDeps, options: RegistryOptions = DEFAULT_REGISTRY_OPTIONS) {
+    this.#deps = deps
+    this.#options = options
+  }
+
+  /**
+   * A lease on the live model `id`, loading it first if needed. When the
+   * model is warm but its manifest is due a re-check, the check runs in the
+   * background: pass it to `waitUntil` so the isolate lets it finish.
+   */
+  async acquire(id: string, waitUntil?: (p: Promise<unknown>) => void): Promise<Lease> {
+    const slot = this.#slot(id)
+    const start = this.#deps.now()
+    let model = slot.live
+    if (model === undefined) {
+      model = await this.#loadActive(id, slot)
+    } else if (this.#deps.now() - slot.checkedAt >= this.#options.manifestTtlMs) {
+      const refresh = this.refresh(id)
+      waitUntil?.(refresh)
+    }
+    return this.#lease(slot, model, this.#deps.now() - start)
+  }
+
+  /**
+   * Re-reads the manifest and, if the active version changed, loads it and
+   * swaps it in. Never throws: a failure leaves the current model serving.
+   */
+  refresh(id: string): Promise<void> {
+    const slot = this.#slot(id)
+    slot.refreshing ??= this.#refresh(id, slot).finally(() => {
+      slot.refreshing = undefined
+    })
+    return slot.refreshing
+  }
+
+  /** What this isolate holds for `id`. */
+  status(id: string): ModelStatus {
+    const slot = this.#slots.get(id)
+    const failure = slot?.failure
+    return {
+      loaded: slot?.live !== undefined,
+      version: slot?.live?.version.version ?? null,
+      load_ms: slot?.live?.loadMs ?? null,
+      last_failure: failure ? { version: failure.version, reason: failure.reason, type: failure.type, at: failure.at } : null,
+    }
+  }
+
+  async #refresh(id: string, slot: Slot): Promise<void> {
+    let manifest: ModelManifest
+    try {
+      manifest = await this.#deps.readManifest(id)
+    } catch (e) {
+      // Keep serving what we have; the next request after the TTL tries again.
+      this.#fail(slot, null, e)
+      return
+    } finally {
+      slot.checkedAt = this.#deps.now()
+    }
+    const version = activeVersion(manifest)
+    if (version === undefined || version.version === slot.live?.version.version) return
+    if (this.#recentlyFailed(slot, version.version)) return
+    // A failure is recorded in slot.failure by #load; the current model keeps serving.
+    await this.#load(id, slot, version).catch(() => undefined)
+  }
+
+  /** The first load of `id` in this isolate: one manifest read and one load, shared by all callers. */
+  #loadActive(id: string, slot: Slot): Promise<LiveModel> {
+    slot.starting ??= this.#start(id, slot).finally(() => {
+      slot.starting = undefined
+    })
+    return slot.starting
+  }
+
+  async #start(id: string, slot: Slot): Promise<LiveModel> {
+    let manifest: ModelManifest
+    try {
+      manifest = await this.#deps.readManifest(id)
+    } catch (e) {
+      this.#fail(slot, null, e)
+      throw e
+    }
+    slot.checkedAt = this.#deps.now()
+    const version = activeVersion(manifest)
+    if (version === undefined) {
+      const e = new NoActiveVersionError(
+        `Model "${id}" has no active version yet${manifest.pending ? ` (version ${manifest.pending} is pending activation)` : ''}. Publish with --activate or wait for the scheduled activation.`,
+      )
+      this.#fail(slot, manifest.pending, e)
+      throw e
+    }
+    return this.#load(id, slot, version)
+  }
+
+  /** Loads `version` once (joining a load of the same version in progress) and makes it live. */
+  #load(id: string, slot: Slot, version: ModelVersion): Promise<LiveModel> {
+    if (slot.loading?.version === version.version) return slot.loading.promise
+    const promise = this.#build(id, version).then(
+      (model) => {
+        this.#swap(slot, model)
+        slot.failure = undefined
+        return model
+      },
+      (e: unknown) => {
+        this.#fail(slot, version.version, e)
+        throw e
+      },
+    )
+    const loading = { version: version.version, promise }
+    slot.loading = loading
+    const clear = () => {
+      if (slot.loading === loading) slot.loading = undefined
+    }
+    promise.then(clear, clear)
+    return promise
+  }
+
+  async #build(id: string, version: ModelVersion): Promise<LiveModel> {
+    const start = this.#deps.now()
+    const [weights, tokenizer] = await Promise.all([
+      this.#deps.readWeights(id, version),
+      this.#tokenizer(id, version),
+    ])
+    // `weights` goes out of scope after this call: ORT frees its own copy too,
+    // so only the session's initializers stay resident.
+    const session = await this.#deps.createSession(weights)
+    return { id, version, session, tokenizer, loadMs: this.#deps.now() - start }
+  }
+
+  #tokenizer(id: string, version: ModelVersion): Promise<Tokenizer> {
+    const key = version.tokenizer.sha256
+    let parsed = this.#tokenizers.get(key)
+    if (parsed === undefined) {
+      parsed = this.#deps.readTokenizer(id, version).then((bytes) => this.#deps.parseTokenizer(bytes))
+      this.#tokenizers.set(key, parsed)
+      // A failed read must not be cached: the next load tries again.
+      parsed.catch(() => this.#tokenizers.delete(key))
+    }
+    return parsed
+  }
+
+  #swap(slot: Slot, next: LiveModel): void {
+    const previous = slot.live
+    slot.live = next
+    if (previous === undefined || previous === next) return
+    slot.retired.add(previous)
+    this.#releaseIfIdle(slot, previous)
+  }
+
+  #lease(slot: Slot, model: LiveModel, waitedMs: number): Lease {
+    slot.inFlight.set(model, (slot.inFlight.get(model) ?? 0) + 1)
+    let released = false
+    return {
+      model,
+      waitedMs,
+      done: () => {
+        if (released) return
+        released = true
+        const n = (slot.inFlight.get(model) ?? 1) - 1
+        if (n > 0) slot.inFlight.set(model, n)
+        else slot.inFlight.delete(model)
+        this.#releaseIfIdle(slot, model)
+      },
+    }
+  }
+
+  #releaseIfIdle(slot: Slot, model: LiveModel): void {
+    if (!slot.retired.has(model) || slot.inFlight.has(model)) return
+    slot.retired.delete(model)
+    // Release errors only mean the memory is already gone; nothing to do for a request.
+    model.session.release().catch(() => undefined)
+  }
+
+  #fail(slot: Slot, version: string | null, e: unknown): void {
+    const atMs = this.#deps.now()
+    slot.failure = {
+      version,
+      reason: e instanceof Error ? e.message : String(e),
+      type: errorType(e),
+      at: new Date(atMs).toISOString(),
+      atMs,
+    }
+  }
+
+  #recentlyFailed(slot: Slot, version: string): boolean {
+    const f = slot.failure
+    return f !== undefined && f.version === version && this.#deps.now() - f.atMs < this.#options.retryFailedMs
+  }
+
+  #slot(id: string): Slot {
+    let slot = this.#slots.get(id)
+    if (slot === undefined) {
+      slot = {
+        live: undefined,
+        inFlight: new Map(),
+        retired: new Set(),
+        loading: undefined,
+        starting: undefined,
+        refreshing: undefined,
+        checkedAt: 0,
+        failure: undefined,
+      }
+      this.#slots.set(id, slot)
+    }
+    return slot
+  }
+}

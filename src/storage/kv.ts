@@ -1,0 +1,35 @@
+/**
+ * Reads compiled tokenizers from the KV namespace. The only module touching
+ * the KV binding. Keys carry the content hash, so a cached value can never be
+ * stale and a long edge `cacheTtl` is safe.
+ */
+import type { BlobRef } from '../schema/manifest.ts'
+import { checkBlob, StorageError } from './errors.ts'
+
+/** Seconds an edge location may cache a tokenizer; content-addressed, so never stale. */
+export const TOKENIZER_CACHE_TTL = 3600
+
+/** The compiled tokenizer bytes of a version, after checking their size and sha256. */
+export async function readTokenizer(kv: KVNamespace, modelId: string, ref: BlobRef): Promise<Uint8Array> {
+  let value: ArrayBuffer | null
+  try {
+    value = await kv.get(ref.key, { type: 'arrayBuffer', cacheTtl: TOKENIZER_CACHE_TTL })
+  } catch (cause) {
+    throw new StorageError(
+      'storage_unavailable',
+      modelId,
+      `KV could not be read for the tokenizer of model "${modelId}" (${ref.key}): ${String(cause)}. Retry later.`,
+      { cause },
+    )
+  }
+  if (value === null) {
+    throw new StorageError(
+      'not_found',
+      modelId,
+      `The tokenizer of model "${modelId}" (${ref.key}) is missing from KV. Re-publish the model.`,
+    )
+  }
+  const bytes = new Uint8Array(value)
+  await checkBlob(modelId, 'tokenizer', bytes, ref)
+  return bytes
+}

@@ -1,0 +1,75 @@
+/**
+ * Reads from the R2 bucket that holds the model manifests and the
+ * content-addressed ONNX weights. The only module touching the R2 binding.
+ */
+import { ManifestError, manifestKey, parseManifest } from '../schema/manifest.ts'
+import type { BlobRef, ModelManifest } from '../schema/manifest.ts'
+import { checkBlob, StorageError } from './errors.ts'
+
+const MANIFEST_PREFIX = 'models/'
+
+async function get(bucket: R2Bucket, modelId: string, key: string): Promise<R2ObjectBody | null> {
+  try {
+    return await bucket.get(key)
+  } catch (cause) {
+    throw new StorageError(
+      'storage_unavailable',
+      modelId,
+      `R2 could not be read for model "${modelId}" (${key}): ${String(cause)}. Retry later.`,
+      { cause },
+    )
+  }
+}
+
+/** The manifest of one model, validated. R2 reads are strongly consistent, so this sees the latest publish. */
+export async function readManifest(bucket: R2Bucket, modelId: string): Promise<ModelManifest> {
+  const object = await get(bucket, modelId, manifestKey(modelId))
+  if (object === null) {
+    throw new StorageError('not_found', modelId, `No model "${modelId}" is published. GET /v1/models lists the served models.`)
+  }
+  let value: unknown
+  try {
+    value = await object.json()
+  } catch (cause) {
+    throw new StorageError('corrupt', modelId, `The manifest of model "${modelId}" is not valid JSON. Re-publish the model.`, {
+      cause,
+    })
+  }
+  try {
+    return parseManifest(value, modelId)
+  } catch (cause) {
+    if (cause instanceof ManifestError) throw new StorageError('corrupt', modelId, cause.message, { cause })
+    throw cause
+  }
+}
+
+/** Ids of every model that has a manifest, sorted. */
+export async function listModelIds(bucket: R2Bucket): Promise<string[]> {
+  const ids: string[] = []
+  let cursor: string | undefined
+  try {
+    do {
+      const page = await bucket.list({ prefix: MANIFEST_PREFIX, delimiter: '/', ...(cursor ? { cursor } : {}) })
+      for (const prefix of page.delimitedPrefixes) ids.push(prefix.slice(MANIFEST_PREFIX.length, -1))
+      cursor = page.truncated ? page.cursor : undefined
+    } while (cursor !== undefined)
+  } catch (cause) {
+    throw new StorageError('storage_unavailable', '*', `R2 could not list the models: ${String(cause)}. Retry later.`, { cause })
+  }
+  return ids.sort()
+}
+
+/** The ONNX weights of a version, after checking their size and sha256 against the manifest. */
+export async function readWeights(bucket: R2Bucket, modelId: string, ref: BlobRef): Promise<Uint8Array> {
+  const object = await get(bucket, modelId, ref.key)
+  if (object === null) {
+    throw new StorageError(
+      'not_found',
+      modelId,
+      `The weights of model "${modelId}" (${ref.key}) are missing from R2. Re-publish the model.`,
+    )
+  }
+  const bytes = new Uint8Array(await object.arrayBuffer())
+  await checkBlob(modelId, 'weights', bytes, ref)
+  return bytes
+}
