@@ -1,0 +1,70 @@
+import { access } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Architecture } from '../../src/schema/manifest.ts'
+import type { onnx } from '../onnx/proto.ts'
+import { writeModel } from '../onnx/proto.ts'
+import { loadSafetensors } from '../safetensors.ts'
+import { albertForSequenceClassification } from './albert.ts'
+import { bertForSequenceClassification } from './bert.ts'
+import { architectureOf, type HfConfig, readHfConfig } from './config.ts'
+import { electraForSequenceClassification } from './electra.ts'
+import { ConvertError } from './errors.ts'
+import { CheckpointWeights } from './weights.ts'
+
+export { type HfConfig, parseHfConfig, readHfConfig, SUPPORTED_ARCHITECTURES } from './config.ts'
+export { ConvertError, type ConvertErrorType } from './errors.ts'
+
+/** The result of converting a checkpoint: fp32 ONNX bytes (opset 17) plus what it was made from. */
+export interface ConvertResult {
+  onnx: Uint8Array
+  config: HfConfig
+  architecture: Architecture
+  hf_architecture: string
+}
+
+/** Options for {@link convertCheckpoint}. */
+export interface ConvertOptions {
+  /** Called with a short line per long step (reading weights, each layer, encoding). */
+  onProgress?: (msg: string) => void
+}
+
+type ModelBuilder = (config: HfConfig, weights: CheckpointWeights, onProgress?: (msg: string) => void) => onnx.ModelProto
+
+const BUILDERS: Record<Architecture, ModelBuilder | undefined> = {
+  albert: albertForSequenceClassification,
+  electra: electraForSequenceClassification,
+  bert: bertForSequenceClassification,
+  distilbert: undefined,
+}
+
+/** Builds the fp32 ONNX graph for an already-read config and checkpoint. */
+export function convertWeights(config: HfConfig, weights: CheckpointWeights, options: ConvertOptions = {}): ConvertResult {
+  const { architecture, hf_architecture } = architectureOf(config)
+  const build = BUILDERS[architecture]
+  if (build === undefined) throw new ConvertError('unsupported_architecture', `${hf_architecture} has no converter yet`)
+  const model = build(config, weights, options.onProgress)
+  options.onProgress?.('encoding ONNX')
+  return { onnx: writeModel(model), config, architecture, hf_architecture }
+}
+
+/**
+ * Converts a Hugging Face checkpoint folder (config.json + model.safetensors)
+ * to an fp32 ONNX model with inputs input_ids / attention_mask /
+ * token_type_ids (int64 [batch, sequence]) and output logits (float32
+ * [batch, num_labels]). Every checkpoint tensor must be used and match its
+ * shape; a ConvertError lists the missing, unexpected and misshaped keys.
+ *
+ * @example
+ * const { onnx, hf_architecture } = await convertCheckpoint('.artifacts/electra-tiny', { onProgress: console.log })
+ */
+export async function convertCheckpoint(dir: string, options: ConvertOptions = {}): Promise<ConvertResult> {
+  const config = await readHfConfig(dir)
+  architectureOf(config) // fail on an unsupported class before reading the weights
+  const path = join(dir, 'model.safetensors')
+  await access(path).catch(() => {
+    throw new ConvertError('missing_file', `${path} not found; save the checkpoint with safe_serialization=True (pytorch_model.bin is not read)`)
+  })
+  options.onProgress?.(`reading ${path}`)
+  const { tensors } = await loadSafetensors(path)
+  return convertWeights(config, new CheckpointWeights(tensors), options)
+}
