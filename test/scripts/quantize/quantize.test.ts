@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest'
+import { quantizeModel, QuantizeError, type MatMulForm } from '../../../scripts/quantize/index.ts'
+import { readModel } from '../../../scripts/onnx/proto.ts'
+import { argmax } from '../../../scripts/verify.ts'
+import { embeddingModel, maxAbsDiff, randomFeeds, runGather, runNode, runWeb } from './helpers.ts'
+import { toyModel, type ToyOptions } from './toy-model.ts'
+
+const base: ToyOptions = { vocab: 2000, hidden: 64, ffn: 128, layers: 4, labels: 3, shared: true, exportStyle: false, seed: 7 }
+const albertLike = toyModel(base)
+const exported = toyModel({ ...base, exportStyle: true })
+const feeds = randomFeeds(32, 24, base.vocab, 1)
+const opTypes = (model: Uint8Array): string[] => (readModel(model).graph?.node ?? []).map((n) => n.opType ?? '')
+
+/**
+ * Error bound: int8 rounds each weight by at most half a step of max|w|/127 and each
+ * activation by half a step of its range/255; with LayerNorm re-scaling each layer, the
+ * relative error in logits stays at a few percent. The toy's logits are O(1), so 0.15
+ * absolute leaves ~3x headroom over the observed ~0.04 while still catching a wrong scale,
+ * a transposed weight or a dropped bias (those move logits by O(1)).
+ */
+const MAX_LOGIT_ERROR = 0.15
+
+describe('quantizeModel', () => {
+  it.each<MatMulForm>(['matmul-integer', 'dynamic-quantize-matmul', 'matmul-integer-to-float'])(
+    'form %s agrees with fp32 under onnxruntime-node and runs under onnxruntime-web',
+    async (form) => {
+      const { model } = quantizeModel(albertLike, { form })
+      const fp32 = await runNode(albertLike, feeds)
+      const int8 = await runNode(model, feeds)
+      expect(maxAbsDiff(fp32, int8)).toBeLessThan(MAX_LOGIT_ERROR)
+      // A flipped label is only acceptable where fp32's top two are closer than the error allows.
+      for (const [r, row] of fp32.entries()) {
+        const q = int8[r] ?? []
+        if (argmax(row) === argmax(q)) continue
+        const sorted = [...row].sort((a, b) => b - a)
+        expect((sorted[0] ?? 0) - (sorted[1] ?? 0)).toBeLessThan(2 * MAX_LOGIT_ERROR)
+      }
+      expect(fp32.filter((row, r) => argmax(row) === argmax(int8[r] ?? [])).length / fp32.length).toBeGreaterThanOrEqual(0.9)
+      // Same kernels compiled to WASM: web and node int8 agree far more closely than int8 and fp32.
+      const web = await runWeb(model, feeds)
+      expect(maxAbsDiff(web, int8)).toBeLessThan(MAX_LOGIT_ERROR / 10)
+    },
+  )
+
+  it('emits the ops of each form', () => {
+    expect(opTypes(quantizeModel(albertLike, { form: 'matmul-integer' }).model)).toContain('MatMulInteger')
+    expect(opTypes(quantizeModel(albertLike, { form: 'dynamic-quantize-matmul' }).model)).toContain('DynamicQuantizeMatMul')
+    const fused = opTypes(quantizeModel(albertLike, { form: 'matmul-integer-to-float' }).model)
+    expect(fused).toContain('MatMulIntegerToFloat')
+    // Q, K and V read one tensor: one DynamicQuantizeLinear serves all three, and the bias Add is fused.
+    const count = (op: string): number => fused.filter((t) => t === op).length
+    expect(count('MatMulIntegerToFloat')).toBe(6 * base.layers + 1) // + the classifier
+    expect(count('DynamicQuantizeLinear')).toBe(4 * base.layers + 1)
+    const adds = opTypes(albertLike).filter((t) => t === 'Add').length
+    expect(count('Add')).toBe(adds - 6 * base.layers) // each layer's six bias Adds live in the kernels now
+  })
+
+  it('quantizes a shared layer once however many layers apply it', () => {
+    const { model, report } = quantizeModel(albertLike)
+    const layerWeights = report.quantized.filter((w) => w.name.startsWith('layer.0.'))
+    expect(layerWeights).toHaveLength(6) // query, key, value, attention.dense, ffn, ffn_output
+    for (const w of layerWeights) expect(w.uses).toBe(base.layers)
+    const int8Tensors = (readModel(model).graph?.initializer ?? []).filter((t) => t.dataType === 3) // INT8
+    expect(int8Tensors).toHaveLength(6 + 2) // + word embeddings + classifier
+    // Twelve applications store what four do.
+    const deeper = quantizeModel(toyModel({ ...base, layers: 12 })).report
+    expect(deeper.bytes.int8_weights).toBe(report.bytes.int8_weights)
+    expect(deeper.bytes.fp32_weights_after).toBe(report.bytes.fp32_weights_after)
+  })
+
+  it('is ~4x smaller than fp32 on the weights', () => {
+    const { report } = quantizeModel(albertLike)
+    const after = report.bytes.int8_weights + report.bytes.fp32_weights_after
+    // per-row embedding scales and biases/LayerNorm stay fp32: a bit under 4x
+    expect(report.bytes.fp32_weights_before / after).toBeGreaterThan(3.5)
+    expect(report.bytes.input / report.bytes.output).toBeGreaterThan(3.3)
+  })
+
+  it('handles a torch-export graph: duplicated shared layers, weights behind Transpose, a Gemm head', async () => {
+    const { model, report } = quantizeModel(exported)
+    expect(report.deduplicated.length).toBeGreaterThan(0)
+    expect(report.quantized.map((w) => w.kind)).toContain('gemm')
+    // The twelve duplicated copies collapse into one quantized layer: same size as the converter dialect.
+    const ours = quantizeModel(albertLike).model
+    expect(Math.abs(model.length - ours.length)).toBeLessThan(0.05 * ours.length)
+    // No weight Transpose survives (only the attention's K transpose on activations).
+    expect(opTypes(model).filter((t) => t === 'Transpose')).toHaveLength(base.layers)
+    expect(maxAbsDiff(await runNode(exported, feeds), await runNode(model, feeds))).toBeLessThan(MAX_LOGIT_ERROR)
+  })
+
+  it('leaves activation-by-activation MatMuls and small tables fp32, and reports them', () => {
+    const { report, model } = quantizeModel(albertLike)
+    const reasons = report.skipped.map((s) => `${s.op_type}: ${s.reason}`)
+    expect(reasons.filter((r) => r === 'MatMul: weight is not an initializer')).toHaveLength(base.layers) // probs @ V
+    expect(reasons.filter((r) => r === 'MatMul: weight Transpose is not a 2-D transpose')).toHaveLength(base.layers) // Q @ K^T
+    expect(reasons.some((r) => r.startsWith('Gather: table of 128 elements'))).toBe(true)
+    expect(opTypes(model).filter((t) => t === 'MatMul')).toHaveLength(2 * base.layers)
+  })
+
+  it('per-row embedding scales keep small-norm rows (rare tokens) accurate', async () => {
+    // Rows whose norms span 100x, as trained word embeddings' do between frequent and rare tokens.
+    const vocab = 512
+    const width = 32
+    const table = Float32Array.from({ length: vocab * width }, (_, i) => Math.sin(i * 12.9898) * 10 ** (-2 * Math.floor(i / width) / vocab))
+    const gatherOnly = embeddingModel(table, vocab, width)
+    const ids = { input_ids: { data: BigInt64Array.from({ length: vocab }, (_, i) => BigInt(i)), dims: [1, vocab] as [number, number] } }
+    const relError = async (model: Uint8Array): Promise<number> => {
+      const [fp32, int8] = [await runGather(gatherOnly, ids), await runGather(model, ids)]
+      let worst = 0
+      for (let r = 0; r < vocab; r++) {
+        let err = 0
+        let norm = 0
+        for (let c = 0; c < width; c++) {
+          const i = r * width + c
+          err = Math.max(err, Math.abs((fp32[i] ?? 0) - (int8[i] ?? 0)))
+          norm = Math.max(norm, Math.abs(fp32[i] ?? 0))
+        }
+        worst = Math.max(worst, err / norm)
+      }
+      return worst
+    }
+    const perRow = await relError(quantizeModel(gatherOnly, { embeddings: 'row' }).model)
+    const perTensor = await relError(quantizeModel(gatherOnly, { embeddings: 'tensor' }).model)
+    expect(perRow).toBeLessThan(0.5 / 127 + 1e-6) // half an int8 step of each row's own range
+    expect(perTensor).toBeGreaterThan(10 * perRow) // a shared scale rounds the rare rows away
+  })
+
+  it('rejects an invalid file, an old opset and an unsupported option with a clear error', () => {
+    const err = (f: () => unknown): QuantizeError => {
+      try {
+        f()
+      } catch (e) {
+        if (e instanceof QuantizeError) return e
+        throw e
+      }
+      throw new Error('expected a QuantizeError')
+    }
+    expect(err(() => quantizeModel(new TextEncoder().encode('{"not": "onnx"}'))).type).toBe('invalid_onnx')
+    expect(err(() => quantizeModel(new Uint8Array(0))).message).toMatch(/no graph nodes/)
+    const old = err(() => quantizeModel(toyModel({ ...base, opset: 10 })))
+    expect(old.type).toBe('unsupported_model')
+    expect(old.message).toMatch(/opset 10.*opset 11/)
+    expect(err(() => quantizeModel(albertLike, { form: 'matmul-integer-to-float', perChannel: true })).message).toMatch(/Per-channel/)
+  })
+})
