@@ -20,7 +20,7 @@ export type MatMulForm = 'matmul-integer' | 'dynamic-quantize-matmul' | 'matmul-
 
 export interface MatMulOptions {
   form: MatMulForm
-  /** one weight scale per output column; only `matmul-integer` supports it (ORT's contrib kernels take a scalar B scale) */
+  /** one weight scale per output column ([N]); ORT >= 1.17's contrib kernels accept it too (older ones required a scalar) */
   perChannel: boolean
   /** reuse one DynamicQuantizeLinear for every MatMul reading the same activation (`matmul-integer` only; always on for `matmul-integer-to-float`) */
   shareInputQuant: boolean
