@@ -125,7 +125,9 @@ function graphemeBounds(text: string): number[] {
     }
   }
   const bounds: number[] = []
-  if (ascii) {
+  const single = text.length === 1 || (text.length === 2 && (text.codePointAt(0) ?? 0) > 0xffff)
+  if (ascii || single) {
+    if (single) return [0, text.length]
     for (let i = 0; i <= text.length; i++) bounds.push(i)
     return bounds
   }
