@@ -100,11 +100,11 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
   const raw = json as Record<string, unknown>
   const modelType = raw.model_type
   if (!isModelType(modelType)) {
-    const architectures = Array.isArray(raw.architectures) ? raw.architectures.map(String) : []
-    architectureOf({ architectures, model_type: String(modelType) as HfConfig['model_type'] })
+    const named = Array.isArray(raw.architectures) ? raw.architectures.map(String).join(', ') : '(none)'
     throw new ConvertError(
       'unsupported_architecture',
-      `${source}: model_type ${String(modelType)} is not supported; supported: albert, electra, bert (${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')})`,
+      `${source}: model_type ${String(modelType)} (architectures ${named}) is not supported; supported: ` +
+        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
     )
   }
   const defaults = CLASS_DEFAULTS[modelType]

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCheckpoint, generateTensors, resolveConfig } from '../../../scripts/checkpoint/generate.ts'
 import { ConvertError, convertCheckpoint, readHfConfig } from '../../../scripts/convert/index.ts'
@@ -85,6 +86,20 @@ describe('convertCheckpoint', () => {
     expect(names.sort()).toEqual([...tensors.keys()].sort())
     // Linear weights are stored [in, out] for MatMul.
     expect(graph?.initializer?.find((t) => t.name === 'albert.encoder.embedding_hidden_mapping_in.weight')?.dims).toEqual([16, 32])
+  })
+
+  it('writes GELU in the forms onnxruntime fuses (Gelu/BiasGelu for erf, FastGelu for tanh)', async () => {
+    for (const [preset, fused] of [['electra-tiny', ['Gelu', 'BiasGelu']], ['albert-tiny', ['FastGelu']]] as const) {
+      const { dir, config } = await generateCheckpoint({ preset, outDir: join(root, `fuse-${preset}`) })
+      const optimized = join(dir, 'optimized.onnx')
+      const session = await ort.InferenceSession.create((await convertCheckpoint(dir)).onnx, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized })
+      await session.release()
+      const ops = (readModel(await readFile(optimized)).graph?.node ?? []).map((n) => n.opType)
+      const gelus = ops.filter((op) => fused.some((f) => f === op)).length
+      // One per encoder layer (ELECTRA's head adds one more erf GELU); none left as Erf/Tanh.
+      expect(gelus).toBeGreaterThanOrEqual(config.num_hidden_layers)
+      expect(ops.filter((op) => op === 'Erf' || op === 'Pow')).toEqual([])
+    }
   })
 
   it('reads F16 checkpoints (converted to fp32) and matches the reference', async () => {
