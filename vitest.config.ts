@@ -26,6 +26,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
+              // The fixture models (test/support/fixture-models.ts) stand in for the defaults.
+              bindings: { DEFAULT_MODELS: 'electra-tiny,albert-tiny' },
               // Test-only: serves the fixtures test/support/global-setup.ts built
               // (real models and tokenizers) to the tests inside workerd.
               serviceBindings: {

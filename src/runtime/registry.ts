@@ -70,6 +70,8 @@ export interface ModelStatus {
   loaded: boolean
   version: string | null
   load_ms: number | null
+  /** successful loads in this isolate (1 after a cold start, +1 per version swap) */
+  loads: number
   last_failure: LoadFailure | null
 }
 
@@ -90,6 +92,7 @@ interface Slot {
   refreshing: Promise<void> | undefined
   checkedAt: number
   failure: (LoadFailure & { atMs: number }) | undefined
+  loads: number
 }
 
 const errorType = (e: unknown): string =>
@@ -144,6 +147,7 @@ export class ModelRegistry {
       loaded: slot?.live !== undefined,
       version: slot?.live?.version.version ?? null,
       load_ms: slot?.live?.loadMs ?? null,
+      loads: slot?.loads ?? 0,
       last_failure: failure ? { version: failure.version, reason: failure.reason, type: failure.type, at: failure.at } : null,
     }
   }
@@ -200,6 +204,7 @@ export class ModelRegistry {
     const promise = this.#build(id, version).then(
       (model) => {
         this.#swap(slot, model)
+        slot.loads++
         slot.failure = undefined
         return model
       },
@@ -301,6 +306,7 @@ export class ModelRegistry {
         refreshing: undefined,
         checkedAt: 0,
         failure: undefined,
+        loads: 0,
       }
       this.#slots.set(id, slot)
     }

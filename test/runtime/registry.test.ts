@@ -94,7 +94,7 @@ describe('ModelRegistry', () => {
     expect(state.sessionsCreated).toBe(1)
     expect(state.manifestReads).toBe(1)
     expect(new Set(all.map((l) => l.model)).size).toBe(1)
-    expect(registry.status('m')).toMatchObject({ loaded: true, version: 'v1', last_failure: null })
+    expect(registry.status('m')).toMatchObject({ loaded: true, version: 'v1', loads: 1, last_failure: null })
   })
 
   it('serves a warm model without reading the manifest until the TTL passes', async () => {

@@ -1,16 +1,85 @@
 /**
- * Vitest globalSetup for the workerd project (runs in Node): builds the test
- * fixtures into `.artifacts/test-fixtures/`, which the FIXTURES service
- * binding (vitest.config.ts) serves to the tests inside workerd.
+ * Vitest globalSetup for the workerd project (runs in Node). Builds real test
+ * models with the project's own pipeline: seeded tiny ELECTRA and ALBERT
+ * checkpoints (scripts/checkpoint), converted to ONNX (scripts/convert),
+ * quantized to int8 (scripts/quantize), with the real tokenizer files
+ * compiled to the KV format (src/tokenizers). Everything lands in
+ * `.artifacts/test-fixtures/`, which the test-only FIXTURES service binding
+ * (vitest.config.ts) serves to the tests inside workerd.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { artifactsDir } from '../../scripts/paths.ts'
+import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
+import { convertCheckpoint } from '../../scripts/convert/index.ts'
+import { artifactsDir, tokenizerFile } from '../../scripts/paths.ts'
+import { openNodeSession } from '../../scripts/ort-node.ts'
+import { quantizeModel } from '../../scripts/quantize/index.ts'
+import { classifyEncodings, defaultActivation } from '../../src/runtime/classifier.ts'
+import { tokenizerKey, weightsKey } from '../../src/schema/manifest.ts'
+import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
+import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
+import { FIXTURE_MODELS, PARITY_INPUTS } from './fixture-models.ts'
+import type { FixtureModel } from './fixture-models.ts'
 import { buildTinyClassifier } from './tiny-onnx.ts'
 
 export const fixturesDir = join(artifactsDir, 'test-fixtures')
 
-export default function setup(): void {
-  mkdirSync(fixturesDir, { recursive: true })
-  writeFileSync(join(fixturesDir, 'tiny.onnx'), buildTinyClassifier())
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+
+/**
+ * What onnxruntime-node answers for PARITY_INPUTS (one padded batch, default
+ * activation): the reference the Worker's answers are checked against.
+ */
+async function expectedScores(model: FixtureModel, weights: Uint8Array, tokenizerBytes: Uint8Array) {
+  const tokenizer = loadTokenizer(tokenizerBytes)
+  const session = await openNodeSession(weights)
+  const encodings = PARITY_INPUTS.map((input) => tokenizer.encode(input, { max_length: model.max_length, truncation: true }))
+  const scores = await classifyEncodings(
+    session,
+    encodings,
+    { pad_id: tokenizer.pad_id, id2label: model.id2label },
+    { activation: defaultActivation(model.problem_type), top_k: null },
+  )
+  await session.release()
+  return scores
+}
+
+async function buildModel(model: FixtureModel): Promise<{ manifest: ModelManifest; expected: unknown }> {
+  const checkpoint = join(fixturesDir, 'checkpoints', model.id)
+  await generateCheckpoint({ preset: model.preset, id2label: model.id2label, seed: model.seed, outDir: checkpoint })
+  const converted = await convertCheckpoint(checkpoint)
+  const weights = quantizeModel(converted.onnx).model
+  const tokenizer = compileTokenizer(await readFile(tokenizerFile(model.tokenizer, 'tokenizer.json'), 'utf8'))
+  const wSha = sha256(weights)
+  const tSha = sha256(tokenizer)
+  await writeFile(join(fixturesDir, `${wSha}.onnx`), weights)
+  await writeFile(join(fixturesDir, `${tSha}.tok`), tokenizer)
+  const version: ModelVersion = {
+    version: model.version,
+    architecture: converted.architecture,
+    hf_architecture: converted.hf_architecture,
+    precision: 'int8',
+    problem_type: model.problem_type,
+    id2label: model.id2label,
+    max_length: model.max_length,
+    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    weights: { key: weightsKey(wSha), sha256: wSha, size: weights.byteLength },
+    tokenizer: { key: tokenizerKey(tSha), sha256: tSha, size: tokenizer.byteLength },
+    random_weights: true,
+    description: `test fixture: ${model.preset}, seed ${model.seed}`,
+    smoke: [],
+    created_at: '2026-01-01T00:00:00.000Z',
+  }
+  const manifest = { id: model.id, active: version.version, pending: null, versions: [version], failures: [] }
+  return { manifest, expected: await expectedScores(model, weights, tokenizer) }
+}
+
+export default async function setup(): Promise<void> {
+  await mkdir(fixturesDir, { recursive: true })
+  await writeFile(join(fixturesDir, 'tiny.onnx'), buildTinyClassifier())
+  const built = await Promise.all(FIXTURE_MODELS.map(buildModel))
+  await writeFile(join(fixturesDir, 'manifests.json'), JSON.stringify(built.map((b) => b.manifest), null, 2))
+  const expected = Object.fromEntries(built.map((b) => [b.manifest.id, b.expected]))
+  await writeFile(join(fixturesDir, 'expected.json'), JSON.stringify(expected))
 }

@@ -1,0 +1,60 @@
+/**
+ * `GET /healthz` (the process answers) and `GET /readyz` (storage reachable
+ * and every DEFAULT_MODELS model loadable in this isolate).
+ */
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../env.ts'
+import { ProblemError, validationHook } from '../middleware/problem.ts'
+import { HealthSchema, ReadySchema } from '../schema/response.ts'
+import { listModelIds } from '../storage/r2.ts'
+import { problemResponses } from './docs.ts'
+
+const healthz = createRoute({
+  method: 'get',
+  path: '/healthz',
+  summary: 'Liveness',
+  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: HealthSchema } } } },
+})
+
+const readyz = createRoute({
+  method: 'get',
+  path: '/readyz',
+  summary: 'Readiness: storage reachable and the default models loadable',
+  responses: {
+    200: { description: 'Ready, with the version of each default model', content: { 'application/json': { schema: ReadySchema } } },
+    503: problemResponses[503],
+  },
+})
+
+const defaultModels = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+
+export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
+  .openapi(readyz, async (c) => {
+    const reasons: string[] = []
+    const models: Record<string, { version: string; load_ms: number | null }> = {}
+    try {
+      await listModelIds(c.env.MODELS)
+    } catch (e) {
+      reasons.push(e instanceof Error ? e.message : String(e))
+    }
+    await Promise.all(
+      defaultModels(c.env.DEFAULT_MODELS).map(async (id) => {
+        try {
+          const lease = await c.var.registry.acquire(id, (p) => c.executionCtx.waitUntil(p))
+          models[id] = { version: lease.model.version.version, load_ms: lease.model.loadMs }
+          lease.done()
+        } catch (e) {
+          reasons.push(`${id}: ${e instanceof Error ? e.message : String(e)}`)
+        }
+      }),
+    )
+    if (reasons.length > 0) {
+      throw new ProblemError(503, 'not_ready', `Not ready. ${reasons.join(' ')}`, { reasons })
+    }
+    return c.json({ status: 'ready' as const, models }, 200)
+  })

@@ -1,0 +1,49 @@
+/**
+ * The models the workerd tests serve: tiny seeded checkpoints with the real
+ * tokenizers, one single-label ELECTRA and one multi-label ALBERT, so both
+ * default activations are exercised.
+ */
+import type { ProblemType } from '../../src/schema/manifest.ts'
+import type { EncodeInput } from '../../src/tokenizers/types.ts'
+
+export interface FixtureModel {
+  id: string
+  preset: string
+  tokenizer: 'electra-small' | 'albert-base-v2'
+  seed: number
+  version: string
+  problem_type: ProblemType
+  id2label: Record<string, string>
+  max_length: number
+}
+
+export const ELECTRA: FixtureModel = {
+  id: 'electra-tiny',
+  preset: 'electra-tiny',
+  tokenizer: 'electra-small',
+  seed: 11,
+  version: '2026-01-01-electra',
+  problem_type: 'single_label_classification',
+  id2label: { '0': 'ham', '1': 'spam' },
+  max_length: 64,
+}
+
+export const ALBERT: FixtureModel = {
+  id: 'albert-tiny',
+  preset: 'albert-tiny',
+  tokenizer: 'albert-base-v2',
+  seed: 12,
+  version: '2026-01-01-albert',
+  problem_type: 'multi_label_classification',
+  id2label: { '0': 'toxic', '1': 'obscene', '2': 'insult' },
+  max_length: 64,
+}
+
+export const FIXTURE_MODELS: readonly FixtureModel[] = [ELECTRA, ALBERT]
+
+/** Inputs whose onnxruntime-node scores global-setup.ts records in expected.json. */
+export const PARITY_INPUTS: readonly EncodeInput[] = [
+  { text: 'Win a FREE cruise to the Bahamas, reply now!' },
+  { text: 'Are we still on for lunch tomorrow?', text_pair: 'Yes, noon at the usual place.' },
+  { text: 'naïve café — déjà vu 🙂' },
+]

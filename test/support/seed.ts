@@ -1,0 +1,35 @@
+/**
+ * Seeds the local R2 bucket and KV namespace inside workerd with the fixture
+ * models that global-setup.ts built, the way `publish` stores them: blobs by
+ * content hash first, the manifest last.
+ */
+import { env } from 'cloudflare:workers'
+import { manifestKey } from '../../src/schema/manifest.ts'
+import type { ModelManifest } from '../../src/schema/manifest.ts'
+import type { LabelScore } from '../../src/runtime/classifier.ts'
+import { fixture, fixtureText } from './fixtures.ts'
+
+export async function fixtureManifests(): Promise<ModelManifest[]> {
+  return JSON.parse(await fixtureText('manifests.json')) as ModelManifest[]
+}
+
+/** onnxruntime-node's scores for PARITY_INPUTS, by model id. */
+export async function expectedScores(): Promise<Record<string, LabelScore[][]>> {
+  return JSON.parse(await fixtureText('expected.json')) as Record<string, LabelScore[][]>
+}
+
+/** Writes one manifest and every blob it references. */
+export async function seedManifest(manifest: ModelManifest): Promise<void> {
+  for (const v of manifest.versions) {
+    await env.MODELS.put(v.weights.key, await fixture(`${v.weights.sha256}.onnx`))
+    await env.TOKENIZERS.put(v.tokenizer.key, await fixture(`${v.tokenizer.sha256}.tok`))
+  }
+  await env.MODELS.put(manifestKey(manifest.id), JSON.stringify(manifest))
+}
+
+/** Seeds every fixture model; returns their manifests. */
+export async function seedModels(): Promise<ModelManifest[]> {
+  const manifests = await fixtureManifests()
+  for (const m of manifests) await seedManifest(m)
+  return manifests
+}
