@@ -1,0 +1,253 @@
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+
+/**
+ * `npm run models -- <command>`: the model pipeline. Each command is a thin
+ * shell over a library function so that tests and `npm start` run the same code.
+ */
+
+const USAGE = `Usage: npm run models -- <command> [options]
+
+Commands:
+  generate --preset <name> --out <dir> [--seed N] [--labels a,b] [--tokenizer FILE]
+                                   write a seeded (untrained) Hugging Face checkpoint
+  convert <hf-dir> --out <dir>     Hugging Face checkpoint -> fp32 ONNX export folder
+  quantize <model.onnx> --out <file>
+                                   fp32 ONNX -> int8 ONNX
+  verify <fp32.onnx> <int8.onnx> [--tokenizer FILE] [--texts FILE] [--max-length N]
+                                   argmax agreement and logit differences, int8 vs fp32
+  publish <dir> --id <model-id> [--precision int8|fp32] [--local|--remote] [--stage]
+          [--force] [--min-agreement 0.95] [--max-length N] [--texts FILE] [--keep N]
+                                   convert if needed, quantize, verify, upload, manifest last
+  list [--local|--remote] [--id <model-id>]
+  rollback --id <model-id> [--to <version>] [--local|--remote]
+  defaults [--force]               publish the default models to local state (npm start does this)
+
+<dir> is a Hugging Face checkpoint (config.json, model.safetensors, tokenizer.json)
+or an ONNX export (model.onnx, config.json, tokenizer.json).
+--local (default) writes the state that \`npm start\` (wrangler dev) serves; --remote uses your account.`
+
+/** A failure the user can fix: printed without a stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+const options = {
+  out: { type: 'string' },
+  id: { type: 'string' },
+  to: { type: 'string' },
+  preset: { type: 'string' },
+  seed: { type: 'string' },
+  labels: { type: 'string' },
+  tokenizer: { type: 'string' },
+  texts: { type: 'string' },
+  precision: { type: 'string' },
+  'max-length': { type: 'string' },
+  'min-agreement': { type: 'string' },
+  keep: { type: 'string' },
+  local: { type: 'boolean' },
+  remote: { type: 'boolean' },
+  stage: { type: 'boolean' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values']
+
+const say = (message: string): void => {
+  process.stderr.write(`  ${message}\n`)
+}
+
+function int(flags: Flags, name: 'seed' | 'max-length' | 'keep'): number | undefined {
+  const raw = flags[name]
+  if (raw === undefined) return undefined
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} takes a whole number, got "${raw}".`)
+  return value
+}
+
+function need<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw new UsageError(message)
+  return value
+}
+
+async function openStores(flags: Flags) {
+  const { openLocalStores, openRemoteStores } = await import('./publish/stores.ts')
+  if (flags.local === true && flags.remote === true) throw new UsageError('Pass --local or --remote, not both.')
+  return flags.remote === true ? openRemoteStores() : openLocalStores()
+}
+
+const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> = {
+  async generate(_args, flags) {
+    const { generateCheckpoint, PRESETS } = await import('./checkpoint/generate.ts')
+    const preset = need(flags.preset, `generate needs --preset (${Object.keys(PRESETS).join(', ')}).`)
+    const out = resolve(need(flags.out, 'generate needs --out <dir>.'))
+    const labels = (flags.labels ?? 'negative,positive').split(',')
+    await generateCheckpoint({
+      preset,
+      seed: int(flags, 'seed') ?? 0,
+      outDir: out,
+      id2label: Object.fromEntries(labels.map((label, i) => [String(i), label])),
+    })
+    if (flags.tokenizer !== undefined) await copyFile(flags.tokenizer, join(out, 'tokenizer.json'))
+    console.log(`wrote ${out}`)
+  },
+
+  async convert([dir], flags) {
+    const { convertCheckpoint } = await import('./convert/index.ts')
+    const from = resolve(need(dir, 'convert needs the checkpoint folder: convert <hf-dir> --out <dir>.'))
+    const out = resolve(need(flags.out, 'convert needs --out <dir>.'))
+    const result = await convertCheckpoint(from, { onProgress: say })
+    await mkdir(out, { recursive: true })
+    await writeFile(join(out, 'model.onnx'), result.onnx)
+    await copyFile(join(from, 'config.json'), join(out, 'config.json'))
+    await copyFile(join(from, 'tokenizer.json'), join(out, 'tokenizer.json')).catch(() => {
+      say('no tokenizer.json in the checkpoint: add one before publishing')
+    })
+    console.log(`wrote ${join(out, 'model.onnx')} (${mib(result.onnx.byteLength)}, ${result.hf_architecture})`)
+  },
+
+  async quantize([file], flags) {
+    const { quantizeModel } = await import('./quantize/index.ts')
+    const from = need(file, 'quantize needs the fp32 model: quantize <model.onnx> --out <file>.')
+    const out = need(flags.out, 'quantize needs --out <file>.')
+    const fp32 = new Uint8Array(await readFile(from))
+    const { model } = quantizeModel(fp32, { onProgress: say })
+    await mkdir(dirname(resolve(out)), { recursive: true })
+    await writeFile(out, model)
+    console.log(`wrote ${out}: ${mib(model.byteLength)} (fp32 ${mib(fp32.byteLength)})`)
+  },
+
+  async verify([fp32File, int8File], flags) {
+    const { verifyModels } = await import('./verify.ts')
+    const { compileTokenizer, loadTokenizer } = await import('../src/tokenizers/index.ts')
+    const { readTexts } = await import('./texts.ts')
+    const { DEFAULT_TEXTS } = await import('./verify-texts.ts')
+    const fp32Path = need(fp32File, 'verify needs two models: verify <fp32.onnx> <int8.onnx>.')
+    const int8Path = need(int8File, 'verify needs two models: verify <fp32.onnx> <int8.onnx>.')
+    const tokenizerPath = flags.tokenizer ?? join(dirname(fp32Path), 'tokenizer.json')
+    const tokenizer = loadTokenizer(compileTokenizer(await readFile(tokenizerPath, 'utf8')))
+    const result = await verifyModels({
+      fp32: new Uint8Array(await readFile(fp32Path)),
+      int8: new Uint8Array(await readFile(int8Path)),
+      tokenizer,
+      texts: flags.texts === undefined ? DEFAULT_TEXTS : await readTexts(flags.texts),
+      max_length: int(flags, 'max-length') ?? 128,
+    })
+    console.log(JSON.stringify(result, null, 2))
+  },
+
+  async publish([dir], flags) {
+    const { publish } = await import('./publish/index.ts')
+    const { readTexts } = await import('./texts.ts')
+    const from = resolve(need(dir, 'publish needs the model folder: publish <dir> --id <model-id>.'))
+    const id = need(flags.id, 'publish needs --id <model-id> (lowercase letters, digits, ".", "_", "-").')
+    const precision = flags.precision ?? 'int8'
+    if (precision !== 'int8' && precision !== 'fp32') throw new UsageError(`--precision is int8 or fp32, got "${precision}".`)
+    const minAgreement = flags['min-agreement'] === undefined ? undefined : Number(flags['min-agreement'])
+    if (minAgreement !== undefined && !(minAgreement >= 0 && minAgreement <= 1)) {
+      throw new UsageError('--min-agreement is a fraction between 0 and 1, e.g. 0.95.')
+    }
+    const stores = await openStores(flags)
+    try {
+      const result = await publish(from, {
+        id,
+        stores,
+        precision,
+        activate: flags.stage !== true,
+        force: flags.force === true,
+        minAgreement,
+        max_length: int(flags, 'max-length'),
+        keep: int(flags, 'keep'),
+        texts: flags.texts === undefined ? undefined : await readTexts(flags.texts),
+        onProgress: say,
+      })
+      const state = result.activated ? 'active' : 'pending (the next scheduled run activates it)'
+      console.log(`${id} ${result.version.version} ${result.created ? 'published' : 'already published'}, ${state}`)
+      if (result.verification) console.log(`verification: ${JSON.stringify(result.verification)}`)
+    } finally {
+      await stores.close()
+    }
+  },
+
+  async list(_args, flags) {
+    const { readManifest } = await import('./publish/index.ts')
+    const stores = await openStores(flags)
+    try {
+      let ids: string[]
+      if (flags.id !== undefined) ids = [flags.id]
+      else if (stores.canList) {
+        ids = (await stores.listObjects('models/')).filter((k) => k.endsWith('/manifest.json')).map((k) => basename(dirname(k)))
+      } else throw new UsageError('Listing every model needs --local; with --remote pass --id <model-id>.')
+      if (ids.length === 0) console.log(`no models in ${stores.description}; publish one with \`npm run models -- publish\``)
+      for (const id of ids) {
+        const manifest = await readManifest(stores, id)
+        console.log(`${id}`)
+        for (const v of manifest.versions) {
+          const mark = v.version === manifest.active ? 'active ' : v.version === manifest.pending ? 'pending' : '       '
+          const failure = manifest.failures.find((f) => f.version === v.version)
+          console.log(
+            `  ${mark} ${v.version}  ${v.architecture} ${v.precision} ${mib(v.weights.size)}` +
+              `${v.random_weights ? '  (random weights)' : ''}${failure ? `  failed: ${failure.reason}` : ''}`,
+          )
+        }
+      }
+    } finally {
+      await stores.close()
+    }
+  },
+
+  async rollback(_args, flags) {
+    const { readManifest, writeManifest } = await import('./publish/index.ts')
+    const { rollback } = await import('../src/schema/versions.ts')
+    const id = need(flags.id, 'rollback needs --id <model-id>.')
+    const stores = await openStores(flags)
+    try {
+      const before = await readManifest(stores, id)
+      if (before.versions.length === 0) throw new UsageError(`No model "${id}" in ${stores.description}.`)
+      const after = rollback(before, flags.to)
+      await writeManifest(stores, after)
+      console.log(`${id}: active ${before.active ?? '(none)'} -> ${after.active ?? '(none)'}`)
+    } finally {
+      await stores.close()
+    }
+  },
+
+  async defaults(_args, flags) {
+    const { publishDefaults } = await import('./defaults.ts')
+    const stores = await openStores(flags)
+    try {
+      await publishDefaults(stores, { force: flags.force === true, onProgress: say })
+    } finally {
+      await stores.close()
+    }
+  },
+}
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+
+export async function main(argv: string[]): Promise<number> {
+  const { values: flags, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  const [name, ...args] = positionals
+  if (name === undefined || flags.help === true) {
+    console.log(USAGE)
+    return name === undefined && flags.help !== true ? 2 : 0
+  }
+  const command = commands[name]
+  if (command === undefined) throw new UsageError(`Unknown command "${name}".\n\n${USAGE}`)
+  await command(args, flags)
+  return 0
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const typed = error instanceof Error && (error.name !== 'Error' || 'type' in error)
+      console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+      if (!typed && error instanceof Error && process.env.DEBUG) console.error(error.stack)
+      process.exit(1)
+    },
+  )
+}

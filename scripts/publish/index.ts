@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  type ModelManifest,
+  type ModelVersion,
+  type SmokeCase,
+  type Verification,
+  MODEL_ID_PATTERN,
+  manifestKey,
+  parseManifest,
+  tokenizerKey,
+  weightsKey,
+} from '../../src/schema/manifest.ts'
+import { addVersion, emptyManifest, findSameVersion, unreferencedBlobs } from '../../src/schema/versions.ts'
+import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
+import type { EncodeInput } from '../../src/tokenizers/types.ts'
+import { type PreparedModel, prepareModel } from './prepare.ts'
+import { pickSmokeCases } from './smoke.ts'
+import type { Stores } from './stores.ts'
+import { PublishError } from './errors.ts'
+
+export interface PublishOptions {
+  id: string
+  stores: Stores
+  precision?: 'int8' | 'fp32'
+  /** false stages the version as pending for the scheduled activation */
+  activate?: boolean
+  /** publish even when int8 verification falls below `minAgreement` */
+  force?: boolean
+  /** argmax agreement int8 vs fp32 required to publish (0..1) */
+  minAgreement?: number
+  max_length?: number
+  texts?: EncodeInput[]
+  /** how many versions the manifest keeps */
+  keep?: number
+  /** the weights are not trained (the generated defaults) */
+  randomWeights?: boolean
+  description?: string
+  onProgress?: (message: string) => void
+}
+
+export interface PublishResult {
+  id: string
+  version: ModelVersion
+  /** false when the same weights and tokenizer were already published */
+  created: boolean
+  activated: boolean
+  verification?: Verification
+  pruned: string[]
+}
+
+export { PublishError }
+
+const DEFAULT_MIN_AGREEMENT = 0.95
+
+/**
+ * Publishes a model folder (Hugging Face checkpoint or ONNX export, each with
+ * config.json and tokenizer.json): convert, quantize, verify, then upload the
+ * content-addressed weights and tokenizer and write the manifest last, so that
+ * a publish that dies half-way never becomes visible to the Worker.
+ */
+export async function publish(dir: string, options: PublishOptions): Promise<PublishResult> {
+  const say = options.onProgress ?? (() => {})
+  if (!MODEL_ID_PATTERN.test(options.id)) {
+    throw new PublishError('invalid_id', `Model id "${options.id}" is not valid: use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.`)
+  }
+  const tokenizerPath = join(dir, 'tokenizer.json')
+  if (!existsSync(tokenizerPath)) {
+    throw new PublishError('missing_file', `${dir} has no tokenizer.json. Save it next to the model with tokenizer.save_pretrained(dir).`)
+  }
+  say('compiling tokenizer')
+  const tokenizerBytes = compileTokenizer(await readFile(tokenizerPath, 'utf8'))
+  const tokenizer = loadTokenizer(tokenizerBytes)
+
+  const prepared = await prepareModel(dir, {
+    precision: options.precision ?? 'int8',
+    tokenizer,
+    texts: options.texts,
+    max_length: options.max_length,
+    onProgress: say,
+  })
+  const minAgreement = options.minAgreement ?? DEFAULT_MIN_AGREEMENT
+  if (prepared.verification && prepared.verification.argmax_agreement < minAgreement && options.force !== true) {
+    const v = prepared.verification
+    throw new PublishError(
+      'verification_failed',
+      `int8 agrees with fp32 on ${(v.argmax_agreement * 100).toFixed(1)}% of ${v.texts} texts (max logit diff ${v.max_abs_diff.toFixed(4)}), below the required ${(minAgreement * 100).toFixed(1)}%. ` +
+        'Publish with --precision fp32, lower --min-agreement, or pass --force to publish anyway.',
+    )
+  }
+
+  say('choosing smoke-test cases')
+  const smoke = await pickSmokeCases(prepared, tokenizer)
+  const version = describeVersion(options, prepared, tokenizerBytes, smoke)
+  return upload(options, version, prepared.served, tokenizerBytes, say, prepared.verification)
+}
+
+function describeVersion(
+  options: PublishOptions,
+  prepared: PreparedModel,
+  tokenizerBytes: Uint8Array,
+  smoke: SmokeCase[],
+): ModelVersion {
+  const weightsSha = sha256(prepared.served)
+  const tokenizerSha = sha256(tokenizerBytes)
+  const now = new Date()
+  return {
+    version: `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${weightsSha.slice(0, 8)}`,
+    architecture: prepared.architecture,
+    hf_architecture: prepared.hf_architecture,
+    precision: prepared.precision,
+    problem_type: prepared.problem_type,
+    id2label: prepared.id2label,
+    max_length: prepared.max_length,
+    inputs: prepared.inputs,
+    weights: { key: weightsKey(weightsSha), sha256: weightsSha, size: prepared.served.byteLength },
+    tokenizer: { key: tokenizerKey(tokenizerSha), sha256: tokenizerSha, size: tokenizerBytes.byteLength },
+    random_weights: options.randomWeights ?? false,
+    ...(options.description === undefined ? {} : { description: options.description }),
+    ...(prepared.verification === undefined ? {} : { verification: prepared.verification }),
+    smoke,
+    created_at: now.toISOString(),
+  }
+}
+
+async function upload(
+  options: PublishOptions,
+  candidate: ModelVersion,
+  weights: Uint8Array,
+  tokenizerBytes: Uint8Array,
+  say: (message: string) => void,
+  verification: Verification | undefined,
+): Promise<PublishResult> {
+  const { stores, id } = options
+  const activate = options.activate ?? true
+  const before = await readManifest(stores, id)
+  const same = findSameVersion(before, candidate)
+  if (same && (before.active === same.version || (!activate && before.pending === same.version))) {
+    say(`already published as ${same.version}`)
+    return { id, version: same, created: false, activated: before.active === same.version, verification, pruned: [] }
+  }
+  const version = same ?? candidate
+
+  // Blobs first (content-addressed, so re-uploading is harmless), manifest last.
+  if (!(await stores.hasObject(version.weights.key))) {
+    say(`uploading weights (${(weights.byteLength / 2 ** 20).toFixed(1)} MiB) to ${stores.description}`)
+    await stores.putObject(version.weights.key, weights, 'application/octet-stream')
+  }
+  if (!(await stores.hasKv(version.tokenizer.key))) {
+    say('uploading tokenizer')
+    await stores.putKv(version.tokenizer.key, tokenizerBytes)
+  }
+  const after = addVersion(before, version, { activate, keep: options.keep })
+  say(`writing manifest (${activate ? 'active' : 'pending'}: ${version.version})`)
+  await writeManifest(stores, after)
+  const pruned = await pruneBlobs(stores, before, after)
+  return { id, version, created: same === undefined, activated: activate, verification, pruned }
+}
+
+/** Reads a model's manifest, or an empty one when the model is new. */
+export async function readManifest(stores: Stores, id: string): Promise<ModelManifest> {
+  const bytes = await stores.getObject(manifestKey(id))
+  if (bytes === null) return emptyManifest(id)
+  return parseManifest(JSON.parse(new TextDecoder().decode(bytes)), id)
+}
+
+export async function writeManifest(stores: Stores, manifest: ModelManifest): Promise<void> {
+  const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`)
+  await stores.putObject(manifestKey(manifest.id), bytes, 'application/json')
+}
+
+/** Deletes blobs that the pruned versions held and no manifest still references. */
+async function pruneBlobs(stores: Stores, before: ModelManifest, after: ModelManifest): Promise<string[]> {
+  const { weights, tokenizers } = unreferencedBlobs(before, after)
+  // Without a full listing another model may still use a blob: keep them all.
+  if ((weights.length === 0 && tokenizers.length === 0) || !stores.canList) return []
+  const others = await Promise.all(
+    (await stores.listObjects('models/'))
+      .filter((key) => key.endsWith('/manifest.json') && key !== manifestKey(after.id))
+      .map(async (key) => {
+        const bytes = await stores.getObject(key)
+        return bytes === null ? [] : (JSON.parse(new TextDecoder().decode(bytes)) as ModelManifest).versions
+      }),
+  )
+  const stillUsed = new Set(others.flat().flatMap((v) => [v.weights.key, v.tokenizer.key]))
+  const deleted: string[] = []
+  for (const key of weights.filter((k) => !stillUsed.has(k))) {
+    await stores.deleteObject(key)
+    deleted.push(key)
+  }
+  for (const key of tokenizers.filter((k) => !stillUsed.has(k))) {
+    await stores.deleteKv(key)
+    deleted.push(key)
+  }
+  return deleted
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')

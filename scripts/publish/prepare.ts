@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Architecture, Precision, ProblemType, Verification } from '../../src/schema/manifest.ts'
+import type { EncodeInput, Tokenizer } from '../../src/tokenizers/types.ts'
+import { architectureOf } from '../convert/config.ts'
+import { type HfConfig, convertCheckpoint, readHfConfig } from '../convert/index.ts'
+import { readModel } from '../onnx/proto.ts'
+import { type QuantizeReport, quantizeModel } from '../quantize/index.ts'
+import { verifyModels } from '../verify.ts'
+import { DEFAULT_TEXTS } from '../verify-texts.ts'
+import { PublishError } from './errors.ts'
+
+/** A model ready to upload: the served bytes and what the manifest says about them. */
+export interface PreparedModel {
+  architecture: Architecture
+  hf_architecture: string
+  precision: Precision
+  problem_type: ProblemType
+  id2label: Record<string, string>
+  max_length: number
+  /** graph input names, in graph order */
+  inputs: string[]
+  /** the bytes the Worker will serve (int8 or fp32) */
+  served: Uint8Array
+  verification?: Verification
+  quantization?: QuantizeReport
+}
+
+export interface PrepareOptions {
+  precision: Precision
+  tokenizer: Tokenizer
+  texts?: readonly EncodeInput[]
+  max_length?: number
+  onProgress: (message: string) => void
+}
+
+/** Ops that only a quantized graph contains: such an export is served as it is. */
+const QUANTIZED_OPS = new Set([
+  'DynamicQuantizeLinear',
+  'MatMulInteger',
+  'MatMulIntegerToFloat',
+  'DynamicQuantizeMatMul',
+  'QLinearMatMul',
+  'DequantizeLinear',
+])
+
+/**
+ * Reads a Hugging Face checkpoint folder (model.safetensors) or an ONNX export
+ * folder (model.onnx), converts the former to fp32 ONNX, and quantizes and
+ * verifies when int8 is asked for.
+ */
+export async function prepareModel(dir: string, options: PrepareOptions): Promise<PreparedModel> {
+  const say = options.onProgress
+  const hasCheckpoint = existsSync(join(dir, 'model.safetensors'))
+  const hasOnnx = existsSync(join(dir, 'model.onnx'))
+  if (!hasCheckpoint && !hasOnnx) {
+    throw new PublishError(
+      'missing_file',
+      `${dir} has neither model.safetensors (a Hugging Face checkpoint: save it with model.save_pretrained(dir, safe_serialization=True)) nor model.onnx (an ONNX export).`,
+    )
+  }
+  if (!existsSync(join(dir, 'config.json'))) {
+    throw new PublishError('missing_file', `${dir} has no config.json; it carries the labels (id2label) and architecture.`)
+  }
+
+  let fp32: Uint8Array
+  let config: HfConfig
+  if (hasCheckpoint) {
+    say('converting the checkpoint to ONNX')
+    const converted = await convertCheckpoint(dir, { onProgress: say })
+    fp32 = converted.onnx
+    config = converted.config
+  } else {
+    fp32 = new Uint8Array(await readFile(join(dir, 'model.onnx')))
+    config = await readHfConfig(dir)
+  }
+  const { architecture, hf_architecture } = architectureOf(config)
+  const problem_type = problemTypeOf(config)
+  const graph = readModel(fp32).graph
+  const inputs = (graph?.input ?? []).map((v) => v.name ?? '')
+  const ops = new Set((graph?.node ?? []).map((n) => n.opType ?? ''))
+  const alreadyQuantized = [...ops].some((op) => QUANTIZED_OPS.has(op))
+  const max_length = Math.min(options.max_length ?? 512, config.max_position_embeddings)
+  const base = { architecture, hf_architecture, problem_type, id2label: config.id2label, max_length, inputs }
+
+  if (options.precision === 'fp32' || alreadyQuantized) {
+    if (alreadyQuantized) say('model.onnx is already quantized: serving it as it is (no fp32 reference to verify against)')
+    return { ...base, precision: alreadyQuantized ? 'int8' : 'fp32', served: fp32 }
+  }
+
+  say('quantizing to int8')
+  const { model: int8, report } = quantizeModel(fp32, { onProgress: say })
+  say(`int8 model: ${(int8.byteLength / 2 ** 20).toFixed(1)} MiB (fp32 ${(fp32.byteLength / 2 ** 20).toFixed(1)} MiB)`)
+  const texts = options.texts ?? DEFAULT_TEXTS
+  say(`verifying int8 against fp32 on ${texts.length} texts`)
+  const { per_text: _perText, ...verification } = await verifyModels({
+    fp32,
+    int8,
+    tokenizer: options.tokenizer,
+    texts,
+    max_length: Math.min(max_length, 128),
+  })
+  return { ...base, precision: 'int8', served: int8, verification, quantization: report }
+}
+
+function problemTypeOf(config: HfConfig): ProblemType {
+  if (config.problem_type === 'regression' || Object.keys(config.id2label).length < 2) {
+    throw new PublishError(
+      'unsupported_model',
+      'This is a regression model (problem_type "regression" or a single label); only classification is served. Set id2label with two or more labels.',
+    )
+  }
+  return config.problem_type ?? 'single_label_classification'
+}

@@ -1,0 +1,49 @@
+import { classifyEncodings, defaultActivation } from '../../src/runtime/classifier.ts'
+import type { SmokeCase } from '../../src/schema/manifest.ts'
+import type { EncodeInput, Tokenizer } from '../../src/tokenizers/types.ts'
+import { openNodeSession } from '../ort-node.ts'
+import { DEFAULT_TEXTS } from '../verify-texts.ts'
+import type { PreparedModel } from './prepare.ts'
+
+/** How many golden inputs a version carries. */
+const SMOKE_CASES = 4
+
+/**
+ * Golden inputs stored with a version: the label onnxruntime-node gives each
+ * now. Before activating the version, the Worker runs them under onnxruntime-web
+ * and must get the same labels; inputs whose top two scores are closest are
+ * skipped, so numeric noise between runtimes cannot flip a case.
+ */
+export async function pickSmokeCases(
+  model: PreparedModel,
+  tokenizer: Tokenizer,
+  candidates: readonly EncodeInput[] = DEFAULT_TEXTS,
+): Promise<SmokeCase[]> {
+  const session = await openNodeSession(model.served)
+  try {
+    const encodings = candidates.map((input) => tokenizer.encode(input, { max_length: model.max_length, truncation: true }))
+    const scored = await Promise.all(
+      encodings.map((encoding) =>
+        classifyEncodings(session, [encoding], { pad_id: tokenizer.pad_id, id2label: model.id2label }, {
+          activation: defaultActivation(model.problem_type),
+          top_k: 2,
+        }),
+      ),
+    )
+    const margins = scored.map((rows, i) => {
+      const [first, second] = rows[0] ?? []
+      return { i, label: first?.label ?? '', margin: (first?.score ?? 0) - (second?.score ?? 0) }
+    })
+    // Prefer one case per label, then the widest margins.
+    margins.sort((a, b) => b.margin - a.margin)
+    const picked = new Map<number, string>()
+    for (const m of margins) if (![...picked.values()].includes(m.label)) picked.set(m.i, m.label)
+    for (const m of margins) if (picked.size < SMOKE_CASES && !picked.has(m.i)) picked.set(m.i, m.label)
+    return [...picked.entries()].slice(0, SMOKE_CASES).map(([i, label]) => {
+      const input = candidates[i] ?? { text: '' }
+      return input.text_pair === undefined ? { text: input.text, label } : { text: input.text, text_pair: input.text_pair, label }
+    })
+  } finally {
+    await session.release()
+  }
+}

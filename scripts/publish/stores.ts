@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { getPlatformProxy, unstable_readConfig } from 'wrangler'
+import { repoRoot } from '../paths.ts'
+
+const run = promisify(execFile)
+
+/**
+ * Where a publish writes: the R2 bucket (weights, manifests) and the KV
+ * namespace (tokenizers) that the Worker binds as MODELS and TOKENIZERS.
+ */
+export interface Stores {
+  readonly description: string
+  /** whether listObjects sees every object (wrangler's CLI cannot list R2, so remote pruning keeps blobs) */
+  readonly canList: boolean
+  getObject(key: string): Promise<Uint8Array | null>
+  hasObject(key: string): Promise<boolean>
+  putObject(key: string, bytes: Uint8Array, contentType: string): Promise<void>
+  deleteObject(key: string): Promise<void>
+  listObjects(prefix: string): Promise<string[]>
+  hasKv(key: string): Promise<boolean>
+  putKv(key: string, bytes: Uint8Array): Promise<void>
+  deleteKv(key: string): Promise<void>
+  close(): Promise<void>
+}
+
+export interface StoreOptions {
+  /** wrangler config; defaults to the repository's wrangler.toml */
+  configPath?: string
+  /** local state folder; defaults to wrangler's own (.wrangler/state/v3), the one `wrangler dev` serves */
+  persistTo?: string
+}
+
+/** The slice of the R2 and KV binding APIs a publish uses. */
+interface Bindings {
+  MODELS: {
+    get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>
+    head(key: string): Promise<object | null>
+    put(key: string, value: Uint8Array, options: { httpMetadata: { contentType: string } }): Promise<unknown>
+    delete(key: string): Promise<void>
+    list(options: { prefix: string; cursor?: string }): Promise<
+      { objects: Array<{ key: string }>; truncated: true; cursor: string } | { objects: Array<{ key: string }>; truncated: false }
+    >
+  }
+  TOKENIZERS: {
+    get(key: string, type: 'arrayBuffer'): Promise<ArrayBuffer | null>
+    put(key: string, value: Uint8Array): Promise<void>
+    delete(key: string): Promise<void>
+  }
+}
+
+/**
+ * The local R2/KV that `wrangler dev` (and so `npm start`) serves, reached
+ * through wrangler's platform proxy: a write shows up in a running dev server
+ * without a restart.
+ */
+export async function openLocalStores(options: StoreOptions = {}): Promise<Stores> {
+  const configPath = options.configPath ?? join(repoRoot, 'wrangler.toml')
+  const persist = options.persistTo === undefined ? true : { path: options.persistTo }
+  const proxy = await getPlatformProxy<Bindings>({ configPath, persist, remoteBindings: false })
+  const { MODELS, TOKENIZERS } = proxy.env
+  return {
+    description: `local state (${options.persistTo ?? '.wrangler/state/v3'})`,
+    canList: true,
+    async getObject(key) {
+      const object = await MODELS.get(key)
+      return object === null ? null : new Uint8Array(await object.arrayBuffer())
+    },
+    async hasObject(key) {
+      return (await MODELS.head(key)) !== null
+    },
+    async putObject(key, bytes, contentType) {
+      await MODELS.put(key, bytes, { httpMetadata: { contentType } })
+    },
+    async deleteObject(key) {
+      await MODELS.delete(key)
+    },
+    async listObjects(prefix) {
+      const keys: string[] = []
+      let cursor: string | undefined
+      do {
+        const page = await MODELS.list({ prefix, cursor })
+        keys.push(...page.objects.map((o) => o.key))
+        cursor = page.truncated ? page.cursor : undefined
+      } while (cursor !== undefined)
+      return keys
+    },
+    async hasKv(key) {
+      return (await TOKENIZERS.get(key, 'arrayBuffer')) !== null
+    },
+    async putKv(key, bytes) {
+      await TOKENIZERS.put(key, bytes)
+    },
+    async deleteKv(key) {
+      await TOKENIZERS.delete(key)
+    },
+    close: () => proxy.dispose(),
+  }
+}
+
+/**
+ * The user's Cloudflare account, through the wrangler CLI (so its login and
+ * account selection apply). Bucket and namespace come from wrangler.toml.
+ */
+export async function openRemoteStores(options: StoreOptions = {}): Promise<Stores> {
+  const configPath = options.configPath ?? join(repoRoot, 'wrangler.toml')
+  const config = unstable_readConfig({ config: configPath })
+  const bucket = config.r2_buckets.find((b: { binding: string }) => b.binding === 'MODELS')?.bucket_name
+  const namespace = config.kv_namespaces.find((k: { binding: string }) => k.binding === 'TOKENIZERS')?.id
+  if (bucket === undefined || namespace === undefined) {
+    throw new Error(`${configPath} must bind an R2 bucket as MODELS and a KV namespace as TOKENIZERS.`)
+  }
+  const scratch = await mkdtemp(join(tmpdir(), 'edge-classify-'))
+  const wrangler = async (...args: string[]): Promise<string> => {
+    const { stdout } = await run('wrangler', [...args, '--config', configPath], {
+      cwd: repoRoot,
+      maxBuffer: 64 << 20,
+    })
+    return stdout
+  }
+  const objectPath = (key: string): string => `${bucket}/${key}`
+  const getObject = async (key: string): Promise<Uint8Array | null> => {
+    const file = join(scratch, 'get')
+    try {
+      await wrangler('r2', 'object', 'get', objectPath(key), '--remote', '--file', file)
+    } catch (error) {
+      if (/not found|does not exist|NoSuchKey/i.test(String(error))) return null
+      throw error
+    }
+    return new Uint8Array(await readFile(file))
+  }
+  return {
+    description: `remote bucket ${bucket}, KV namespace ${namespace}`,
+    canList: false,
+    getObject,
+    async hasObject(key) {
+      return (await getObject(key)) !== null
+    },
+    async putObject(key, bytes, contentType) {
+      const file = join(scratch, 'put')
+      await writeFile(file, bytes)
+      await wrangler('r2', 'object', 'put', objectPath(key), '--remote', '--file', file, '--content-type', contentType)
+    },
+    async deleteObject(key) {
+      await wrangler('r2', 'object', 'delete', objectPath(key), '--remote')
+    },
+    listObjects() {
+      return Promise.reject(new Error('wrangler cannot list R2 objects; check stores.canList first.'))
+    },
+    async hasKv(key) {
+      const keys = JSON.parse(await wrangler('kv', 'key', 'list', '--namespace-id', namespace, '--remote', '--prefix', key)) as Array<{ name: string }>
+      return keys.some((k) => k.name === key)
+    },
+    async putKv(key, bytes) {
+      const file = join(scratch, 'kv')
+      await writeFile(file, bytes)
+      await wrangler('kv', 'key', 'put', key, '--namespace-id', namespace, '--remote', '--path', file)
+    },
+    async deleteKv(key) {
+      await wrangler('kv', 'key', 'delete', key, '--namespace-id', namespace, '--remote')
+    },
+    close: () => rm(scratch, { recursive: true, force: true }),
+  }
+}
