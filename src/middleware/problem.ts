@@ -118,6 +118,7 @@ export function validationHook(
 const BY_TYPE: Record<string, [ContentfulStatusCode, ProblemType]> = {
   not_found: [404, 'not_found'],
   no_active_version: [503, 'model_unavailable'],
+  missing_blob: [503, 'model_unavailable'],
   corrupt: [503, 'model_unavailable'],
   malformed_manifest: [503, 'model_unavailable'],
   ort_error: [503, 'model_unavailable'],

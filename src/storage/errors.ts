@@ -3,7 +3,12 @@
  * the registry can tell "fix the data" from "try again later".
  */
 
-export type StorageErrorType = 'not_found' | 'corrupt' | 'storage_unavailable'
+/**
+ * not_found: no such model (no manifest). missing_blob: the manifest names
+ * weights or a tokenizer that storage does not hold. corrupt: bytes or
+ * manifest fail their checks. storage_unavailable: R2/KV errored; retry.
+ */
+export type StorageErrorType = 'not_found' | 'missing_blob' | 'corrupt' | 'storage_unavailable'
 
 /** A read from R2 or KV failed for one model; `modelId` names which. */
 export class StorageError extends Error {

@@ -24,7 +24,7 @@ export async function readTokenizer(kv: KVNamespace, modelId: string, ref: BlobR
   }
   if (value === null) {
     throw new StorageError(
-      'not_found',
+      'missing_blob',
       modelId,
       `The tokenizer of model "${modelId}" (${ref.key}) is missing from KV. Re-publish the model.`,
     )

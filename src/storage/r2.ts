@@ -64,7 +64,7 @@ export async function readWeights(bucket: R2Bucket, modelId: string, ref: BlobRe
   const object = await get(bucket, modelId, ref.key)
   if (object === null) {
     throw new StorageError(
-      'not_found',
+      'missing_blob',
       modelId,
       `The weights of model "${modelId}" (${ref.key}) are missing from R2. Re-publish the model.`,
     )

@@ -1,8 +1,34 @@
-import { exports } from 'cloudflare:workers'
-import { expect, it } from 'vitest'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { manifestKey } from '../../src/schema/manifest.ts'
+import { ALBERT, ELECTRA } from '../support/fixture-models.ts'
+import { get, problem } from '../support/http.ts'
+import { fixtureManifests, seedManifest } from '../support/seed.ts'
 
-it('answers /healthz', async () => {
-  const res = await exports.default.fetch('http://example.com/healthz')
-  expect(res.status).toBe(200)
-  expect(await res.json()).toEqual({ status: 'ok' })
+describe('GET /healthz', () => {
+  it('answers while nothing is published', async () => {
+    const res = await get('/healthz')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: 'ok' })
+  })
+})
+
+describe('GET /readyz', () => {
+  it('is 503 naming each default model that cannot load, then ready once they are published', async () => {
+    const [electra, albert] = await fixtureManifests()
+    if (!electra || !albert) throw new Error('fixtures missing')
+    await seedManifest(electra)
+    await env.MODELS.delete(manifestKey(ALBERT.id))
+    const p = await problem(await get('/readyz'), 503)
+    expect(p.detail).toContain(ALBERT.id)
+    expect(p.detail).not.toContain(`${ELECTRA.id}:`)
+
+    await seedManifest(albert)
+    const res = await get('/readyz')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({
+      status: 'ready',
+      models: { [ELECTRA.id]: { version: ELECTRA.version }, [ALBERT.id]: { version: ALBERT.version } },
+    })
+  })
 })
