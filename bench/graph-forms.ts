@@ -6,7 +6,8 @@
  * and prints JSON: medians of N runs after warm-up, model size, session
  * creation time and the max |logit - fp32 logit|.
  *
- * Usage: node bench/graph-forms.ts [--runs 20] [--presets electra-small,albert-base-v2] [--seq 64]
+ * Usage: node bench/graph-forms.ts [--runs 20] [--creates 5] [--presets electra-small,albert-base-v2] [--seq 64]
+ *        [--variants fp32,fused,...] [--backends web,node] [--opt all|extended|basic|disabled]
  */
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -27,27 +28,34 @@ const { values: args } = parseArgs({
     seq: { type: 'string', default: '64' },
     variants: { type: 'string' },
     backends: { type: 'string', default: 'web,node' },
+    creates: { type: 'string', default: '5' },
+    opt: { type: 'string', default: 'all' },
   },
 })
 const RUNS = Number(args.runs)
 const WARMUP = Number(args.warmup)
 const SEQ = Number(args.seq)
+/** session creations timed per model (median): the optimizer's share of cold start */
+const CREATES = Number(args.creates)
+const OPT = (args.opt ?? 'all') as 'disabled' | 'basic' | 'extended' | 'all'
 
 /** The variants compared (per-channel weights and per-row int8 embeddings unless named); `null` is the fp32 model itself. */
 const VARIANTS: Record<string, QuantizeOptions | null> = {
   fp32: null,
   // (a) quantize_dynamic / Transformers.js q8: MatMulInteger per MatMul, per-tensor, fp32 embeddings
-  'a:matmul-integer,per-tensor,emb-fp32': { form: 'matmul-integer', perChannel: false, embeddings: 'none' },
-  'a:matmul-integer,per-tensor': { form: 'matmul-integer', perChannel: false },
+  'a:matmul-integer+per-tensor+emb-fp32': { form: 'matmul-integer', perChannel: false, embeddings: 'none' },
+  'a:matmul-integer+per-tensor': { form: 'matmul-integer', perChannel: false },
   'a:matmul-integer': { form: 'matmul-integer' },
-  'a:matmul-integer,shared-dql': { form: 'matmul-integer', shareInputQuant: true },
+  'a:matmul-integer+shared-dql': { form: 'matmul-integer', shareInputQuant: true },
   // (b) com.microsoft DynamicQuantizeMatMul (bias fused)
-  'b:dynamic-quantize-matmul,per-tensor': { form: 'dynamic-quantize-matmul', perChannel: false },
+  'b:dynamic-quantize-matmul+per-tensor': { form: 'dynamic-quantize-matmul', perChannel: false },
   'b:dynamic-quantize-matmul': { form: 'dynamic-quantize-matmul' },
   // (c) one DynamicQuantizeLinear shared by Q/K/V + com.microsoft MatMulIntegerToFloat (bias fused)
-  'c:matmul-integer-to-float,per-tensor': { form: 'matmul-integer-to-float', perChannel: false },
+  'c:matmul-integer-to-float+per-tensor': { form: 'matmul-integer-to-float', perChannel: false },
   'c:matmul-integer-to-float': { form: 'matmul-integer-to-float' },
-  'c:matmul-integer-to-float,emb-tensor': { form: 'matmul-integer-to-float', embeddings: 'tensor' },
+  'c:matmul-integer-to-float+emb-tensor': { form: 'matmul-integer-to-float', embeddings: 'tensor' },
+  // ORT's level-'all' output written ahead: (c) where Q/K/V share an input, (b) elsewhere
+  fused: { form: 'fused' },
 }
 
 ortWeb.env.wasm.numThreads = 1
@@ -86,10 +94,21 @@ interface Timing {
   logits: number[]
 }
 
+async function timeCreate(create: () => Promise<{ release(): Promise<void> }>): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < CREATES; i++) {
+    const t0 = performance.now()
+    const session = await create()
+    times.push(performance.now() - t0)
+    await session.release()
+  }
+  return median(times)
+}
+
 async function timeWeb(model: Uint8Array, seq: number): Promise<Timing> {
-  const t0 = performance.now()
-  const session = await ortWeb.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })
-  const create_ms = performance.now() - t0
+  const create = (): Promise<ortWeb.InferenceSession> => ortWeb.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: OPT })
+  const create_ms = await timeCreate(create)
+  const session = await create()
   const f = Object.fromEntries(Object.entries(feeds(seq)).map(([k, v]) => [k, new ortWeb.Tensor('int64', v.data, v.dims)]))
   const times: number[] = []
   let logits: number[] = []
@@ -104,9 +123,10 @@ async function timeWeb(model: Uint8Array, seq: number): Promise<Timing> {
 }
 
 async function timeNode(model: Uint8Array, seq: number): Promise<Timing> {
-  const t0 = performance.now()
-  const session = await ortNode.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
-  const create_ms = performance.now() - t0
+  const create = (): Promise<ortNode.InferenceSession> =>
+    ortNode.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: OPT })
+  const create_ms = await timeCreate(create)
+  const session = await create()
   const f = Object.fromEntries(Object.entries(feeds(seq)).map(([k, v]) => [k, new ortNode.Tensor('int64', v.data, v.dims)]))
   const times: number[] = []
   let logits: number[] = []
@@ -147,4 +167,4 @@ for (const preset of (args.presets ?? '').split(',')) {
     results.push(row)
   }
 }
-console.log(JSON.stringify({ batch: 1, seq: SEQ, runs: RUNS, warmup: WARMUP, node: process.version, results }, null, 2))
+console.log(JSON.stringify({ batch: 1, seq: SEQ, runs: RUNS, warmup: WARMUP, creates: CREATES, graph_optimization_level: OPT, node: process.version, results }, null, 2))

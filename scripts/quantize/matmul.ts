@@ -11,12 +11,17 @@
  * - `matmul-integer-to-float`: one DynamicQuantizeLinear per activation,
  *   shared by every MatMul that reads it (Q, K and V), then
  *   com.microsoft MatMulIntegerToFloat with the bias fused.
+ * - `fused`: what ORT's own optimizer makes of any of the above at level
+ *   'all' (CSE + MatMulIntegerToFloat/DynamicQuantizeMatMul fusion), written
+ *   out ahead of time: a shared DynamicQuantizeLinear + MatMulIntegerToFloat
+ *   where two or more weight MatMuls read one activation (Q, K, V), a
+ *   DynamicQuantizeMatMul where one does. Same kernels, less work at load.
  */
 import type { GraphIndex, QuantizedWeight } from './graph.ts'
 import { quantizeInt8, transpose } from './int8.ts'
 import { attr, DataType, dimsOf, floatValues, makeNode, makeTensor, type NodeProto, type TensorProto } from './proto.ts'
 
-export type MatMulForm = 'matmul-integer' | 'dynamic-quantize-matmul' | 'matmul-integer-to-float'
+export type MatMulForm = 'matmul-integer' | 'dynamic-quantize-matmul' | 'matmul-integer-to-float' | 'fused'
 
 export interface MatMulOptions {
   form: MatMulForm
@@ -122,7 +127,7 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
   }
 
   const quantizeInput = (x: string, nodeName: string, emit: NodeProto[]): { q: string; scale: string; zp: string } => {
-    const shared = options.form === 'matmul-integer-to-float' || options.shareInputQuant
+    const shared = options.form === 'matmul-integer-to-float' || options.form === 'fused' || options.shareInputQuant
     const hit = shared ? inputQuant.get(x) : undefined
     if (hit != null) return hit
     const base = shared ? x : `${nodeName}_input`
@@ -131,6 +136,10 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
     if (shared) inputQuant.set(x, r)
     return r
   }
+
+  /** How many weight MatMul/Gemm nodes read `x` as their A input (Q, K and V: 3). */
+  const weightReaders = (x: string): number =>
+    g.consumers(x).filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input[0] === x && typeof resolveWeight(g, n.input[1] ?? '', n.opType === 'Gemm' && attr(n, 'transB') === 1) !== 'string').length
 
   for (const node of g.nodes) {
     if (++done % 200 === 0) onProgress?.(`quantize: MatMul pass ${done}/${total} nodes`)
@@ -191,10 +200,11 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
 
     const w = weightRef(weight, isGemm ? 'gemm' : 'matmul', alpha)
     const emit: NodeProto[] = []
-    if (options.form === 'dynamic-quantize-matmul') {
+    const form = options.form === 'fused' ? (inputQuant.has(x) || weightReaders(x) > 1 ? 'matmul-integer-to-float' : 'dynamic-quantize-matmul') : options.form
+    if (form === 'dynamic-quantize-matmul') {
       emit.push(makeNode('DynamicQuantizeMatMul', [x, w.q, w.scale, '', ...(bias ? [bias] : [])], [output], g.fresh(`${name}_quant`), {}, MS))
       g.usesContribOps = true
-    } else if (options.form === 'matmul-integer-to-float') {
+    } else if (form === 'matmul-integer-to-float') {
       const a = quantizeInput(x, name, emit)
       emit.push(
         makeNode('MatMulIntegerToFloat', [a.q, w.q, a.scale, w.scale, a.zp, '', ...(bias ? [bias] : [])], [output], g.fresh(`${name}_quant`), {}, MS),

@@ -23,7 +23,7 @@ const opTypes = (model: Uint8Array): string[] => (readModel(model).graph?.node ?
 const MAX_LOGIT_ERROR = 0.15
 
 describe('quantizeModel', () => {
-  const forms: MatMulForm[] = ['matmul-integer', 'dynamic-quantize-matmul', 'matmul-integer-to-float']
+  const forms: MatMulForm[] = ['matmul-integer', 'dynamic-quantize-matmul', 'matmul-integer-to-float', 'fused']
   it.each(forms.flatMap((form) => [true, false].map((perChannel) => ({ form, perChannel }))))(
     'form $form (per-channel: $perChannel) agrees with fp32 under onnxruntime-node and runs under onnxruntime-web',
     async ({ form, perChannel }) => {
@@ -56,6 +56,12 @@ describe('quantizeModel', () => {
     expect(count('DynamicQuantizeLinear')).toBe(4 * base.layers + 1)
     const adds = opTypes(albertLike).filter((t) => t === 'Add').length
     expect(count('Add')).toBe(adds - 6 * base.layers) // each layer's six bias Adds live in the kernels now
+    // The default: a shared quantization only where Q, K and V share an input, DynamicQuantizeMatMul elsewhere.
+    const auto = opTypes(quantizeModel(albertLike).model)
+    const autoCount = (op: string): number => auto.filter((t) => t === op).length
+    expect(autoCount('MatMulIntegerToFloat')).toBe(3 * base.layers)
+    expect(autoCount('DynamicQuantizeLinear')).toBe(base.layers)
+    expect(autoCount('DynamicQuantizeMatMul')).toBe(3 * base.layers + 1)
   })
 
   it('quantizes a shared layer once however many layers apply it', () => {
