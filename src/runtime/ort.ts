@@ -13,7 +13,8 @@
  * `WebAssembly.instantiate(marker, imports)` to the precompiled module.
  */
 import * as ort from 'onnxruntime-web/wasm'
-import ortWasmModule from 'onnxruntime-web/ort-wasm-simd-threaded.wasm'
+// wrangler's module collector resolves Wasm imports by relative path only, not through package exports.
+import ortWasmModule from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm'
 import type { ClassifierSession, Int64Input, LogitsOutput } from './session.ts'
 
 /**
