@@ -26,7 +26,8 @@ Commands:
 
 <dir> is a Hugging Face checkpoint (config.json, model.safetensors, tokenizer.json)
 or an ONNX export (model.onnx, config.json, tokenizer.json).
---local (default) writes the state that \`npm start\` (wrangler dev) serves; --remote uses your account.`
+--local (default) writes the state that \`npm start\` (wrangler dev) serves, or the one
+\`wrangler dev --persist-to <dir>\` serves with --persist-to <dir>; --remote uses your account.`
 
 /** A failure the user can fix: printed without a stack trace. */
 export class UsageError extends Error {
@@ -46,6 +47,7 @@ const options = {
   'max-length': { type: 'string' },
   'min-agreement': { type: 'string' },
   keep: { type: 'string' },
+  'persist-to': { type: 'string' },
   local: { type: 'boolean' },
   remote: { type: 'boolean' },
   stage: { type: 'boolean' },
@@ -75,7 +77,8 @@ function need<T>(value: T | undefined, message: string): T {
 async function openStores(flags: Flags) {
   const { openLocalStores, openRemoteStores } = await import('./publish/stores.ts')
   if (flags.local === true && flags.remote === true) throw new UsageError('Pass --local or --remote, not both.')
-  return flags.remote === true ? openRemoteStores() : openLocalStores()
+  if (flags.remote === true) return openRemoteStores()
+  return openLocalStores(flags['persist-to'] === undefined ? {} : { persistTo: flags['persist-to'] })
 }
 
 const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> = {

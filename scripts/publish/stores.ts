@@ -30,7 +30,7 @@ export interface Stores {
 export interface StoreOptions {
   /** wrangler config; defaults to the repository's wrangler.toml */
   configPath?: string
-  /** local state folder; defaults to wrangler's own (.wrangler/state/v3), the one `wrangler dev` serves */
+  /** like `wrangler dev --persist-to`: the folder holding `v3/`; defaults to wrangler's own `.wrangler/state` */
   persistTo?: string
 }
 
@@ -59,11 +59,11 @@ interface Bindings {
  */
 export async function openLocalStores(options: StoreOptions = {}): Promise<Stores> {
   const configPath = options.configPath ?? join(repoRoot, 'wrangler.toml')
-  const persist = options.persistTo === undefined ? true : { path: options.persistTo }
+  const persist = options.persistTo === undefined ? true : { path: join(options.persistTo, 'v3') }
   const proxy = await getPlatformProxy<Bindings>({ configPath, persist, remoteBindings: false })
   const { MODELS, TOKENIZERS } = proxy.env
   return {
-    description: `local state (${options.persistTo ?? '.wrangler/state/v3'})`,
+    description: `local state (${options.persistTo ?? '.wrangler/state'})`,
     canList: true,
     async getObject(key) {
       const object = await MODELS.get(key)
