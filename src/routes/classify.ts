@@ -1,12 +1,13 @@
 /**
  * `POST /v1/models/{id}/classify`: the Hugging Face Inference
- * text-classification request, run as one padded batch.
+ * text-classification request, run as one padded batch (split into a few
+ * runs when padding would exceed DEFAULT_BATCH_BUDGET's memory bound).
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { endTime, setMetric, startTime } from 'hono/timing'
 import type { AppEnv } from '../env.ts'
 import { validationHook } from '../middleware/problem.ts'
-import { classifyEncodings, defaultActivation } from '../runtime/classifier.ts'
+import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../runtime/classifier.ts'
 import { ClassifyRequestSchema, ModelIdParamSchema } from '../schema/request.ts'
 import { ClassifyResponseSchema } from '../schema/response.ts'
 import { problemResponses } from './docs.ts'
@@ -50,6 +51,7 @@ export const classify = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
         activation: body.parameters?.function_to_apply ?? defaultActivation(version.problem_type),
         top_k: body.parameters?.top_k ?? null,
       },
+      DEFAULT_BATCH_BUDGET,
     )
     endTime(c, 'infer')
     c.header('X-Model-Version', version.version)

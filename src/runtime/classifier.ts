@@ -78,17 +78,68 @@ export function scoreLogits(
   return out
 }
 
-/** Runs a batch of encodings as one padded batch and scores it. */
+/**
+ * How large one padded run may be. Activation memory grows with
+ * batch × sequence (hidden states) and batch × sequence² (attention), and
+ * ORT's Wasm heap keeps its high-water mark for the isolate's life, so one
+ * oversized run would cost the 128 MB isolate budget for good. Measured
+ * (ALBERT-base int8 after ELECTRA-small, test/support/measure-memory.ts):
+ * 8×128 → 80 MB, 1×512 → 81 MB, 4×256 → 97 MB, 2×512 → 106 MB, 16×128 → 116 MB.
+ */
+export interface BatchBudget {
+  /** padded rows × sequence length */
+  tokens: number
+  /** padded rows × sequence length² */
+  attention: number
+}
+
+/** 8×128 or 2×256 or 1×512 (a single input always runs, whatever its length). */
+export const DEFAULT_BATCH_BUDGET: BatchBudget = { tokens: 1024, attention: 131_072 }
+
+/**
+ * Splits a batch, in order, into runs that fit `budget` once padded to their
+ * longest member. Returns [start, end) index pairs.
+ */
+export function planRuns(lengths: readonly number[], budget: BatchBudget): Array<[number, number]> {
+  const runs: Array<[number, number]> = []
+  let start = 0
+  let longest = 0
+  for (let i = 0; i < lengths.length; i++) {
+    const t = Math.max(longest, lengths[i] ?? 0)
+    const rows = i - start + 1
+    if (rows > 1 && (rows * t > budget.tokens || rows * t * t > budget.attention)) {
+      runs.push([start, i])
+      start = i
+      longest = lengths[i] ?? 0
+    } else {
+      longest = t
+    }
+  }
+  if (lengths.length > 0) runs.push([start, lengths.length])
+  return runs
+}
+
+/**
+ * Runs a batch of encodings as padded batches (one, unless `budget` splits
+ * it; runs go one after another, so memory is bounded by the largest run)
+ * and scores them.
+ */
 export async function classifyEncodings(
   session: ClassifierSession,
   encodings: readonly Encoding[],
   model: { pad_id: number; id2label: Record<string, string> },
   options: ScoreOptions,
+  budget?: BatchBudget,
 ): Promise<LabelScore[][]> {
-  const feeds = padBatch([...encodings], model.pad_id)
-  const logits = await session.run(feeds)
-  if (logits.dims[0] !== encodings.length) {
-    throw new ClassifierError(`The model returned ${logits.dims[0]} rows of logits for ${encodings.length} inputs.`)
+  const runs = budget ? planRuns(encodings.map((e) => e.ids.length), budget) : [[0, encodings.length] as [number, number]]
+  const out: LabelScore[][] = []
+  for (const [start, end] of runs) {
+    const feeds = padBatch(encodings.slice(start, end), model.pad_id)
+    const logits = await session.run(feeds)
+    if (logits.dims[0] !== end - start) {
+      throw new ClassifierError(`The model returned ${logits.dims[0]} rows of logits for ${end - start} inputs.`)
+    }
+    out.push(...scoreLogits(logits, model.id2label, options))
   }
-  return scoreLogits(logits, model.id2label, options)
+  return out
 }
