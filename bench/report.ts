@@ -1,0 +1,281 @@
+/**
+ * Turns the raw samples of one benchmark run into the committed report: a JSON
+ * document (samples kept, summaries and ratios added) and a markdown page.
+ * Pure: no clock, no I/O, so test/bench/report.test.ts can check it.
+ */
+import { summarize, type Summary } from './stats.ts'
+
+/** Where a latency was measured. */
+export type Method =
+  /** client-timed POST /v1/models/{id}/classify through wrangler dev (workerd) */
+  | 'http'
+  /** `session.run` timed inside workerd (bench Worker route, many runs per sample) */
+  | 'workerd-run'
+  /** onnxruntime-web `session.run` in Node (wasm, SIMD, 1 thread) */
+  | 'ort-web'
+  /** onnxruntime-node native CPU, 1 intra-op thread */
+  | 'ort-node'
+  /** Transformers.js text-classification pipeline with onnxruntime-web (wasm, 1 thread) */
+  | 'transformers-js'
+
+/** Which graph: the pipeline's int8, the quantize_dynamic-style q8 baseline, or fp32. */
+export type Variant = 'int8' | 'q8-baseline' | 'fp32'
+
+export interface LatencyCell {
+  model: string
+  method: Method
+  variant: Variant
+  batch: number
+  /** tokens per sequence, special tokens included */
+  seq: number
+  samples_ms: number[]
+}
+
+export interface ColdSample {
+  model: string
+  /** the isolate's first model: includes starting ORT's Wasm instance */
+  first_in_isolate: boolean
+  /** client time of the first classify request */
+  client_ms: number
+  /** Server-Timing `load` (R2 + KV reads, tokenizer parse, session creation) */
+  server_load_ms: number | null
+}
+
+export interface MemorySample {
+  /** models loaded in the isolate at this point, e.g. "electra-small" or "electra-small+albert-base-v2" */
+  loaded: string
+  /** ORT's Wasm linear memory */
+  wasm_bytes: number
+  /** workerd process resident set (whole process, not only the isolate); null when unknown */
+  rss_bytes: number | null
+}
+
+export interface SizeRow {
+  model: string
+  fp32_onnx_bytes: number
+  int8_onnx_bytes: number
+  q8_baseline_onnx_bytes: number
+  tokenizer_json_bytes: number
+  /** compiled tokenizer as stored in KV */
+  tokenizer_kv_bytes: number
+}
+
+export interface Machine {
+  cpu: string
+  cores: number
+  memory_gib: number
+  os: string
+  node: string
+  /** 1-minute load average sampled through the run */
+  load_avg: number[]
+  versions: Record<string, string>
+}
+
+export interface BenchInput {
+  started_at: string
+  duration_s: number
+  options: Record<string, unknown>
+  machine: Machine
+  latency: LatencyCell[]
+  cold: ColdSample[]
+  memory: MemorySample[]
+  sizes: SizeRow[]
+  /** rows from bench/tokenizers.ts */
+  tokenizers: Array<Record<string, number | string>>
+  notes: string[]
+}
+
+export interface Ratio {
+  model: string
+  shape: string
+  name: RatioName
+  value: number
+}
+
+/** Each ratio divides two p50s of the same model and shape, from the same run. */
+export const RATIOS = {
+  http_over_workerd_run: { num: ['http', 'int8'], den: ['workerd-run', 'int8'], says: 'HTTP end to end / session.run inside workerd (target <= 1.15)' },
+  workerd_run_over_node_web: { num: ['workerd-run', 'int8'], den: ['ort-web', 'int8'], says: 'session.run in workerd / same ORT-web build in Node' },
+  baseline_over_ours: { num: ['ort-web', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'quantize_dynamic-style q8 / our int8, ORT-web (target >= 1.5)' },
+  tjs_q8_over_ours: { num: ['transformers-js', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on its q8 graph / our int8 session.run, ORT-web (target >= 1.5)' },
+  tjs_q8_over_http: { num: ['transformers-js', 'q8-baseline'], den: ['http', 'int8'], says: 'Transformers.js pipeline (q8, Node) / our HTTP end to end (workerd)' },
+  tjs_int8_over_ours: { num: ['transformers-js', 'int8'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on our int8 graph / our session.run (pipeline + ORT build overhead)' },
+  web_over_node: { num: ['ort-web', 'int8'], den: ['ort-node', 'int8'], says: 'ORT-web wasm / ORT native, int8 (distance to the native limit)' },
+  fp32_over_int8: { num: ['ort-web', 'fp32'], den: ['ort-web', 'int8'], says: 'fp32 / int8, ORT-web' },
+} as const satisfies Record<string, { num: readonly [Method, Variant]; den: readonly [Method, Variant]; says: string }>
+
+export type RatioName = keyof typeof RATIOS
+
+export interface LatencySummary extends Summary {
+  model: string
+  method: Method
+  variant: Variant
+  batch: number
+  seq: number
+}
+
+export interface BenchReport extends BenchInput {
+  summary: LatencySummary[]
+  ratios: Ratio[]
+  cold_summary: Array<{ model: string; first_in_isolate: boolean; client: Summary; server_load: Summary }>
+}
+
+const shapeOf = (c: { batch: number; seq: number }): string => `${c.batch}x${c.seq}`
+const round = (x: number, digits: number): number => Number(x.toFixed(digits))
+
+/** Summaries, ratios and markdown for one run. Cells without samples are left out of summaries. */
+export function buildReport(input: BenchInput): { json: BenchReport; markdown: string } {
+  const summary: LatencySummary[] = input.latency
+    .filter((c) => c.samples_ms.length > 0)
+    .map((c) => ({ model: c.model, method: c.method, variant: c.variant, batch: c.batch, seq: c.seq, ...summarize(c.samples_ms) }))
+  const ratios = computeRatios(summary)
+  const coldKeys = [...new Set(input.cold.map((c) => `${c.model}\u0000${c.first_in_isolate}`))]
+  const cold_summary = coldKeys.map((key) => {
+    const rows = input.cold.filter((c) => `${c.model}\u0000${c.first_in_isolate}` === key)
+    const first = rows[0]
+    return {
+      model: first?.model ?? '',
+      first_in_isolate: first?.first_in_isolate ?? false,
+      client: summarize(rows.map((r) => r.client_ms)),
+      server_load: summarize(rows.flatMap((r) => (r.server_load_ms === null ? [] : [r.server_load_ms]))),
+    }
+  })
+  const json: BenchReport = { ...input, summary, ratios, cold_summary }
+  return { json, markdown: renderMarkdown(json) }
+}
+
+function computeRatios(summary: LatencySummary[]): Ratio[] {
+  const p50 = new Map(summary.map((s) => [`${s.model}|${s.method}|${s.variant}|${shapeOf(s)}`, s.p50_ms]))
+  const out: Ratio[] = []
+  const cells = [...new Set(summary.map((s) => `${s.model}|${shapeOf(s)}`))]
+  for (const cell of cells) {
+    const [model = '', shape = ''] = cell.split('|')
+    for (const [name, r] of Object.entries(RATIOS) as Array<[RatioName, (typeof RATIOS)[RatioName]]>) {
+      const num = p50.get(`${model}|${r.num[0]}|${r.num[1]}|${shape}`)
+      const den = p50.get(`${model}|${r.den[0]}|${r.den[1]}|${shape}`)
+      if (num === undefined || den === undefined || !(den > 0)) continue
+      out.push({ model, shape, name, value: round(num / den, 2) })
+    }
+  }
+  return out
+}
+
+const METHOD_LABEL: Record<Method, string> = {
+  http: 'HTTP via workerd (client)',
+  'workerd-run': 'session.run in workerd',
+  'ort-web': 'ORT-web in Node',
+  'ort-node': 'ORT native (1 thread)',
+  'transformers-js': 'Transformers.js pipeline',
+}
+
+const MiB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1)
+const fmt = (x: number): string => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '–')
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+function renderMarkdown(r: BenchReport): string {
+  const out: string[] = []
+  const m = r.machine
+  const loads = m.load_avg.length > 0 ? `${Math.min(...m.load_avg).toFixed(2)}–${Math.max(...m.load_avg).toFixed(2)}` : 'unknown'
+  out.push(`# edge-classify benchmark — ${r.started_at}`, '')
+  out.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; Node ${m.node}. ` +
+      `1-minute load average during the run: ${loads} (other processes shared the CPU). Run took ${Math.round(r.duration_s)} s.`,
+  )
+  out.push(`Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '')
+  out.push('Latencies in ms, `p50 / p95` over warm runs; shapes are batch x tokens (special tokens included). Models: seeded random weights, full size.', '')
+
+  const models = [...new Set(r.summary.map((s) => s.model))]
+  const shapes = [...new Set(r.summary.map(shapeOf))]
+  for (const model of models) {
+    out.push(`## ${model}`, '')
+    const rows = r.summary.filter((s) => s.model === model)
+    const keys = [...new Set(rows.map((s) => `${s.method}|${s.variant}`))]
+    out.push(
+      table(
+        ['where', 'graph', ...shapes],
+        keys.map((key) => {
+          const [method, variant] = key.split('|') as [Method, Variant]
+          return [
+            METHOD_LABEL[method],
+            variant,
+            ...shapes.map((shape) => {
+              const s = rows.find((x) => x.method === method && x.variant === variant && shapeOf(x) === shape)
+              return s ? `${fmt(s.p50_ms)} / ${fmt(s.p95_ms)}` : '–'
+            }),
+          ]
+        }),
+      ),
+      '',
+    )
+  }
+
+  if (r.ratios.length > 0) {
+    out.push('## Ratios (p50 / p50, same run)', '')
+    const cols = [...new Set(r.ratios.map((x) => `${x.model} ${x.shape}`))]
+    const names = (Object.keys(RATIOS) as RatioName[]).filter((n) => r.ratios.some((x) => x.name === n))
+    out.push(
+      table(
+        ['ratio', ...cols],
+        names.map((n) => [
+          `${n}: ${RATIOS[n].says}`,
+          ...cols.map((c) => {
+            const x = r.ratios.find((y) => y.name === n && `${y.model} ${y.shape}` === c)
+            return x ? x.value.toFixed(2) : '–'
+          }),
+        ]),
+      ),
+      '',
+    )
+  }
+
+  if (r.cold_summary.length > 0) {
+    out.push('## Cold start (first classify request, 1x16 tokens)', '')
+    out.push(
+      table(
+        ['model', 'first model in a fresh isolate', 'n', 'client p50 / max', 'Server-Timing load p50 / max'],
+        r.cold_summary.map((c) => [
+          c.model,
+          c.first_in_isolate ? 'yes (Wasm instance started too)' : 'no (ORT already started)',
+          String(c.client.n),
+          `${fmt(c.client.p50_ms)} / ${fmt(c.client.max_ms)}`,
+          c.server_load.n > 0 ? `${fmt(c.server_load.p50_ms)} / ${fmt(c.server_load.max_ms)}` : '–',
+        ]),
+      ),
+      '',
+    )
+  }
+
+  if (r.memory.length > 0) {
+    out.push('## Isolate memory in workerd', '')
+    out.push(
+      table(
+        ['models loaded', 'ORT Wasm memory (MiB)', 'workerd process RSS (MiB)'],
+        r.memory.map((x) => [x.loaded, MiB(x.wasm_bytes), x.rss_bytes === null ? '–' : MiB(x.rss_bytes)]),
+      ),
+      '',
+    )
+  }
+
+  if (r.sizes.length > 0) {
+    out.push('## Artifact sizes (MiB)', '')
+    out.push(
+      table(
+        ['model', 'fp32 ONNX', 'int8 ONNX (ours)', 'q8 baseline ONNX', 'tokenizer.json', 'tokenizer in KV'],
+        r.sizes.map((s) => [s.model, MiB(s.fp32_onnx_bytes), MiB(s.int8_onnx_bytes), MiB(s.q8_baseline_onnx_bytes), MiB(s.tokenizer_json_bytes), MiB(s.tokenizer_kv_bytes)]),
+      ),
+      '',
+    )
+  }
+
+  if (r.tokenizers.length > 0) {
+    out.push('## Tokenizers (Node, bench/tokenizers.ts)', '')
+    const keys = [...new Set(r.tokenizers.flatMap((t) => Object.keys(t)))]
+    out.push(table(keys, r.tokenizers.map((t) => keys.map((k) => String(t[k] ?? '–')))), '')
+  }
+
+  if (r.notes.length > 0) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '')
+  return `${out.join('\n')}\n`
+}
