@@ -6,6 +6,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env.ts'
 import { ProblemError, validationHook } from '../middleware/problem.ts'
 import { HealthSchema, ReadySchema } from '../schema/response.ts'
+import { wasmMemoryBytes } from '../runtime/ort.ts'
 import { listModelIds } from '../storage/r2.ts'
 import { problemResponses } from './docs.ts'
 
@@ -54,7 +55,7 @@ export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
       }),
     )
     if (reasons.length > 0) {
-      throw new ProblemError(503, 'not_ready', `Not ready. ${reasons.join(' ')}`, { reasons })
+      throw new ProblemError(503, 'not_ready', `Not ready. ${reasons.join(' ')}`, { reasons, wasm_memory_bytes: wasmMemoryBytes() })
     }
-    return c.json({ status: 'ready' as const, models }, 200)
+    return c.json({ status: 'ready' as const, models, wasm_memory_bytes: wasmMemoryBytes() }, 200)
   })

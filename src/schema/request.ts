@@ -64,7 +64,7 @@ export const ModelIdParamSchema = z.object({
   id: z
     .string()
     .regex(MODEL_ID_PATTERN, 'a model id: lowercase letters, digits, ".", "_" or "-", at most 64 characters')
-    .openapi({ param: { name: 'id', in: 'path' }, example: 'electra-small-spam' }),
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'electra-small' }),
 })
 
 export type ClassifyRequest = z.infer<typeof ClassifyRequestSchema>

@@ -72,5 +72,8 @@ export const ReadySchema = z
   .object({
     status: z.literal('ready'),
     models: z.record(z.string(), z.object({ version: z.string(), load_ms: z.number().nullable() })),
+    wasm_memory_bytes: z.number().int().openapi({
+      description: "size of onnxruntime-web's Wasm memory in this isolate (grows, never shrinks; the isolate limit is 128 MB)",
+    }),
   })
   .openapi('Ready')

@@ -9,7 +9,7 @@ describe('GET /healthz', () => {
   it('answers while nothing is published', async () => {
     const res = await get('/healthz')
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'ok' })
+    expect(await res.json()).toEqual({ status: "ok" })
   })
 })
 
@@ -29,6 +29,7 @@ describe('GET /readyz', () => {
     expect(await res.json()).toMatchObject({
       status: 'ready',
       models: { [ELECTRA.id]: { version: ELECTRA.version }, [ALBERT.id]: { version: ALBERT.version } },
+      wasm_memory_bytes: expect.any(Number),
     })
   })
 })

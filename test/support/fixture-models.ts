@@ -47,3 +47,12 @@ export const PARITY_INPUTS: readonly EncodeInput[] = [
   { text: 'Are we still on for lunch tomorrow?', text_pair: 'Yes, noon at the usual place.' },
   { text: 'naïve café — déjà vu 🙂' },
 ]
+
+/**
+ * Full-size stand-ins for the default models (google/electra-small-discriminator
+ * and albert-base-v2 dimensions, seeded random weights) for the memory test.
+ */
+export const MEMORY_MODELS: readonly FixtureModel[] = [
+  { ...ELECTRA, id: 'electra-small-memory', preset: 'electra-small', seed: 1, version: 'memory-electra', max_length: 512 },
+  { ...ALBERT, id: 'albert-base-memory', preset: 'albert-base-v2', seed: 2, version: 'memory-albert', max_length: 512 },
+]

@@ -8,6 +8,7 @@
  * (vitest.config.ts) serves to the tests inside workerd.
  */
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
@@ -19,7 +20,7 @@ import { classifyEncodings, defaultActivation } from '../../src/runtime/classifi
 import { tokenizerKey, weightsKey } from '../../src/schema/manifest.ts'
 import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
 import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
-import { FIXTURE_MODELS, PARITY_INPUTS } from './fixture-models.ts'
+import { FIXTURE_MODELS, MEMORY_MODELS, PARITY_INPUTS } from './fixture-models.ts'
 import type { FixtureModel } from './fixture-models.ts'
 import { buildTinyClassifier } from './tiny-onnx.ts'
 
@@ -45,7 +46,7 @@ async function expectedScores(model: FixtureModel, weights: Uint8Array, tokenize
   return scores
 }
 
-async function buildModel(model: FixtureModel): Promise<{ manifest: ModelManifest; expected: unknown }> {
+async function buildModel(model: FixtureModel, reference = true): Promise<{ manifest: ModelManifest; expected: unknown }> {
   const checkpoint = join(fixturesDir, 'checkpoints', model.id)
   await generateCheckpoint({ preset: model.preset, id2label: model.id2label, seed: model.seed, outDir: checkpoint })
   const converted = await convertCheckpoint(checkpoint)
@@ -72,14 +73,33 @@ async function buildModel(model: FixtureModel): Promise<{ manifest: ModelManifes
     created_at: '2026-01-01T00:00:00.000Z',
   }
   const manifest = { id: model.id, active: version.version, pending: null, versions: [version], failures: [] }
-  return { manifest, expected: await expectedScores(model, weights, tokenizer) }
+  return { manifest, expected: reference ? await expectedScores(model, weights, tokenizer) : null }
+}
+
+/**
+ * The full-size models take a few seconds to build, so they are kept between
+ * runs; the manifest file is written last and names its blobs.
+ */
+async function buildMemoryModels(): Promise<void> {
+  const path = join(fixturesDir, 'memory-manifests.json')
+  if (existsSync(path)) {
+    const cached = JSON.parse(await readFile(path, 'utf8')) as ModelManifest[]
+    const complete = cached.every((m) =>
+      m.versions.every((v) => existsSync(join(fixturesDir, `${v.weights.sha256}.onnx`)) && existsSync(join(fixturesDir, `${v.tokenizer.sha256}.tok`))),
+    )
+    if (complete && cached.length === MEMORY_MODELS.length) return
+  }
+  const built: ModelManifest[] = []
+  for (const model of MEMORY_MODELS) built.push((await buildModel(model, false)).manifest)
+  await writeFile(path, JSON.stringify(built, null, 2))
 }
 
 export default async function setup(): Promise<void> {
   await mkdir(fixturesDir, { recursive: true })
   await writeFile(join(fixturesDir, 'tiny.onnx'), buildTinyClassifier())
-  const built = await Promise.all(FIXTURE_MODELS.map(buildModel))
+  const built = await Promise.all(FIXTURE_MODELS.map((m) => buildModel(m)))
   await writeFile(join(fixturesDir, 'manifests.json'), JSON.stringify(built.map((b) => b.manifest), null, 2))
   const expected = Object.fromEntries(built.map((b) => [b.manifest.id, b.expected]))
   await writeFile(join(fixturesDir, 'expected.json'), JSON.stringify(expected))
+  await buildMemoryModels()
 }

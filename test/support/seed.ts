@@ -27,6 +27,13 @@ export async function seedManifest(manifest: ModelManifest): Promise<void> {
   await env.MODELS.put(manifestKey(manifest.id), JSON.stringify(manifest))
 }
 
+/** Seeds the full-size memory-test models; returns their manifests. */
+export async function seedMemoryModels(): Promise<ModelManifest[]> {
+  const manifests = JSON.parse(await fixtureText('memory-manifests.json')) as ModelManifest[]
+  for (const m of manifests) await seedManifest(m)
+  return manifests
+}
+
 /** Seeds every fixture model; returns their manifests. */
 export async function seedModels(): Promise<ModelManifest[]> {
   const manifests = await fixtureManifests()
