@@ -31,7 +31,7 @@ it('keeps both default-size models and their largest batches within the Wasm bud
   const figures: Record<string, number> = {}
   for (const id of ['electra-small-memory', 'albert-base-memory']) {
     for (const [label, inputs] of [
-      ['16x~100 tokens', Array.from({ length: 16 }, (_, i) => words(40, i))],
+      ['8x~100 tokens', Array.from({ length: 8 }, (_, i) => words(40, i))],
       ['1x512 tokens', [words(600, 1)]],
     ] as const) {
       const res = await post(`/v1/models/${id}/classify`, { inputs })
