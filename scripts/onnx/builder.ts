@@ -221,3 +221,31 @@ export function makeModel(
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   })
 }
+
+/**
+ * An attribute's value by name, for the numeric kinds passes read: INT and
+ * FLOAT as a number, INTS and FLOATS as an array; undefined when absent or of
+ * another kind.
+ *
+ * @example attributeValue(node, 'perm') // [0, 2, 1, 3]
+ */
+export function attributeValue(node: onnx.INodeProto, name: string): number | number[] | undefined {
+  const a = getAttribute(node, name)
+  switch (a?.type) {
+    case AT.INT: return int64ToNumber(a.i)
+    case AT.FLOAT: return a.f ?? 0
+    case AT.INTS: return (a.ints ?? []).map((v) => int64ToNumber(v))
+    case AT.FLOATS: return [...(a.floats ?? [])]
+    default: return undefined
+  }
+}
+
+/** A FLOAT tensor's values (a fresh, aligned copy); throws for any other element type. */
+export function floatValues(t: onnx.ITensorProto): Float32Array {
+  const values = tensorToArray(t)
+  if (!(values instanceof Float32Array) || t.dataType !== DT.FLOAT) throw new Error(`tensor ${t.name ?? ''} is not float32`)
+  return values
+}
+
+/** Element count of a tensor with these dims (a scalar has one element). */
+export const elementCount = product

@@ -92,12 +92,14 @@ function normalizeGraph(g: ns.IGraphProto): void {
   for (const t of g.initializer ?? []) normalizeTensor(t)
   for (const vi of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) {
     for (const d of vi.type?.tensorType?.shape?.dim ?? []) {
-      if (d.dimValue !== null && d.dimValue !== undefined) d.dimValue = toSafeNumber(d.dimValue)
+      if (Object.hasOwn(d, 'dimValue') && d.dimValue != null) d.dimValue = toSafeNumber(d.dimValue)
     }
   }
   for (const node of g.node ?? []) {
     for (const a of node.attribute ?? []) {
-      if (a.i !== null && a.i !== undefined) a.i = toSafeNumber(a.i)
+      // Only fields present on the wire: protobufjs encodes every own property, and an
+      // attribute carrying both `i` and `f` is rejected by onnxruntime.
+      if (Object.hasOwn(a, 'i') && a.i != null) a.i = toSafeNumber(a.i)
       if (a.ints) a.ints = a.ints.map(toSafeNumber)
       if (a.t) normalizeTensor(a.t)
       for (const t of a.tensors ?? []) normalizeTensor(t)
@@ -115,10 +117,10 @@ function normalizeGraph(g: ns.IGraphProto): void {
  */
 export function readModel(bytes: Uint8Array): ns.ModelProto {
   const model = onnx.ModelProto.decode(bytes)
-  model.irVersion = toSafeNumber(model.irVersion)
-  model.modelVersion = toSafeNumber(model.modelVersion)
+  if (Object.hasOwn(model, 'irVersion')) model.irVersion = toSafeNumber(model.irVersion)
+  if (Object.hasOwn(model, 'modelVersion')) model.modelVersion = toSafeNumber(model.modelVersion)
   for (const op of model.opsetImport) {
-    if (op.version !== null && op.version !== undefined) op.version = toSafeNumber(op.version)
+    if (Object.hasOwn(op, 'version') && op.version != null) op.version = toSafeNumber(op.version)
   }
   if (model.graph) normalizeGraph(model.graph)
   return model

@@ -6,7 +6,17 @@
  */
 import { createHash } from 'node:crypto'
 import type { GraphIndex } from './graph.ts'
-import { dimsOf, tensorBytes, type IGraphProto } from './proto.ts'
+import { tensorDims, tensorToArray } from '../onnx/builder.ts'
+import type { onnx } from '../onnx/proto.ts'
+
+/** The tensor's elements, or undefined for kinds never worth merging (strings, external data). */
+function payload(t: onnx.TensorProto): ReturnType<typeof tensorToArray> | undefined {
+  try {
+    return tensorToArray(t)
+  } catch {
+    return undefined
+  }
+}
 
 /** Returns the duplicates removed, each with the initializer kept in its place. */
 export function dedupeInitializers(g: GraphIndex): Array<{ name: string; kept: string }> {
@@ -15,14 +25,16 @@ export function dedupeInitializers(g: GraphIndex): Array<{ name: string; kept: s
   const outputs = new Set(g.graph.output.map((v) => v.name))
   for (const t of g.tensors) {
     if (outputs.has(t.name)) continue
-    const bytes = tensorBytes(t)
-    const key = `${t.dataType}|${dimsOf(t).join('x')}|${createHash('sha256').update(bytes).digest('hex')}`
+    const values = payload(t)
+    if (values === undefined) continue
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
+    const key = `${t.dataType}|${tensorDims(t).join('x')}|${createHash('sha256').update(bytes).digest('hex')}`
     const kept = firstByKey.get(key)
     if (kept === undefined) firstByKey.set(key, t.name)
     else rename.set(t.name, kept)
   }
   if (rename.size === 0) return []
-  const visit = (graph: IGraphProto): void => {
+  const visit = (graph: onnx.IGraphProto): void => {
     for (const node of graph.node ?? []) {
       node.input = (node.input ?? []).map((name) => rename.get(name) ?? name)
       for (const a of node.attribute ?? []) {

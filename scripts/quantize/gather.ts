@@ -7,7 +7,10 @@
  */
 import type { GraphIndex, QuantizedWeight } from './graph.ts'
 import { quantizeInt8 } from './int8.ts'
-import { attr, DataType, dimsOf, floatValues, makeNode, makeTensor, sizeOf, type NodeProto } from './proto.ts'
+import { attributeValue, attrInt, elementCount, floatValues, makeTensor, tensorDims } from '../onnx/builder.ts'
+import { onnx } from '../onnx/proto.ts'
+
+const DT = onnx.TensorProto.DataType
 
 export interface GatherOptions {
   /** one scale per table row (token) or one for the whole table */
@@ -19,7 +22,7 @@ export interface GatherOptions {
 /** Runs the pass over `g`, rewriting the node list in place. */
 export function quantizeGathers(g: GraphIndex, options: GatherOptions): void {
   const cache = new Map<string, { q: string; scale: string; record: QuantizedWeight }>()
-  const out: NodeProto[] = []
+  const out: onnx.NodeProto[] = []
   for (const node of g.nodes) {
     const table = node.opType === 'Gather' ? node.input[0] : undefined
     const init = table === undefined ? undefined : g.initializers.get(table)
@@ -28,17 +31,17 @@ export function quantizeGathers(g: GraphIndex, options: GatherOptions): void {
       continue
     }
     const name = node.name || node.output[0] || 'Gather'
-    const dims = dimsOf(init)
-    const axis = (attr(node, 'axis') as number | undefined) ?? 0
+    const dims = tensorDims(init)
+    const axis = (attributeValue(node, 'axis') as number | undefined) ?? 0
     const reason =
-      init.dataType !== DataType.FLOAT
+      init.dataType !== DT.FLOAT
         ? 'table is not float32'
         : dims.length !== 2
           ? `table has rank ${dims.length}, not 2`
           : axis !== 0
             ? `axis ${axis}, not 0`
-            : sizeOf(dims) < options.minElements
-              ? `table of ${sizeOf(dims)} elements is below the ${options.minElements}-element threshold`
+            : elementCount(dims) < options.minElements
+              ? `table of ${elementCount(dims)} elements is below the ${options.minElements}-element threshold`
               : undefined
     const [indices] = node.input.slice(1)
     const [y] = node.output
@@ -62,14 +65,14 @@ export function quantizeGathers(g: GraphIndex, options: GatherOptions): void {
     ref.record.uses++
     const rowsQ = g.fresh(`${name}_quantized`)
     const rowsF = g.fresh(`${name}_cast`)
-    out.push(makeNode('Gather', [ref.q, indices], [rowsQ], g.fresh(`${name}_quant`)))
-    out.push(makeNode('Cast', [rowsQ], [rowsF], g.fresh(`${name}_cast`), { to: DataType.FLOAT }))
+    out.push(g.makeNode('Gather', [ref.q, indices], [rowsQ], `${name}_quant`))
+    out.push(g.makeNode('Cast', [rowsQ], [rowsF], `${name}_cast`, [attrInt('to', DT.FLOAT)]))
     let scale = ref.scale
     if (options.granularity === 'row') {
       scale = g.fresh(`${name}_row_scale`) // [..., 1]: broadcasts over the embedding width
-      out.push(makeNode('Gather', [ref.scale, indices], [scale], g.fresh(`${name}_scale_gather`)))
+      out.push(g.makeNode('Gather', [ref.scale, indices], [scale], `${name}_scale_gather`))
     }
-    out.push(makeNode('Mul', [rowsF, scale], [y], g.fresh(`${name}_dequantize`)))
+    out.push(g.makeNode('Mul', [rowsF, scale], [y], `${name}_dequantize`))
   }
   g.nodes = out
   g.reindex()

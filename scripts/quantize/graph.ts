@@ -3,7 +3,11 @@
  * initializers by name, consumers by tensor name, fresh names, and the report
  * the passes fill in.
  */
-import type { GraphProto, IGraphProto, NodeProto, TensorProto } from './proto.ts'
+import { makeNode } from '../onnx/builder.ts'
+import type { onnx } from '../onnx/proto.ts'
+
+type NodeProto = onnx.NodeProto
+type TensorProto = onnx.TensorProto
 
 /** One initializer a pass replaced by its int8 form (counted once, however many nodes use it). */
 export interface QuantizedWeight {
@@ -22,7 +26,7 @@ export interface SkippedNode {
 }
 
 export class GraphIndex {
-  readonly graph: GraphProto
+  readonly graph: onnx.GraphProto
   readonly initializers = new Map<string, TensorProto>()
   readonly quantized: QuantizedWeight[] = []
   readonly skipped: SkippedNode[] = []
@@ -31,7 +35,7 @@ export class GraphIndex {
   private consumerMap = new Map<string, NodeProto[]>()
   private names = new Set<string>()
 
-  constructor(graph: GraphProto) {
+  constructor(graph: onnx.GraphProto) {
     this.graph = graph
     for (const t of this.tensors) this.initializers.set(t.name, t)
     this.reindex()
@@ -87,6 +91,12 @@ export class GraphIndex {
     return name
   }
 
+  /** A node named fresh from `base`; a non-default `domain` marks the model as needing that opset. */
+  makeNode(opType: string, inputs: readonly string[], outputs: readonly string[], base: string, attributes: readonly onnx.IAttributeProto[] = [], domain = ''): NodeProto {
+    if (domain !== '') this.usesContribOps = true
+    return makeNode(opType, inputs, outputs, { name: this.fresh(base), attributes, domain })
+  }
+
   addInitializer(t: TensorProto): void {
     this.initializers.set(t.name, t)
     this.graph.initializer.push(t)
@@ -96,7 +106,7 @@ export class GraphIndex {
   /** Drops initializers, value_info and graph inputs that no node reads any more. */
   prune(): void {
     const used = new Set<string>(this.graph.output.map((v) => v.name ?? ''))
-    const visit = (g: IGraphProto): void => {
+    const visit = (g: onnx.IGraphProto): void => {
       for (const node of g.node ?? []) {
         for (const name of node.input ?? []) used.add(name)
         for (const a of node.attribute ?? []) {

@@ -12,9 +12,11 @@ import { dedupeInitializers } from './dedupe.ts'
 import { quantizeGathers, type GatherOptions } from './gather.ts'
 import { GraphIndex, type QuantizedWeight, type SkippedNode } from './graph.ts'
 import { quantizeMatMuls, type MatMulForm } from './matmul.ts'
-import { DataType, decodeModel, dimsOf, encodeModel, onnx, QuantizeError, sizeOf, toNumber, type GraphProto } from './proto.ts'
+import { elementCount, makeOpsetId, tensorDims } from '../onnx/builder.ts'
+import { onnx, readModel, writeModel } from '../onnx/proto.ts'
+import { QuantizeError } from './errors.ts'
 
-export { QuantizeError } from './proto.ts'
+export { QuantizeError } from './errors.ts'
 export type { MatMulForm } from './matmul.ts'
 export type { QuantizedWeight, SkippedNode } from './graph.ts'
 
@@ -69,8 +71,35 @@ export const DEFAULT_FORM: MatMulForm = 'fused'
 /** DynamicQuantizeLinear arrived in opset 11. */
 const MIN_OPSET = 11
 
+const DT = onnx.TensorProto.DataType
+
 const weightBytes = (g: GraphIndex, dataType: number): number =>
-  g.tensors.filter((t) => t.dataType === dataType).reduce((sum, t) => sum + sizeOf(dimsOf(t)) * (dataType === DataType.FLOAT ? 4 : 1), 0)
+  g.tensors.filter((t) => t.dataType === dataType).reduce((sum, t) => sum + elementCount(tensorDims(t)) * (dataType === DT.FLOAT ? 4 : 1), 0)
+
+/** Decodes an ONNX model, turning protobuf failures and unsupported storage into an actionable error. */
+function decodeModel(bytes: Uint8Array): onnx.ModelProto {
+  let model: onnx.ModelProto
+  try {
+    model = readModel(bytes)
+  } catch (cause) {
+    throw new QuantizeError(
+      'invalid_onnx',
+      `Not a valid ONNX model (${bytes.length} bytes): ${(cause as Error).message}. ` +
+        'Pass the .onnx file written by `convert` or an ONNX export (model.onnx).',
+    )
+  }
+  if (model.graph == null || (model.graph.node ?? []).length === 0) {
+    throw new QuantizeError('invalid_onnx', 'The ONNX model has no graph nodes; is this an ONNX model file?')
+  }
+  const external = (model.graph.initializer ?? []).find((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
+  if (external != null) {
+    throw new QuantizeError(
+      'unsupported_model',
+      `Initializer "${external.name}" keeps its data in an external file; re-export the model with the weights inside the .onnx file.`,
+    )
+  }
+  return model
+}
 
 /** Quantizes `model` (ONNX bytes) and says what it did. Throws QuantizeError for invalid or unsupported files. */
 export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}): QuantizeResult {
@@ -79,9 +108,9 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
   const progress = options.onProgress
   const proto = decodeModel(model)
   // decodeModel checked the graph exists; decoded messages are class instances
-  const graph = proto.graph as GraphProto
+  const graph = proto.graph as onnx.GraphProto
   const opset = proto.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')
-  const version = toNumber(opset?.version)
+  const version = Number(opset?.version ?? 0)
   if (version < MIN_OPSET) {
     throw new QuantizeError(
       'unsupported_model',
@@ -92,7 +121,7 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
   // Old exporters list initializers as graph inputs too; weights are constants here, as in ORT's quantizer.
   graph.input = graph.input.filter((v) => !g.initializers.has(v.name ?? ''))
   g.reindex()
-  const fp32Before = weightBytes(g, DataType.FLOAT)
+  const fp32Before = weightBytes(g, DT.FLOAT)
 
   progress?.('quantize: merging identical initializers')
   const deduplicated = dedupeInitializers(g)
@@ -103,9 +132,9 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
   if (embeddings !== 'none') quantizeGathers(g, { granularity: embeddings, minElements: options.minGatherElements ?? 4096 })
   g.prune()
   if (g.usesContribOps && !proto.opsetImport.some((o) => o.domain === 'com.microsoft')) {
-    proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 }))
+    proto.opsetImport.push(makeOpsetId('com.microsoft', 1))
   }
-  const bytes = encodeModel(proto)
+  const bytes = writeModel(proto)
   progress?.(`quantize: ${g.quantized.length} weights quantized, ${g.skipped.length} nodes left fp32, ${bytes.length} bytes`)
   return {
     model: bytes,
@@ -120,8 +149,8 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
         input: model.length,
         output: bytes.length,
         fp32_weights_before: fp32Before,
-        fp32_weights_after: weightBytes(g, DataType.FLOAT),
-        int8_weights: weightBytes(g, DataType.INT8),
+        fp32_weights_after: weightBytes(g, DT.FLOAT),
+        int8_weights: weightBytes(g, DT.INT8),
       },
     },
   }

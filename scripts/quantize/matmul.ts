@@ -19,7 +19,12 @@
  */
 import type { GraphIndex, QuantizedWeight } from './graph.ts'
 import { quantizeInt8, transpose } from './int8.ts'
-import { attr, DataType, dimsOf, floatValues, makeNode, makeTensor, type NodeProto, type TensorProto } from './proto.ts'
+import { attributeValue, attrInt, floatValues, makeTensor, tensorDims } from '../onnx/builder.ts'
+import { onnx } from '../onnx/proto.ts'
+
+type NodeProto = onnx.NodeProto
+type TensorProto = onnx.TensorProto
+const DT = onnx.TensorProto.DataType
 
 export type MatMulForm = 'matmul-integer' | 'dynamic-quantize-matmul' | 'matmul-integer-to-float' | 'fused'
 
@@ -58,7 +63,7 @@ function resolveWeight(g: GraphIndex, name: string, transB: boolean): Weight | s
   if (init == null) {
     const producer = g.producer(name)
     if (producer?.opType !== 'Transpose') return 'weight is not an initializer'
-    const perm = attr(producer, 'perm')
+    const perm = attributeValue(producer, 'perm')
     if (perm !== undefined && !(Array.isArray(perm) && perm[0] === 1 && perm[1] === 0)) return 'weight Transpose is not a 2-D transpose'
     const src = producer.input[0]
     init = src === undefined ? undefined : g.initializers.get(src)
@@ -70,8 +75,8 @@ function resolveWeight(g: GraphIndex, name: string, transB: boolean): Weight | s
 }
 
 function fromInitializer(init: TensorProto, transposed: boolean, transposeNode: NodeProto | undefined): Weight | string {
-  if (init.dataType !== DataType.FLOAT) return `weight ${init.name} is not float32`
-  const dims = dimsOf(init)
+  if (init.dataType !== DT.FLOAT) return `weight ${init.name} is not float32`
+  const dims = tensorDims(init)
   if (dims.length !== 2) return `weight ${init.name} has rank ${dims.length}, not 2`
   const [rows = 0, cols = 0] = dims
   const weight: Weight = {
@@ -90,8 +95,8 @@ function biasOf(g: GraphIndex, add: NodeProto, matmulOut: string, n: number): st
   if (add.opType !== 'Add' || add.input.length !== 2) return undefined
   const other = add.input[0] === matmulOut ? add.input[1] : add.input[0]
   const t = other === undefined ? undefined : g.initializers.get(other)
-  if (t == null || t.dataType !== DataType.FLOAT) return undefined
-  const dims = dimsOf(t)
+  if (t == null || t.dataType !== DT.FLOAT) return undefined
+  const dims = tensorDims(t)
   return dims.length === 1 && dims[0] === n ? t.name : undefined
 }
 
@@ -132,14 +137,14 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
     if (hit != null) return hit
     const base = shared ? x : `${nodeName}_input`
     const r = { q: g.fresh(`${base}_quantized`), scale: g.fresh(`${base}_scale`), zp: g.fresh(`${base}_zero_point`) }
-    emit.push(makeNode('DynamicQuantizeLinear', [x], [r.q, r.scale, r.zp], g.fresh(`${base}_QuantizeLinear`)))
+    emit.push(g.makeNode('DynamicQuantizeLinear', [x], [r.q, r.scale, r.zp], `${base}_QuantizeLinear`))
     if (shared) inputQuant.set(x, r)
     return r
   }
 
   /** How many weight MatMul/Gemm nodes read `x` as their A input (Q, K and V: 3). */
   const weightReaders = (x: string): number =>
-    g.consumers(x).filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input[0] === x && typeof resolveWeight(g, n.input[1] ?? '', n.opType === 'Gemm' && attr(n, 'transB') === 1) !== 'string').length
+    g.consumers(x).filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input[0] === x && typeof resolveWeight(g, n.input[1] ?? '', n.opType === 'Gemm' && attributeValue(n, 'transB') === 1) !== 'string').length
 
   for (const node of g.nodes) {
     if (++done % 200 === 0) onProgress?.(`quantize: MatMul pass ${done}/${total} nodes`)
@@ -160,17 +165,17 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
       skip('malformed node')
       continue
     }
-    if (isGemm && attr(node, 'transA') === 1) {
+    if (isGemm && attributeValue(node, 'transA') === 1) {
       skip('Gemm with transA=1')
       continue
     }
-    const weight = resolveWeight(g, b, isGemm && attr(node, 'transB') === 1)
+    const weight = resolveWeight(g, b, isGemm && attributeValue(node, 'transB') === 1)
     if (typeof weight === 'string') {
       skip(weight)
       continue
     }
-    const alpha = isGemm ? ((attr(node, 'alpha') as number | undefined) ?? 1) : 1
-    const beta = isGemm ? ((attr(node, 'beta') as number | undefined) ?? 1) : 1
+    const alpha = isGemm ? ((attributeValue(node, 'alpha') as number | undefined) ?? 1) : 1
+    const beta = isGemm ? ((attributeValue(node, 'beta') as number | undefined) ?? 1) : 1
 
     // Bias: Gemm's C (1-D, scaled by beta), or a MatMul's sole consumer Add of a 1-D initializer.
     let bias: string | undefined
@@ -178,9 +183,9 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
     let fusedAdd: NodeProto | undefined
     if (isGemm && c !== undefined && c !== '') {
       const t = g.initializers.get(c)
-      const dims = t == null ? [] : dimsOf(t)
+      const dims = t == null ? [] : tensorDims(t)
       const flat = dims.length === 1 ? dims[0] : dims.length === 2 && dims[0] === 1 ? dims[1] : undefined
-      if (t == null || t.dataType !== DataType.FLOAT || flat !== weight.n) {
+      if (t == null || t.dataType !== DT.FLOAT || flat !== weight.n) {
         skip('Gemm bias C is not a float initializer of shape [N]')
         continue
       }
@@ -202,25 +207,23 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
     const emit: NodeProto[] = []
     const form = options.form === 'fused' ? (inputQuant.has(x) || weightReaders(x) > 1 ? 'matmul-integer-to-float' : 'dynamic-quantize-matmul') : options.form
     if (form === 'dynamic-quantize-matmul') {
-      emit.push(makeNode('DynamicQuantizeMatMul', [x, w.q, w.scale, '', ...(bias ? [bias] : [])], [output], g.fresh(`${name}_quant`), {}, MS))
-      g.usesContribOps = true
+      emit.push(g.makeNode('DynamicQuantizeMatMul', [x, w.q, w.scale, '', ...(bias ? [bias] : [])], [output], `${name}_quant`, [], MS))
     } else if (form === 'matmul-integer-to-float') {
       const a = quantizeInput(x, name, emit)
       emit.push(
-        makeNode('MatMulIntegerToFloat', [a.q, w.q, a.scale, w.scale, a.zp, '', ...(bias ? [bias] : [])], [output], g.fresh(`${name}_quant`), {}, MS),
+        g.makeNode('MatMulIntegerToFloat', [a.q, w.q, a.scale, w.scale, a.zp, '', ...(bias ? [bias] : [])], [output], `${name}_quant`, [], MS),
       )
-      g.usesContribOps = true
     } else {
       const a = quantizeInput(x, name, emit)
       const int32 = g.fresh(`${name}_output_quantized`)
       const scale = g.fresh(`${name}_scales_mul`)
       const cast = g.fresh(`${name}_output_cast`)
       const mulOut = bias ? g.fresh(`${name}_output_scaled`) : output
-      emit.push(makeNode('MatMulInteger', [a.q, w.q, a.zp], [int32], g.fresh(`${name}_quant`)))
-      emit.push(makeNode('Mul', [a.scale, w.scale], [scale], g.fresh(`${name}_scales_mul`)))
-      emit.push(makeNode('Cast', [int32], [cast], g.fresh(`${name}_cast`), { to: DataType.FLOAT }))
-      emit.push(makeNode('Mul', [cast, scale], [mulOut], g.fresh(`${name}_mul`)))
-      if (bias) emit.push(makeNode('Add', [mulOut, bias], [output], g.fresh(`${name}_bias_add`)))
+      emit.push(g.makeNode('MatMulInteger', [a.q, w.q, a.zp], [int32], `${name}_quant`))
+      emit.push(g.makeNode('Mul', [a.scale, w.scale], [scale], `${name}_scales_mul`))
+      emit.push(g.makeNode('Cast', [int32], [cast], `${name}_cast`, [attrInt('to', DT.FLOAT)]))
+      emit.push(g.makeNode('Mul', [cast, scale], [mulOut], `${name}_mul`))
+      if (bias) emit.push(g.makeNode('Add', [mulOut, bias], [output], `${name}_bias_add`))
     }
     out.push(...emit)
     if (fusedAdd !== undefined) removed.add(fusedAdd)

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
-import { attrFloat, attrInt, attrInts, attrString, getAttribute, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo, tensorDims, tensorToArray } from '../../../scripts/onnx/builder.ts'
+import { attrFloat, attrInt, attrInts, attrString, attributeValue, getAttribute, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo, tensorDims, tensorToArray } from '../../../scripts/onnx/builder.ts'
 import { int64ToBigInt, int64ToNumber, onnx, readModel, writeModel } from '../../../scripts/onnx/proto.ts'
 
 const DT = onnx.TensorProto.DataType
@@ -55,7 +55,12 @@ describe('scripts/onnx builder and proto', () => {
     expect(ln && getAttribute(ln, 'axis')?.i).toBe(-1)
     expect(ln && getAttribute(ln, 'epsilon')?.f).toBeCloseTo(1e-5, 10)
     expect(new TextDecoder().decode(attrString('approximate', 'tanh').s ?? undefined)).toBe('tanh')
-    const session = await ort.InferenceSession.create(writeModel(model))
+    expect(ln && attributeValue(ln, 'epsilon')).toBeCloseTo(1e-5, 10)
+    expect(ln && attributeValue(ln, 'axis')).toBe(-1)
+    expect(back.graph?.node?.[2] && attributeValue(back.graph.node[2], 'perm')).toEqual([1, 0])
+    // A read model written back must still load: re-encoding may not add fields the file lacked
+    // (an epsilon carrying a default `i` too is rejected as a type/data mismatch).
+    const session = await ort.InferenceSession.create(writeModel(back))
     const { out } = await session.run({ x: new ort.Tensor('float32', new Float32Array([3, 1]), [1, 2]) })
     // y = [3, 2] -> normalised [1, -1] (eps aside) -> + beta [0, 10] -> transposed [2, 1].
     expect(out?.dims).toEqual([2, 1])
