@@ -27,7 +27,8 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               // The fixture models (test/support/fixture-models.ts) stand in for the defaults.
-              bindings: { DEFAULT_MODELS: 'electra-tiny,albert-tiny' },
+              // A zero TTL re-checks manifests on every request, so version swaps show at once.
+              bindings: { DEFAULT_MODELS: 'electra-tiny,albert-tiny', MANIFEST_TTL_SECONDS: '0' },
               // Test-only: serves the fixtures test/support/global-setup.ts built
               // (real models and tokenizers) to the tests inside workerd.
               serviceBindings: {

@@ -12,7 +12,7 @@ import { apiKeyAuth } from './middleware/auth.ts'
 import { limits } from './middleware/limits.ts'
 import { notFound, onError, validationHook } from './middleware/problem.ts'
 import { createSession } from './runtime/ort.ts'
-import { ModelRegistry } from './runtime/registry.ts'
+import { DEFAULT_REGISTRY_OPTIONS, ModelRegistry } from './runtime/registry.ts'
 import { classify } from './routes/classify.ts'
 import { health } from './routes/health.ts'
 import { models } from './routes/models.ts'
@@ -25,6 +25,8 @@ let registry: ModelRegistry | undefined
 
 /** The isolate's registry; bindings are the same for every request an isolate serves. */
 function registryFor(env: Bindings): ModelRegistry {
+  const ttl = Number(env.MANIFEST_TTL_SECONDS)
+  const options = Number.isFinite(ttl) && ttl >= 0 ? { ...DEFAULT_REGISTRY_OPTIONS, manifestTtlMs: ttl * 1000 } : DEFAULT_REGISTRY_OPTIONS
   registry ??= new ModelRegistry({
     readManifest: (id) => readManifest(env.MODELS, id),
     readWeights: (id, v) => readWeights(env.MODELS, id, v.weights),
@@ -32,7 +34,7 @@ function registryFor(env: Bindings): ModelRegistry {
     parseTokenizer: loadTokenizer,
     createSession: (weights) => createSession(weights),
     now: () => Date.now(),
-  })
+  }, options)
   return registry
 }
 

@@ -20,7 +20,7 @@ import { classifyEncodings, defaultActivation } from '../../src/runtime/classifi
 import { tokenizerKey, weightsKey } from '../../src/schema/manifest.ts'
 import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
 import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
-import { FIXTURE_MODELS, MEMORY_MODELS, PARITY_INPUTS } from './fixture-models.ts'
+import { ELECTRA_V2, FIXTURE_MODELS, MEMORY_MODELS, PARITY_INPUTS } from './fixture-models.ts'
 import type { FixtureModel } from './fixture-models.ts'
 import { buildTinyClassifier } from './tiny-onnx.ts'
 
@@ -101,5 +101,7 @@ export default async function setup(): Promise<void> {
   await writeFile(join(fixturesDir, 'manifests.json'), JSON.stringify(built.map((b) => b.manifest), null, 2))
   const expected = Object.fromEntries(built.map((b) => [b.manifest.id, b.expected]))
   await writeFile(join(fixturesDir, 'expected.json'), JSON.stringify(expected))
+  const v2 = await buildModel({ ...ELECTRA_V2, id: `${ELECTRA_V2.id}-v2` }, false)
+  await writeFile(join(fixturesDir, 'electra-v2.json'), JSON.stringify(v2.manifest.versions[0]))
   await buildMemoryModels()
 }

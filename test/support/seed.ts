@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { manifestKey } from '../../src/schema/manifest.ts'
-import type { ModelManifest } from '../../src/schema/manifest.ts'
+import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
 import type { LabelScore } from '../../src/runtime/classifier.ts'
 import { fixture, fixtureText } from './fixtures.ts'
 
@@ -25,6 +25,11 @@ export async function seedManifest(manifest: ModelManifest): Promise<void> {
     await env.TOKENIZERS.put(v.tokenizer.key, await fixture(`${v.tokenizer.sha256}.tok`))
   }
   await env.MODELS.put(manifestKey(manifest.id), JSON.stringify(manifest))
+}
+
+/** The second ELECTRA version (ELECTRA_V2), not yet in any manifest. */
+export async function electraV2(): Promise<ModelVersion> {
+  return JSON.parse(await fixtureText('electra-v2.json')) as ModelVersion
 }
 
 /** Seeds the full-size memory-test models; returns their manifests. */

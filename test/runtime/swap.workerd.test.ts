@@ -1,0 +1,53 @@
+/**
+ * A new active version is picked up while requests keep flowing: every
+ * request succeeds, each answer names the version that produced it, and the
+ * new version takes over (issue #2 "kept until the active version changes",
+ * issue #7 item 6 "requests racing a version swap all succeed").
+ */
+import { env } from 'cloudflare:workers'
+import { beforeAll, expect, it } from 'vitest'
+import { manifestKey } from '../../src/schema/manifest.ts'
+import type { ModelManifest } from '../../src/schema/manifest.ts'
+import { ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'
+import { get, post } from '../support/http.ts'
+import { electraV2, seedManifest, seedModels } from '../support/seed.ts'
+
+let v1: ModelManifest
+beforeAll(async () => {
+  const found = (await seedModels()).find((m) => m.id === ELECTRA.id)
+  if (!found) throw new Error('electra fixture missing')
+  v1 = found
+})
+
+const classify = () => post(`/v1/models/${ELECTRA.id}/classify`, { inputs: 'Win a FREE cruise now' })
+
+it('swaps to a newly activated version while concurrent requests all succeed', async () => {
+  const first = await classify()
+  expect(first.headers.get('X-Model-Version')).toBe(ELECTRA.version)
+  const v1Scores = await first.text()
+
+  const v2 = await electraV2()
+  await seedManifest({ ...v1, active: v2.version, versions: [v2, ...v1.versions] })
+
+  const seen = new Map<string, string>()
+  // Waves of concurrent requests until one answers from v2; bounded, no timing involved.
+  for (let wave = 0; wave < 20 && !seen.has(ELECTRA_V2.version); wave++) {
+    const responses = await Promise.all(Array.from({ length: 4 }, classify))
+    for (const res of responses) {
+      expect(res.status).toBe(200)
+      seen.set(res.headers.get('X-Model-Version') ?? 'none', await res.text())
+    }
+  }
+  expect(seen.has(ELECTRA_V2.version)).toBe(true)
+  // Different weights, different scores: the answer really came from the new session.
+  expect(seen.get(ELECTRA_V2.version)).not.toBe(v1Scores)
+  const detail = (await (await get(`/v1/models/${ELECTRA.id}`)).json()) as { version: string; loads: number }
+  expect(detail).toMatchObject({ version: ELECTRA_V2.version, loads: 2 })
+
+  // Rolling back is just another activation.
+  await env.MODELS.put(manifestKey(ELECTRA.id), JSON.stringify({ ...v1, versions: [v2, ...v1.versions] }))
+  let back = ''
+  for (let i = 0; i < 20 && back !== ELECTRA.version; i++) back = (await classify()).headers.get('X-Model-Version') ?? ''
+  expect(back).toBe(ELECTRA.version)
+  expect(await (await classify()).text()).toBe(v1Scores)
+})
