@@ -4,11 +4,13 @@
  * new version takes over (issue #2 "kept until the active version changes",
  * issue #7 item 6 "requests racing a version swap all succeed").
  */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, expect, it } from 'vitest'
 import { manifestKey } from '../../src/schema/manifest.ts'
 import type { ModelManifest } from '../../src/schema/manifest.ts'
-import { ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'
+import worker from '../../src/index.ts'
+import { ALBERT, ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'
 import { get, post } from '../support/http.ts'
 import { electraV2, seedManifest, seedModels } from '../support/seed.ts'
 
@@ -50,4 +52,14 @@ it('swaps to a newly activated version while concurrent requests all succeed', a
   for (let i = 0; i < 20 && back !== ELECTRA.version; i++) back = (await classify()).headers.get('X-Model-Version') ?? ''
   expect(back).toBe(ELECTRA.version)
   expect(await (await classify()).text()).toBe(v1Scores)
+})
+
+it('the scheduled handler loads the default models ahead of traffic (placeholder until issue #5)', async () => {
+  const before = (await (await get(`/v1/models/${ALBERT.id}`)).json()) as { loaded: boolean }
+  expect(before.loaded).toBe(false)
+  const ctx = createExecutionContext()
+  await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, ctx)
+  await waitOnExecutionContext(ctx)
+  const after = (await (await get(`/v1/models/${ALBERT.id}`)).json()) as { loaded: boolean; version: string }
+  expect(after).toMatchObject({ loaded: true, version: ALBERT.version })
 })
