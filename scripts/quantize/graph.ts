@@ -12,7 +12,7 @@ type TensorProto = onnx.TensorProto
 /** One initializer a pass replaced by its int8 form (counted once, however many nodes use it). */
 export interface QuantizedWeight {
   name: string
-  kind: 'matmul' | 'gemm' | 'gather'
+  kind: 'matmul' | 'gemm' | 'gather' | 'attention'
   dims: number[]
   /** nodes that read the quantized copy */
   uses: number
@@ -33,6 +33,7 @@ export class GraphIndex {
   /** contrib ops need the com.microsoft opset import */
   usesContribOps = false
   private consumerMap = new Map<string, NodeProto[]>()
+  private producerMap = new Map<string, NodeProto>()
   private names = new Set<string>()
 
   constructor(graph: onnx.GraphProto) {
@@ -58,6 +59,7 @@ export class GraphIndex {
   /** Rebuilds consumers and the set of used names after a pass rewrote the node list. */
   reindex(): void {
     this.consumerMap.clear()
+    this.producerMap.clear()
     this.names = new Set([...this.initializers.keys(), ...this.graph.input.map((v) => v.name ?? ''), ...this.graph.output.map((v) => v.name ?? '')])
     for (const node of this.nodes) {
       this.names.add(node.name)
@@ -67,7 +69,10 @@ export class GraphIndex {
         if (list == null) this.consumerMap.set(name, [node])
         else list.push(node)
       }
-      for (const name of node.output) this.names.add(name)
+      for (const name of node.output) {
+        this.names.add(name)
+        this.producerMap.set(name, node)
+      }
     }
   }
 
@@ -80,7 +85,23 @@ export class GraphIndex {
   }
 
   producer(tensor: string): NodeProto | undefined {
-    return this.nodes.find((n) => n.output.includes(tensor))
+    return this.producerMap.get(tensor)
+  }
+
+  /** The node that alone reads `tensor` (and `tensor` is no graph output), else undefined. */
+  soleConsumer(tensor: string): NodeProto | undefined {
+    const users = this.consumers(tensor)
+    return users.length === 1 && !this.isGraphOutput(tensor) ? users[0] : undefined
+  }
+
+  /** Drops nodes none of whose outputs is read or a graph output, until none is left (a pass's orphaned chains). */
+  removeDeadNodes(): void {
+    for (let changed = true; changed; ) {
+      const before = this.nodes.length
+      this.nodes = this.nodes.filter((n) => n.output.some((o) => o !== '' && (this.consumers(o).length > 0 || this.isGraphOutput(o))))
+      changed = this.nodes.length !== before
+      this.reindex()
+    }
   }
 
   /** A name not yet used in the graph, derived from `base`. */

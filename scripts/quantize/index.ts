@@ -8,9 +8,11 @@
  * const { model, report } = quantizeModel(readFileSync('model.onnx'))
  * writeFileSync('model.int8.onnx', model)
  */
+import { fuseAttention } from './attention.ts'
 import { dedupeInitializers } from './dedupe.ts'
 import { quantizeGathers, type GatherOptions } from './gather.ts'
 import { GraphIndex, type QuantizedWeight, type SkippedNode } from './graph.ts'
+import { fuseSkipLayerNorm } from './layer-norm.ts'
 import { quantizeMatMuls, type MatMulForm } from './matmul.ts'
 import { elementCount, makeOpsetId, tensorDims } from '../onnx/builder.ts'
 import { onnx, readModel, writeModel } from '../onnx/proto.ts'
@@ -31,6 +33,10 @@ export interface QuantizeOptions {
   embeddings?: GatherOptions['granularity'] | 'none'
   /** embedding tables below this many elements stay fp32; default 4096 */
   minGatherElements?: number
+  /** attention blocks -> one QAttention each (Q/K/V int8 in one [H, 3H] matrix); default: on for form 'fused' */
+  fuseAttention?: boolean
+  /** residual Add + LayerNormalization -> SkipLayerNormalization; default: on for form 'fused' */
+  fuseSkipLayerNorm?: boolean
   onProgress?: (msg: string) => void
 }
 
@@ -40,6 +46,8 @@ export interface QuantizeReport {
   embeddings: GatherOptions['granularity'] | 'none'
   /** initializers replaced by int8, each once */
   quantized: QuantizedWeight[]
+  /** blocks rewritten into com.microsoft fused ops */
+  fused: { attention: number; skip_layer_norm: number }
   /** nodes left fp32, with the reason */
   skipped: SkippedNode[]
   /** identical initializers merged before quantizing */
@@ -62,9 +70,10 @@ export interface QuantizeResult {
 }
 
 /**
- * Measured in bench/graph-forms.ts: at ORT's default optimization level every form
- * becomes the same kernels at load; 'fused' writes that result ahead of time, so it
- * ties on run time and loads with the least optimizer work.
+ * Measured in bench/graph-forms.ts: at ORT's default optimization level every MatMul
+ * form becomes the same kernels at load; 'fused' writes that result ahead of time and,
+ * by default, also the fusions ORT-web's optimizer never makes on an int8 graph
+ * (QAttention per attention block, SkipLayerNormalization per residual LayerNorm).
  */
 export const DEFAULT_FORM: MatMulForm = 'fused'
 
@@ -125,11 +134,17 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
 
   progress?.('quantize: merging identical initializers')
   const deduplicated = dedupeInitializers(g)
+  const fused = { attention: 0, skip_layer_norm: 0 }
+  if (options.fuseAttention ?? form === 'fused') {
+    fused.attention = fuseAttention(g, { perChannel })
+    progress?.(`quantize: ${fused.attention} attention blocks fused into QAttention`)
+  }
   progress?.(`quantize: ${deduplicated.length} duplicate initializers merged; quantizing MatMul/Gemm`)
   quantizeMatMuls(g, { form, perChannel, shareInputQuant: options.shareInputQuant ?? false }, progress)
   progress?.('quantize: quantizing embeddings')
   const embeddings = options.embeddings ?? 'row'
   if (embeddings !== 'none') quantizeGathers(g, { granularity: embeddings, minElements: options.minGatherElements ?? 4096 })
+  if (options.fuseSkipLayerNorm ?? form === 'fused') fused.skip_layer_norm = fuseSkipLayerNorm(g)
   g.prune()
   if (g.usesContribOps && !proto.opsetImport.some((o) => o.domain === 'com.microsoft')) {
     proto.opsetImport.push(makeOpsetId('com.microsoft', 1))
@@ -142,6 +157,7 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
       form,
       per_channel: perChannel,
       embeddings,
+      fused,
       quantized: g.quantized,
       skipped: g.skipped,
       deduplicated,

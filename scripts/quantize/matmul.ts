@@ -37,7 +37,7 @@ export interface MatMulOptions {
 }
 
 /** A weight as the MatMul sees it: [K, N] row-major, plus where it came from. */
-interface Weight {
+export interface Weight {
   key: string
   source: string
   values: () => Float32Array
@@ -56,7 +56,7 @@ interface QuantizedRef {
 const MS = 'com.microsoft'
 
 /** Resolves a MatMul's B to a float initializer, or says why it cannot. */
-function resolveWeight(g: GraphIndex, name: string, transB: boolean): Weight | string {
+export function resolveWeight(g: GraphIndex, name: string, transB: boolean): Weight | string {
   let init = g.initializers.get(name)
   let transposed = transB
   let transposeNode: NodeProto | undefined

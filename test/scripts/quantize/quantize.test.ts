@@ -56,12 +56,37 @@ describe('quantizeModel', () => {
     expect(count('DynamicQuantizeLinear')).toBe(4 * base.layers + 1)
     const adds = opTypes(albertLike).filter((t) => t === 'Add').length
     expect(count('Add')).toBe(adds - 6 * base.layers) // each layer's six bias Adds live in the kernels now
-    // The default: a shared quantization only where Q, K and V share an input, DynamicQuantizeMatMul elsewhere.
+    // Without the block fusions, 'fused' is ORT's level-all result: a shared quantization where Q, K and V share an input.
+    const plain = opTypes(quantizeModel(albertLike, { fuseAttention: false, fuseSkipLayerNorm: false }).model)
+    const plainCount = (op: string): number => plain.filter((t) => t === op).length
+    expect(plainCount('MatMulIntegerToFloat')).toBe(3 * base.layers)
+    expect(plainCount('DynamicQuantizeLinear')).toBe(base.layers)
+    expect(plainCount('DynamicQuantizeMatMul')).toBe(3 * base.layers + 1)
+    // The default: each attention block is one QAttention (its own input quantization, the mask cast once),
+    // each residual Add + LayerNorm one SkipLayerNormalization, DynamicQuantizeMatMul for the other weights.
     const auto = opTypes(quantizeModel(albertLike).model)
     const autoCount = (op: string): number => auto.filter((t) => t === op).length
-    expect(autoCount('MatMulIntegerToFloat')).toBe(3 * base.layers)
+    expect(autoCount('QAttention')).toBe(base.layers)
     expect(autoCount('DynamicQuantizeLinear')).toBe(base.layers)
     expect(autoCount('DynamicQuantizeMatMul')).toBe(3 * base.layers + 1)
+    expect(autoCount('SkipLayerNormalization')).toBe(2 * base.layers)
+    expect(autoCount('LayerNormalization')).toBe(1) // the embeddings' (word + type embeddings are not both hidden states)
+    for (const gone of ['MatMulIntegerToFloat', 'MatMul', 'Softmax', 'Transpose', 'Unsqueeze']) expect(autoCount(gone)).toBe(0)
+    expect(autoCount('Cast')).toBe(2) // the int32 mask, once; the int8 embedding rows
+  })
+
+  it('fused attention and LayerNorm compute what the unfused int8 graph does, padding masked', async () => {
+    // Same int8 weights and input quantization either way, so only float summation order differs;
+    // the feeds pad some rows, so a mask read the wrong way round or ignored moves logits by O(1).
+    const { model, report } = quantizeModel(albertLike)
+    expect(report.fused).toEqual({ attention: base.layers, skip_layer_norm: 2 * base.layers })
+    const plain = quantizeModel(albertLike, { fuseAttention: false, fuseSkipLayerNorm: false }).model
+    const [a, b] = [await runNode(model, feeds), await runNode(plain, feeds)]
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-3)
+    expect(maxAbsDiff(await runWeb(model, feeds), await runWeb(plain, feeds))).toBeLessThan(1e-3)
+    // A different mask changes the fused model's answer (the mask input is really read).
+    const unmasked = { ...feeds, attention_mask: { data: new BigInt64Array(feeds.attention_mask?.data.length ?? 0).fill(1n), dims: feeds.attention_mask?.dims ?? [0, 0] } }
+    expect(maxAbsDiff(await runNode(model, unmasked), a)).toBeGreaterThan(1e-2)
   })
 
   it('quantizes a shared layer once however many layers apply it', () => {
@@ -70,7 +95,7 @@ describe('quantizeModel', () => {
     expect(layerWeights).toHaveLength(6) // query, key, value, attention.dense, ffn, ffn_output
     for (const w of layerWeights) expect(w.uses).toBe(base.layers)
     const int8Tensors = (readModel(model).graph?.initializer ?? []).filter((t) => t.dataType === 3) // INT8
-    expect(int8Tensors).toHaveLength(6 + 2) // + word embeddings + classifier
+    expect(int8Tensors).toHaveLength(4 + 2) // Q, K and V in one QAttention matrix, dense, ffn, ffn_output + word embeddings + classifier
     // Twelve applications store what four do.
     const deeper = quantizeModel(toyModel({ ...base, layers: 12 })).report
     expect(deeper.bytes.int8_weights).toBe(report.bytes.int8_weights)
@@ -92,13 +117,14 @@ describe('quantizeModel', () => {
     // The twelve duplicated copies collapse into one quantized layer: same size as the converter dialect.
     const ours = quantizeModel(albertLike).model
     expect(Math.abs(model.length - ours.length)).toBeLessThan(0.05 * ours.length)
-    // No weight Transpose survives (only the attention's K transpose on activations).
-    expect(opTypes(model).filter((t) => t === 'Transpose')).toHaveLength(base.layers)
+    // No weight Transpose survives, and attention (K's transpose included) is one QAttention per layer.
+    expect(opTypes(model).filter((t) => t === 'Transpose')).toHaveLength(0)
+    expect(opTypes(model).filter((t) => t === 'QAttention')).toHaveLength(base.layers)
     expect(maxAbsDiff(await runNode(exported, feeds), await runNode(model, feeds))).toBeLessThan(MAX_LOGIT_ERROR)
   })
 
   it('leaves activation-by-activation MatMuls and small tables fp32, and reports them', () => {
-    const { report, model } = quantizeModel(albertLike)
+    const { report, model } = quantizeModel(albertLike, { fuseAttention: false })
     const reasons = report.skipped.map((s) => `${s.op_type}: ${s.reason}`)
     expect(reasons.filter((r) => r === 'MatMul: weight is not an initializer')).toHaveLength(base.layers) // probs @ V
     expect(reasons.filter((r) => r === 'MatMul: weight Transpose is not a 2-D transpose')).toHaveLength(base.layers) // Q @ K^T

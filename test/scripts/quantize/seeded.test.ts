@@ -15,6 +15,8 @@ import { maxAbsDiff, randomFeeds, runNode, runWeb } from './helpers.ts'
 let dir = ''
 const fp32: Record<string, Uint8Array> = {}
 const presets = ['electra-tiny', 'albert-tiny'] as const
+/** The presets' num_hidden_layers: every layer's attention (4 heads here) becomes one QAttention, both residual LayerNorms SkipLayerNorms. */
+const layers: Record<(typeof presets)[number], number> = { 'electra-tiny': 2, 'albert-tiny': 3 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'quantize-seeded-'))
@@ -45,6 +47,7 @@ describe.each(presets)('%s', (preset) => {
     const agree = reference.filter((row, r) => argmax(row) === argmax(node[r] ?? [])).length / reference.length
     expect(agree).toBeGreaterThanOrEqual(0.9)
     expect(maxAbsDiff(await runWeb(int8, feeds), node)).toBeLessThan(MAX_LOGIT_ERROR / 10)
+    expect(report.fused).toEqual({ attention: layers[preset], skip_layer_norm: 2 * layers[preset] })
     // Every weight MatMul/Gemm was rewritten: only attention's activation x activation MatMuls stay fp32.
     expect(report.skipped.filter((s) => s.op_type !== 'MatMul' || !/not an initializer|not a 2-D transpose/.test(s.reason)).map((s) => s.op_type)).not.toContain('Gemm')
   })
