@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process'
+import { mkdirSync, openSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { artifactsDir, repoRoot } from '../paths.ts'
+import { encodeExamples, sharedTokenizer } from './batches.ts'
+import { loadSplits, mulberry32 } from './data.ts'
+import { createModel } from './model.ts'
+import { initAdamW } from './optimizer.ts'
+import { trainPreset } from './presets.ts'
+import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from './trainer.ts'
+
+/**
+ * `npm run train -- --model electra|albert [options]`: fine-tunes a spam
+ * classifier on the SpamAssassin split, resuming from the run folder's
+ * checkpoint when there is one. `--background` re-launches the same command
+ * detached (nohup-like) with output appended to <out>/train.log.
+ *
+ *   --model electra|albert|electra-tiny|albert-tiny
+ *   --out DIR          run folder (default .artifacts/train/<id>)
+ *   --model-dir DIR    export/evaluate target (default models/<id>)
+ *   --epochs N         total epochs (sets the LR schedule; raise it to continue a finished run)
+ *   --lr X             peak learning rate      --batch N      batch size
+ *   --micro-batch N    examples per pass (gradients summed; wasm heap limit)
+ *   --max-length N     tokens per example      --seed N       data-order and init seed
+ *   --max-steps N      stop after N steps in this process
+ *   --limit N          use only the first N training examples (smoke runs)
+ *   --fresh            ignore an existing checkpoint
+ *   --background       detach; log to <out>/train.log
+ *
+ * `npm run train -- export --model electra` writes the run's best checkpoint
+ * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
+ * it on the test split (tfjs, fp32 ONNX, int8 ONNX) into models/<id>/eval.json.
+ */
+const { values, positionals } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'electra' },
+    out: { type: 'string' },
+    'model-dir': { type: 'string' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
+    batch: { type: 'string' },
+    'micro-batch': { type: 'string' },
+    'max-length': { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    'max-steps': { type: 'string' },
+    limit: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    background: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+})
+
+const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v))
+const base = trainPreset(values.model)
+const preset = {
+  ...base,
+  epochs: num(values.epochs) ?? base.epochs,
+  peakLr: num(values.lr) ?? base.peakLr,
+  batchSize: num(values.batch) ?? base.batchSize,
+  microBatch: num(values['micro-batch']) ?? base.microBatch,
+  maxLength: num(values['max-length']) ?? base.maxLength,
+}
+const dir = resolve(values.out ?? join(artifactsDir, 'train', preset.id))
+mkdirSync(dir, { recursive: true })
+const files = runFiles(dir)
+
+const command = positionals[0] ?? 'run'
+if (command !== 'run' && command !== 'export' && command !== 'evaluate') {
+  console.error(`Unknown command "${command}"; use run (default), export or evaluate.`)
+  process.exit(2)
+}
+const modelDir = resolve(values['model-dir'] ?? join(repoRoot, 'models', preset.id))
+
+if (command === 'export') {
+  const { exportModel } = await import('./evaluate.ts')
+  const { readFile } = await import('node:fs/promises')
+  await useWasm()
+  const state = JSON.parse(await readFile(files.state, 'utf8')) as TrainState
+  await exportModel(files.best, modelDir, { step: String(state.best?.step ?? '') })
+  console.log(`wrote ${modelDir} (F16) from ${files.best}, best validation step ${state.best?.step ?? '-'}`)
+  process.exit(0)
+}
+
+if (command === 'evaluate') {
+  const { evaluateCheckpoint, writeEvalReport } = await import('./evaluate.ts')
+  await useWasm()
+  const tokenizer = sharedTokenizer(preset.tokenizer)
+  const maxLength = preset.config.max_position_embeddings
+  const test = encodeExamples(tokenizer, loadSplits().test, maxLength)
+  const report = await evaluateCheckpoint(files.best, modelDir, test, tokenizer.pad_id, maxLength, (s) => console.log(s))
+  await writeEvalReport(modelDir, report, files.state)
+  console.log(JSON.stringify(report, null, 2))
+  process.exit(0)
+}
+
+if (values.background) {
+  const args = process.argv.slice(2).filter((a) => a !== '--background')
+  const fd = openSync(files.log, 'a')
+  const child = spawn(process.execPath, [join(repoRoot, 'scripts/train/cli.ts'), ...args], { detached: true, stdio: ['ignore', fd, fd], cwd: repoRoot })
+  child.unref()
+  console.log(`training ${preset.id} in the background (pid ${child.pid}); log: ${files.log}`)
+  console.log(`follow: tail -f ${files.log}    stop: kill ${child.pid} (resume by re-running the same command)`)
+  process.exit(0)
+}
+
+const log = (line: string): void => {
+  console.log(`${new Date().toISOString()} ${line}`)
+}
+process.on('uncaughtException', (e) => {
+  log(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+  process.exit(1)
+})
+
+const seed = Number(values.seed)
+await useWasm()
+const splits = loadSplits()
+const tokenizer = sharedTokenizer(preset.tokenizer)
+const limit = num(values.limit)
+const train = encodeExamples(tokenizer, limit === undefined ? splits.train : splits.train.slice(0, limit), preset.maxLength)
+const validation = encodeExamples(tokenizer, limit === undefined ? splits.validation : splits.validation.slice(0, Math.max(32, Math.floor(limit / 8))), preset.maxLength)
+const model = createModel(preset.config, mulberry32(seed))
+const opt = initAdamW(model.params)
+const totalSteps = Math.round(Math.floor(train.length / preset.batchSize) * preset.epochs)
+const resumed = values.fresh ? null : await loadCheckpoint(dir, model, opt)
+const state: TrainState = resumed === null
+  ? { step: 0, totalSteps, seed, elapsedSeconds: 0, best: null, history: [] }
+  : { ...resumed, totalSteps }
+log(`${resumed === null ? 'start' : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
+  `max_length ${preset.maxLength}, batch ${preset.batchSize}, ${preset.epochs} epochs = ${totalSteps} steps, peak lr ${preset.peakLr}, dir ${dir}`)
+const maxSteps = num(values['max-steps'])
+const done = await trainLoop({ preset, model, opt, train, validation, padId: tokenizer.pad_id, dir, seed, log, ...(maxSteps === undefined ? {} : { maxSteps }) }, state)
+log(`stopped at step ${done.step}/${done.totalSteps}; best validation accuracy ${((done.best?.validation.accuracy ?? 0) * 100).toFixed(2)}% at step ${done.best?.step ?? '-'} (${join(dir, 'best')})`)

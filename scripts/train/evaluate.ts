@@ -1,0 +1,123 @@
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ClassifierSession } from '../../src/runtime/session.ts'
+import { convertCheckpoint } from '../convert/index.ts'
+import { openNodeSession } from '../ort-node.ts'
+import { quantizeModel } from '../quantize/index.ts'
+import { readSafetensors } from '../safetensors.ts'
+import { type Encoded, makeBatch } from './batches.ts'
+import { mulberry32 } from './data.ts'
+import { createModel, disposeModel, type Model } from './model.ts'
+import { metricsOf, type Metrics, predict, saveHfCheckpoint } from './trainer.ts'
+import type { HfConfig } from '../convert/config.ts'
+import { storedShape } from './model.ts'
+import * as tf from '@tensorflow/tfjs'
+
+/**
+ * Held-out evaluation of a trained checkpoint through the same pipeline a
+ * user's model takes: HF folder -> fp32 ONNX (scripts/convert) -> int8
+ * (scripts/quantize) -> onnxruntime-node, plus the trained tfjs model itself,
+ * so the export is checked against the model that was trained.
+ */
+
+/** Loads an HF checkpoint folder written by saveHfCheckpoint back into a tfjs model. */
+export async function loadHfCheckpoint(dir: string): Promise<Model> {
+  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as HfConfig
+  const { tensors } = readSafetensors(await readFile(join(dir, 'model.safetensors')), join(dir, 'model.safetensors'))
+  const model = createModel(config, mulberry32(0))
+  for (const spec of model.specs) {
+    const t = tensors.get(spec.name)
+    if (t === undefined || !(t.data instanceof Float32Array)) throw new Error(`${dir}: missing or non-float tensor ${spec.name}`)
+    const value = tf.tensor(t.data, spec.shape)
+    const stored = spec.kind === 'linear' ? tf.transpose(value) : value
+    if (stored.shape.join() !== storedShape(spec).join()) throw new Error(`${dir}: ${spec.name} has shape ${t.shape.join('x')}`)
+    model.params.get(spec.name)?.assign(stored)
+    value.dispose()
+    stored.dispose()
+  }
+  return model
+}
+
+/** Logits of an ONNX session over encoded examples, in padded batches. */
+export async function sessionLogits(session: ClassifierSession, items: readonly Encoded[], padId: number, batchSize = 16): Promise<number[][]> {
+  const out: number[][] = []
+  for (let i = 0; i < items.length; i += batchSize) {
+    const batch = makeBatch(items.slice(i, i + batchSize), padId)
+    const feed = (a: Int32Array) => ({ data: BigInt64Array.from(a, (v) => BigInt(v)), dims: [batch.batch, batch.seq] as [number, number] })
+    const feeds = { input_ids: feed(batch.ids), attention_mask: feed(batch.mask), token_type_ids: feed(new Int32Array(batch.ids.length)) }
+    const { data, dims } = await session.run(feeds)
+    for (let b = 0; b < dims[0]; b++) out.push(Array.from(data.subarray(b * dims[1], (b + 1) * dims[1])))
+  }
+  return out
+}
+
+/** What `evaluate` reports (written to models/<id>/eval.json). */
+export interface EvalReport {
+  test_examples: number
+  max_length: number
+  /** trained tfjs model (F32 best checkpoint) */
+  tfjs_fp32: Metrics
+  /** fp32 ONNX converted from the committed F16 checkpoint */
+  onnx_fp32: Metrics
+  /** int8 ONNX quantized from that fp32 graph */
+  onnx_int8: Metrics
+  /** max |logit| difference: tfjs model vs fp32 ONNX of the same F32 weights */
+  export_max_abs_diff: number
+  /** predictions that differ between fp32 and int8 ONNX */
+  int8_flips: number
+  int8_bytes: number
+}
+
+const maxAbsDiff = (a: number[][], b: number[][]): number =>
+  a.reduce((m, row, i) => Math.max(m, ...row.map((v, j) => Math.abs(v - (b[i]?.[j] ?? NaN)))), 0)
+
+const argmaxRows = (rows: number[][]): number[] => rows.map((r) => ((r[1] ?? 0) > (r[0] ?? 0) ? 1 : 0))
+
+/** Evaluates `bestDir` (F32, trained) and `modelDir` (the committed F16 export) on the test split. */
+export async function evaluateCheckpoint(bestDir: string, modelDir: string, test: readonly Encoded[], padId: number, maxLength: number, log: (s: string) => void): Promise<EvalReport> {
+  const labels = test.map((e) => e.label)
+  const model = await loadHfCheckpoint(bestDir)
+  const tfjsLogits = await predict(model, test, padId)
+  disposeModel(model)
+  log('tfjs model evaluated')
+
+  const parity = await openNodeSession((await convertCheckpoint(bestDir)).onnx)
+  const parityLogits = await sessionLogits(parity, test, padId)
+  await parity.release()
+
+  const fp32 = (await convertCheckpoint(modelDir)).onnx
+  const int8 = quantizeModel(fp32).model
+  const fp32Session = await openNodeSession(fp32)
+  const fp32Logits = await sessionLogits(fp32Session, test, padId)
+  await fp32Session.release()
+  const int8Session = await openNodeSession(int8)
+  const int8Logits = await sessionLogits(int8Session, test, padId)
+  await int8Session.release()
+  log('ONNX fp32 and int8 evaluated')
+  const a = argmaxRows(fp32Logits)
+  const b = argmaxRows(int8Logits)
+  return {
+    test_examples: test.length,
+    max_length: maxLength,
+    tfjs_fp32: metricsOf(labels, tfjsLogits),
+    onnx_fp32: metricsOf(labels, fp32Logits),
+    onnx_int8: metricsOf(labels, int8Logits),
+    export_max_abs_diff: maxAbsDiff(tfjsLogits, parityLogits),
+    int8_flips: a.filter((v, i) => v !== b[i]).length,
+    int8_bytes: int8.byteLength,
+  }
+}
+
+/** Writes the best checkpoint as the committed F16 folder models/<id>/ (config.json + model.safetensors). */
+export async function exportModel(bestDir: string, modelDir: string, metadata: Record<string, string>): Promise<void> {
+  const model = await loadHfCheckpoint(bestDir)
+  await saveHfCheckpoint(modelDir, model, 'F16', metadata)
+  disposeModel(model)
+}
+
+/** Saves the evaluation next to the model and keeps the run's history beside it. */
+export async function writeEvalReport(modelDir: string, report: EvalReport, stateFile: string): Promise<void> {
+  await mkdir(modelDir, { recursive: true })
+  await writeFile(join(modelDir, 'eval.json'), `${JSON.stringify(report, null, 2)}\n`)
+  await copyFile(stateFile, join(modelDir, 'training-state.json'))
+}

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs'
+
+/**
+ * AdamW (decoupled weight decay, bias-corrected) with global-norm gradient
+ * clipping. Hand-written rather than tf.train.adam so its state is plain named
+ * tensors that a checkpoint can save and restore by parameter name.
+ */
+
+/** Hyper-parameters. */
+export interface AdamWOptions {
+  beta1: number
+  beta2: number
+  epsilon: number
+  weightDecay: number
+  /** global L2 norm the gradients are scaled down to (0: no clipping) */
+  clipNorm: number
+}
+
+export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.01, clipNorm: 1 }
+
+/** Moment estimates by parameter name, and the number of updates applied. */
+export interface AdamWState {
+  step: number
+  m: Map<string, tf.Variable>
+  v: Map<string, tf.Variable>
+}
+
+/** Fresh zero moments for the given parameters. */
+export function initAdamW(params: ReadonlyMap<string, tf.Variable>): AdamWState {
+  const zeros = (p: tf.Variable): tf.Variable => tf.variable(tf.zerosLike(p), false)
+  return { step: 0, m: new Map([...params].map(([n, p]) => [n, zeros(p)])), v: new Map([...params].map(([n, p]) => [n, zeros(p)])) }
+}
+
+/** Biases and LayerNorm parameters get no weight decay (as in BERT/ELECTRA fine-tuning). */
+export const decays = (name: string): boolean => !name.endsWith('.bias') && !name.includes('LayerNorm') && !name.includes('layer_norm')
+
+/**
+ * One update. Returns the pre-clipping global gradient norm. Gradients are
+ * consumed (disposed).
+ */
+export function adamWStep(params: ReadonlyMap<string, tf.Variable>, grads: Record<string, tf.Tensor>, state: AdamWState, lr: number, o: AdamWOptions): number {
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))).dataSync()[0] ?? 0
+  const scale = o.clipNorm > 0 && norm > o.clipNorm ? o.clipNorm / norm : 1
+  state.step++
+  const c1 = 1 - o.beta1 ** state.step
+  const c2 = 1 - o.beta2 ** state.step
+  for (const [name, p] of params) {
+    const g = grads[name]
+    const m = state.m.get(name)
+    const v = state.v.get(name)
+    if (g === undefined || m === undefined || v === undefined) continue
+    tf.tidy(() => {
+      const gs = scale === 1 ? g : tf.mul(g, scale)
+      m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(gs, 1 - o.beta1)))
+      v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(gs), 1 - o.beta2)))
+      let update: tf.Tensor = tf.div(tf.mul(m, 1 / c1), tf.add(tf.sqrt(tf.mul(v, 1 / c2)), o.epsilon))
+      if (o.weightDecay > 0 && decays(name)) update = tf.add(update, tf.mul(p, o.weightDecay))
+      p.assign(tf.sub(p, tf.mul(update, lr)))
+    })
+  }
+  for (const g of Object.values(grads)) g.dispose()
+  return norm
+}
+
+/** Linear warm-up to `peak` over `warmup` steps, then linear decay to 0 at `total`. */
+export function learningRate(step: number, peak: number, warmup: number, total: number): number {
+  if (step < warmup) return (peak * (step + 1)) / warmup
+  return peak * Math.max(0, (total - step) / Math.max(1, total - warmup))
+}

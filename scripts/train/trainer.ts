@@ -1,0 +1,239 @@
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { configJson } from '../checkpoint/generate.ts'
+import { readSafetensors, type WritableTensor, writeSafetensors } from '../safetensors.ts'
+import { type Encoded, makeBatch } from './batches.ts'
+import { mulberry32, shuffled } from './data.ts'
+import { exportTensors, forward, type Model } from './model.ts'
+import { adamWStep, type AdamWState, DEFAULT_ADAMW, learningRate } from './optimizer.ts'
+import type { TrainPreset } from './presets.ts'
+
+/**
+ * The fine-tuning loop: seeded epoch order, AdamW with warm-up and linear
+ * decay, validation every `evalEvery` steps, a resumable checkpoint after
+ * every validation, and the best-validation weights kept in HF layout.
+ */
+
+/** Selects the tfjs wasm backend (once per process). */
+export async function useWasm(): Promise<void> {
+  if (tf.getBackend() !== 'wasm') {
+    await tf.setBackend('wasm')
+    await tf.ready()
+  }
+}
+
+/** Classification counts and derived metrics (spam = positive class). */
+export interface Metrics {
+  n: number
+  loss: number
+  accuracy: number
+  precision: number
+  recall: number
+  f1: number
+  tp: number
+  fp: number
+  tn: number
+  fn: number
+}
+
+/** Metrics from labels and per-example 2-class logits. */
+export function metricsOf(labels: ArrayLike<number>, logits: ArrayLike<number>[]): Metrics {
+  let tp = 0, fp = 0, tn = 0, fn = 0, loss = 0
+  for (let i = 0; i < labels.length; i++) {
+    const row = logits[i] ?? []
+    const a = row[0] ?? 0
+    const b = row[1] ?? 0
+    const pred = b > a ? 1 : 0
+    const y = labels[i] ?? 0
+    const max = Math.max(a, b)
+    loss += Math.log(Math.exp(a - max) + Math.exp(b - max)) + max - (y === 1 ? b : a)
+    if (pred === 1 && y === 1) tp++
+    else if (pred === 1) fp++
+    else if (y === 1) fn++
+    else tn++
+  }
+  const n = labels.length
+  const precision = tp + fp === 0 ? 0 : tp / (tp + fp)
+  const recall = tp + fn === 0 ? 0 : tp / (tp + fn)
+  return { n, loss: n === 0 ? 0 : loss / n, accuracy: n === 0 ? 0 : (tp + tn) / n, precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), tp, fp, tn, fn }
+}
+
+/** Logits of a trained model for encoded examples (no dropout), in batches. */
+export async function predict(model: Model, items: readonly Encoded[], padId: number, batchSize = 32): Promise<number[][]> {
+  const out: number[][] = []
+  for (let i = 0; i < items.length; i += batchSize) {
+    const batch = makeBatch(items.slice(i, i + batchSize), padId)
+    const logits = tf.tidy(() => forward(model, batch, false))
+    out.push(...((await logits.array()) as number[][]))
+    logits.dispose()
+  }
+  return out
+}
+
+/** Evaluates on encoded examples. */
+export async function evaluate(model: Model, items: readonly Encoded[], padId: number): Promise<Metrics> {
+  return metricsOf(items.map((e) => e.label), await predict(model, items, padId))
+}
+
+/** Progress persisted beside the checkpoint. */
+export interface TrainState {
+  step: number
+  totalSteps: number
+  seed: number
+  elapsedSeconds: number
+  best: { step: number; validation: Metrics } | null
+  history: Array<{ step: number; epoch: number; trainLoss: number; validation: Metrics; elapsedSeconds: number }>
+}
+
+/** Where a run keeps its files. */
+export const runFiles = (dir: string) => ({
+  checkpoint: join(dir, 'checkpoint.safetensors'),
+  state: join(dir, 'state.json'),
+  best: join(dir, 'best'),
+  log: join(dir, 'train.log'),
+})
+
+async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+  await writeFile(`${path}.tmp`, data)
+  await rename(`${path}.tmp`, path)
+}
+
+/** Writes parameters and optimizer moments (F32), then the state file. */
+async function saveCheckpoint(dir: string, model: Model, opt: AdamWState, state: TrainState): Promise<void> {
+  const tensors: Record<string, WritableTensor> = {}
+  for (const [prefix, map] of [['p', model.params], ['m', opt.m], ['v', opt.v]] as const) {
+    for (const [name, t] of map) tensors[`${prefix}/${name}`] = { dtype: 'F32', shape: t.shape, data: (await t.data()) as Float32Array }
+  }
+  const files = runFiles(dir)
+  await atomicWrite(files.checkpoint, writeSafetensors(tensors, { step: String(state.step) }))
+  await atomicWrite(files.state, `${JSON.stringify({ ...state, optimizerStep: opt.step }, null, 1)}\n`)
+}
+
+/** Restores a checkpoint into the model and optimizer; returns the state, or null when there is none. */
+export async function loadCheckpoint(dir: string, model: Model, opt: AdamWState): Promise<TrainState | null> {
+  const files = runFiles(dir)
+  if (!existsSync(files.state) || !existsSync(files.checkpoint)) return null
+  const st = readSafetensors(await readFile(files.checkpoint), files.checkpoint)
+  for (const [prefix, map] of [['p', model.params], ['m', opt.m], ['v', opt.v]] as const) {
+    for (const [name, t] of map) {
+      const saved = st.tensors.get(`${prefix}/${name}`)
+      if (saved === undefined || !(saved.data instanceof Float32Array) || saved.data.length !== t.size) {
+        throw new Error(`${files.checkpoint} does not match this model (${prefix}/${name}); start a fresh run with --fresh or another --out`)
+      }
+      t.assign(tf.tensor(saved.data, t.shape))
+    }
+  }
+  const state = JSON.parse(await readFile(files.state, 'utf8')) as TrainState & { optimizerStep: number }
+  opt.step = state.optimizerStep
+  return state
+}
+
+/** Writes the model as a Hugging Face checkpoint folder (config.json + model.safetensors). */
+export async function saveHfCheckpoint(dir: string, model: Model, dtype: 'F32' | 'F16', metadata: Record<string, string> = {}): Promise<void> {
+  const tensors = await exportTensors(model)
+  const out: Record<string, WritableTensor> = {}
+  for (const [name, t] of Object.entries(tensors)) out[name] = { dtype, shape: t.shape, data: t.data }
+  await mkdir(dir, { recursive: true })
+  await atomicWrite(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt', ...metadata }))
+  await atomicWrite(join(dir, 'config.json'), configJson({ ...model.config, torch_dtype: dtype === 'F16' ? 'float16' : 'float32' }))
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  preset: TrainPreset
+  model: Model
+  opt: AdamWState
+  train: Encoded[]
+  validation: Encoded[]
+  padId: number
+  dir: string
+  seed: number
+  /** stop after this many steps in this process (smoke runs, tests) */
+  maxSteps?: number
+  log: (line: string) => void
+}
+
+/**
+ * Trains from the current state to `totalSteps` (or `maxSteps` more), then
+ * returns the state. Resumes at `state.step` with the same epoch order.
+ */
+export async function trainLoop(o: RunOptions, state: TrainState): Promise<TrainState> {
+  const { preset, model, opt } = o
+  const stepsPerEpoch = Math.floor(o.train.length / preset.batchSize)
+  const vars = [...model.params.values()]
+  const names = [...model.params.keys()]
+  let order: Encoded[] = []
+  let orderEpoch = -1
+  let lossSum = 0
+  let lossCount = 0
+  let mark = performance.now()
+  const stopAt = Math.min(state.totalSteps, o.maxSteps === undefined ? Infinity : state.step + o.maxSteps)
+  while (state.step < stopAt) {
+    const epoch = Math.floor(state.step / stepsPerEpoch)
+    if (epoch !== orderEpoch) {
+      order = shuffled(o.train, mulberry32(o.seed * 1000 + epoch))
+      orderEpoch = epoch
+    }
+    const at = (state.step % stepsPerEpoch) * preset.batchSize
+    const batch = makeBatch(order.slice(at, at + preset.batchSize), o.padId)
+    const lr = learningRate(state.step, preset.peakLr, preset.warmupSteps, state.totalSteps)
+    // Gradients are summed over micro-batches (wasm memory caps activations), weighted by their share.
+    const micro = Math.min(preset.microBatch ?? preset.batchSize, preset.batchSize)
+    const named: Record<string, tf.Tensor> = {}
+    let loss = 0
+    for (let m0 = 0; m0 < batch.batch; m0 += micro) {
+      const part = makeBatch(order.slice(at + m0, at + Math.min(m0 + micro, batch.batch)), o.padId)
+      const weight = part.batch / batch.batch
+      const labels = Array.from(part.labels)
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = forward(model, part, true)
+        return tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), logits), weight) as tf.Scalar
+      }, vars)
+      for (const [i, v] of vars.entries()) {
+        const g = grads[v.name]
+        const name = names[i] ?? v.name
+        if (g === undefined) continue
+        const sum = named[name]
+        if (sum === undefined) named[name] = g
+        else {
+          named[name] = tf.add(sum, g)
+          sum.dispose()
+          g.dispose()
+        }
+      }
+      loss += (await value.data())[0] ?? NaN
+      value.dispose()
+    }
+    const gnorm = adamWStep(model.params, named, opt, lr, DEFAULT_ADAMW)
+    if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${state.step}; lower --lr and resume from the last checkpoint`)
+    state.step++
+    lossSum += loss
+    lossCount++
+    const now = performance.now()
+    state.elapsedSeconds += (now - mark) / 1000
+    mark = now
+    if (state.step % 10 === 0) {
+      o.log(`step ${state.step}/${state.totalSteps} epoch ${(state.step / stepsPerEpoch).toFixed(2)} loss ${(lossSum / lossCount).toFixed(4)} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`)
+    }
+    if (state.step % preset.evalEvery === 0 || state.step === state.totalSteps) {
+      const validation = await evaluate(model, o.validation, o.padId)
+      const trainLoss = lossSum / Math.max(1, lossCount)
+      lossSum = 0
+      lossCount = 0
+      state.history.push({ step: state.step, epoch: state.step / stepsPerEpoch, trainLoss, validation, elapsedSeconds: state.elapsedSeconds })
+      const better = state.best === null || validation.accuracy > state.best.validation.accuracy ||
+        (validation.accuracy === state.best.validation.accuracy && validation.loss < state.best.validation.loss)
+      if (better) {
+        state.best = { step: state.step, validation }
+        await saveHfCheckpoint(runFiles(o.dir).best, model, 'F32', { step: String(state.step) })
+      }
+      await saveCheckpoint(o.dir, model, opt, state)
+      o.log(`eval step ${state.step} train_loss ${trainLoss.toFixed(4)} val_loss ${validation.loss.toFixed(4)} val_acc ${(validation.accuracy * 100).toFixed(2)}% val_f1 ${validation.f1.toFixed(4)}${better ? ' (best, saved)' : ''} checkpoint saved`)
+      mark = performance.now()
+    }
+  }
+  return state
+}

@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Encoded } from '../../../scripts/train/batches.ts'
+import { mulberry32 } from '../../../scripts/train/data.ts'
+import { createModel, disposeModel } from '../../../scripts/train/model.ts'
+import { initAdamW, learningRate } from '../../../scripts/train/optimizer.ts'
+import { trainPreset } from '../../../scripts/train/presets.ts'
+import { evaluate, loadCheckpoint, metricsOf, type TrainState, trainLoop, useWasm } from '../../../scripts/train/trainer.ts'
+
+let dir = ''
+beforeAll(async () => {
+  await useWasm()
+  dir = await mkdtemp(join(tmpdir(), 'train-loop-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('metricsOf', () => {
+  it('counts spam as the positive class', () => {
+    const m = metricsOf([1, 1, 0, 0, 1], [[0, 1], [1, 0], [0, 1], [2, 1], [0, 3]])
+    expect([m.tp, m.fn, m.fp, m.tn]).toEqual([2, 1, 1, 1])
+    expect(m.accuracy).toBeCloseTo(0.6)
+    expect(m.precision).toBeCloseTo(2 / 3)
+    expect(m.recall).toBeCloseTo(2 / 3)
+    expect(m.f1).toBeCloseTo(2 / 3)
+    expect(m.loss).toBeCloseTo((Math.log(1 + Math.exp(-1)) * 2 + Math.log(1 + Math.exp(1)) * 2 + Math.log(1 + Math.exp(-3))) / 5)
+  })
+})
+
+describe('learningRate', () => {
+  it('warms up linearly, then decays linearly to zero', () => {
+    expect(learningRate(0, 1, 10, 110)).toBeCloseTo(0.1)
+    expect(learningRate(9, 1, 10, 110)).toBeCloseTo(1)
+    expect(learningRate(60, 1, 10, 110)).toBeCloseTo(0.5)
+    expect(learningRate(110, 1, 10, 110)).toBe(0)
+  })
+})
+
+describe('trainLoop', () => {
+  // Ham uses ids 1000-1019, spam 2000-2019: separable by any bag of tokens.
+  const random = mulberry32(5)
+  const example = (label: 0 | 1): Encoded => ({ ids: [101, ...Array.from({ length: 6 + Math.floor(random() * 6) }, () => 1000 + label * 1000 + Math.floor(random() * 20)), 102], label })
+  const train = Array.from({ length: 96 }, (_, i) => example((i % 2) as 0 | 1))
+  const validation = Array.from({ length: 32 }, (_, i) => example((i % 2) as 0 | 1))
+
+  it('learns a separable task and resumes from its checkpoint with identical weights', async () => {
+    const preset = { ...trainPreset('electra-tiny'), batchSize: 8, microBatch: 4, epochs: 5, evalEvery: 12, peakLr: 5e-3 }
+    const model = createModel(preset.config, mulberry32(1))
+    const opt = initAdamW(model.params)
+    const state: TrainState = { step: 0, totalSteps: 60, seed: 1, elapsedSeconds: 0, best: null, history: [] }
+    const before = await evaluate(model, validation, 0)
+    const done = await trainLoop({ preset, model, opt, train, validation, padId: 0, dir, seed: 1, log: () => {} }, state)
+    expect(done.step).toBe(60)
+    expect(done.history.map((h) => h.step)).toEqual([12, 24, 36, 48, 60])
+    const after = await evaluate(model, validation, 0)
+    expect(after.loss).toBeLessThan(before.loss * 0.5)
+    expect(after.accuracy).toBeGreaterThanOrEqual(0.9)
+
+    const copy = createModel(preset.config, mulberry32(99))
+    const copyOpt = initAdamW(copy.params)
+    const resumed = await loadCheckpoint(dir, copy, copyOpt)
+    expect(resumed?.step).toBe(60)
+    expect(copyOpt.step).toBe(60)
+    for (const [name, v] of model.params) expect(Array.from(copy.params.get(name)?.dataSync() ?? [])).toEqual(Array.from(v.dataSync()))
+    disposeModel(model)
+    disposeModel(copy)
+  })
+})
