@@ -1,0 +1,219 @@
+/**
+ * Measurements through workerd: `wrangler dev bench/worker/index.ts` on a free
+ * port with its own `--persist-to` scratch state, into which the models are
+ * published with the pipeline library. Cold starts restart wrangler (a fresh
+ * isolate) or ask for a fresh model id (same isolate, ORT already started);
+ * memory is read after each load; warm HTTP latency is timed by the client;
+ * `session.run` is timed inside workerd by the bench route.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { repoRoot } from '../../scripts/paths.ts'
+import { publish, readManifest, writeManifest } from '../../scripts/publish/index.ts'
+import { openLocalStores } from '../../scripts/publish/stores.ts'
+import { loadTokenizer } from '../../src/tokenizers/index.ts'
+import type { BenchModel } from '../models.ts'
+import type { ColdSample, LatencyCell, MemorySample } from '../report.ts'
+import { timeLoop, type LoopOptions } from '../stats.ts'
+import { inputsFor, type Shape } from '../texts.ts'
+
+export interface WorkerdOptions {
+  stateDir: string
+  shapes: Shape[]
+  loop: LoopOptions
+  /** wrangler restarts, each a cold isolate (models alternate as the first one) */
+  restarts: number
+  /** extra cold loads per model under fresh ids in a warm isolate */
+  freshIds: number
+  /** minimum ms per in-workerd sample (the local clock ticks in 1 ms) */
+  minSampleMs: number
+  /** ms of untimed in-workerd runs before warm timings (Wasm tier-up) */
+  warmMs: number
+  say: (m: string) => void
+}
+
+export interface WorkerdResult {
+  latency: LatencyCell[]
+  cold: ColdSample[]
+  memory: MemorySample[]
+  notes: string[]
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+interface Dev {
+  base: string
+  child: ChildProcess
+  log: () => string
+}
+
+async function startDev(stateDir: string): Promise<Dev> {
+  const port = await freePort()
+  const inspector = await freePort()
+  const args = ['dev', 'bench/worker/index.ts', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port)]
+  args.push('--inspector-port', String(inspector), '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false')
+  // Own process group, so stopping it also stops the workerd it spawns.
+  const child = spawn(join(repoRoot, 'node_modules', '.bin', 'wrangler'), args, { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 90_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`)
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return { base, child, log: () => output }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  await stopDev({ base, child, log: () => output })
+  throw new Error(`wrangler dev did not answer /healthz within 90 s:\n${output}`)
+}
+
+async function stopDev(dev: Dev): Promise<void> {
+  const pid = dev.child.pid
+  if (pid === undefined || dev.child.exitCode !== null) return
+  const exited = new Promise<void>((r) => dev.child.once('exit', () => r()))
+  process.kill(-pid, 'SIGTERM')
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }, 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Resident set of the workerd process(es) under wrangler's process group; null off Linux. */
+function workerdRss(dev: Dev): number | null {
+  const pgid = dev.child.pid
+  try {
+    let total = 0
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      let stat: string
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      } catch {
+        continue
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (comm !== 'workerd' || Number(fields[2]) !== pgid) continue // fields[2] = pgrp
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))
+      total += Number(rss?.[1] ?? 0) * 1024
+    }
+    return total > 0 ? total : null
+  } catch {
+    return null
+  }
+}
+
+async function classify(dev: Dev, id: string, texts: string[]): Promise<{ ms: number; load: number | null }> {
+  const body = JSON.stringify({ inputs: texts.length === 1 ? texts[0] : texts })
+  const t0 = performance.now()
+  const res = await fetch(`${dev.base}/v1/models/${id}/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  const text = await res.text()
+  const ms = performance.now() - t0
+  if (!res.ok) throw new Error(`classify ${id} answered ${res.status}: ${text}`)
+  const load = /(?:^|,)\s*load;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')
+  return { ms, load: load ? Number(load[1]) : null }
+}
+
+async function wasmBytes(dev: Dev): Promise<number> {
+  return ((await (await fetch(`${dev.base}/__bench/memory`)).json()) as { wasm_bytes: number }).wasm_bytes
+}
+
+/** Publishes each model (its int8 folder, served as it is) and `freshIds` manifest copies per model for cold loads. */
+async function publishAll(models: BenchModel[], o: WorkerdOptions): Promise<void> {
+  const stores = await openLocalStores({ persistTo: o.stateDir })
+  try {
+    for (const m of models) {
+      o.say(`${m.id}: publishing into ${o.stateDir}`)
+      await publish(m.publishDir, { id: m.id, stores, randomWeights: true })
+      const manifest = await readManifest(stores, m.id)
+      for (let k = 0; k < o.freshIds; k++) await writeManifest(stores, { ...manifest, id: `${m.id}-cold-${k}` })
+    }
+  } finally {
+    await stores.close()
+  }
+}
+
+export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promise<WorkerdResult> {
+  await rm(o.stateDir, { recursive: true, force: true })
+  await publishAll(models, o)
+  const result: WorkerdResult = { latency: [], cold: [], memory: [], notes: [] }
+  const probe = texts16(models)
+  let dev: Dev | undefined
+  try {
+    for (let r = 0; r < Math.max(1, o.restarts); r++) {
+      if (dev) await stopDev(dev)
+      dev = await startDev(o.stateDir)
+      const order = r % 2 === 0 ? models : [...models].reverse()
+      const loaded: string[] = []
+      for (const [i, m] of order.entries()) {
+        const first = await classify(dev, m.id, probe.get(m.id) ?? [])
+        result.cold.push({ model: m.id, first_in_isolate: i === 0, client_ms: first.ms, server_load_ms: first.load })
+        loaded.push(m.id)
+        if (r < 2) result.memory.push({ loaded: loaded.join('+'), wasm_bytes: await wasmBytes(dev), rss_bytes: workerdRss(dev) })
+        o.say(`cold ${m.id} (restart ${r}, ${i === 0 ? 'first in isolate' : 'ORT started'}): ${first.ms.toFixed(0)} ms, load ${first.load ?? '?'} ms`)
+      }
+    }
+    if (!dev) throw new Error('wrangler dev did not start')
+    for (const m of models) {
+      for (let k = 0; k < o.freshIds; k++) {
+        const c = await classify(dev, `${m.id}-cold-${k}`, probe.get(m.id) ?? [])
+        result.cold.push({ model: m.id, first_in_isolate: false, client_ms: c.ms, server_load_ms: c.load })
+      }
+    }
+    const d = dev
+    // Wasm tier-up (see bench/runners/ort.ts): run the first model untimed for a while.
+    const warm = models[0]
+    if (warm) {
+      const { ids, typeIds } = inputsFor(loadTokenizer(warm.tokenizerBytes), { batch: 1, seq: 64 })
+      await fetch(`${d.base}/__bench/run`, { method: 'POST', body: JSON.stringify({ id: warm.id, ids, type_ids: typeIds, samples: 1, min_ms: o.warmMs }) })
+    }
+    for (const m of models) {
+      const tokenizer = loadTokenizer(m.tokenizerBytes)
+      for (const shape of o.shapes) {
+        const { texts, ids, typeIds } = inputsFor(tokenizer, shape)
+        const http = await timeLoop(() => classify(d, m.id, texts), o.loop)
+        result.latency.push({ model: m.id, method: 'http', variant: 'int8', batch: shape.batch, seq: shape.seq, samples_ms: http })
+        const res = await fetch(`${d.base}/__bench/run`, {
+          method: 'POST',
+          body: JSON.stringify({ id: m.id, ids, type_ids: typeIds, samples: Math.min(o.loop.runs, Math.max(o.loop.minRuns, Math.ceil(o.loop.maxMs / Math.max(1, median(http))))), min_ms: o.minSampleMs }),
+        })
+        if (!res.ok) throw new Error(`/__bench/run answered ${res.status}: ${await res.text()}`)
+        const run = (await res.json()) as { samples_ms: number[] }
+        result.latency.push({ model: m.id, method: 'workerd-run', variant: 'int8', batch: shape.batch, seq: shape.seq, samples_ms: run.samples_ms })
+        o.say(`${m.id} ${shape.batch}x${shape.seq}: HTTP p50 ${median(http).toFixed(1)} ms, in workerd ${median(run.samples_ms).toFixed(1)} ms`)
+      }
+    }
+  } finally {
+    if (dev) await stopDev(dev)
+  }
+  return result
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN
+
+function texts16(models: BenchModel[]): Map<string, string[]> {
+  return new Map(models.map((m) => [m.id, inputsFor(loadTokenizer(m.tokenizerBytes), { batch: 1, seq: 16 }).texts]))
+}
