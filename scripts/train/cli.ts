@@ -30,7 +30,9 @@ import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from '.
  *
  * `npm run train -- export --model electra` writes the run's best checkpoint
  * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
- * it on the test split (tfjs, fp32 ONNX, int8 ONNX) into models/<id>/eval.json.
+ * it on the test split (tfjs, fp32 ONNX, int8 ONNX) into models/<id>/eval.json
+ * and writes the model card models/<id>/README.md (--phases "text" describes
+ * the sequence-length phases that were run).
  */
 const { values, positionals } = parseArgs({
   options: {
@@ -47,6 +49,7 @@ const { values, positionals } = parseArgs({
     limit: { type: 'string' },
     fresh: { type: 'boolean', default: false },
     background: { type: 'boolean', default: false },
+    phases: { type: 'string' },
   },
   allowPositionals: true,
 })
@@ -90,6 +93,10 @@ if (command === 'evaluate') {
   const test = encodeExamples(tokenizer, loadSplits().test, maxLength)
   const report = await evaluateCheckpoint(files.best, modelDir, test, tokenizer.pad_id, maxLength, (s) => console.log(s))
   await writeEvalReport(modelDir, report, files.state)
+  const { modelCard } = await import('./card.ts')
+  const { readFile, writeFile } = await import('node:fs/promises')
+  const state = JSON.parse(await readFile(files.state, 'utf8')) as TrainState
+  await writeFile(join(modelDir, 'README.md'), modelCard(preset, report, state, values.phases ?? ''))
   console.log(JSON.stringify(report, null, 2))
   process.exit(0)
 }
