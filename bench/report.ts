@@ -17,6 +17,8 @@ export type Method =
   | 'ort-node'
   /** Transformers.js text-classification pipeline with onnxruntime-web (wasm, 1 thread) */
   | 'transformers-js'
+  /** the same, on the plain (non-asyncify) SIMD build of its onnxruntime-web */
+  | 'transformers-js-plain'
 
 /** Which graph: the pipeline's int8, the quantize_dynamic-style q8 baseline, or fp32. */
 export type Variant = 'int8' | 'q8-baseline' | 'fp32'
@@ -99,6 +101,7 @@ export const RATIOS = {
   baseline_over_ours: { num: ['ort-web', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'quantize_dynamic-style q8 / our int8, ORT-web (target >= 1.5)' },
   tjs_q8_over_ours: { num: ['transformers-js', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on its q8 graph / our int8 session.run, ORT-web (target >= 1.5)' },
   tjs_q8_over_http: { num: ['transformers-js', 'q8-baseline'], den: ['http', 'int8'], says: 'Transformers.js pipeline (q8, Node) / our HTTP end to end (workerd)' },
+  tjs_plain_q8_over_ours: { num: ['transformers-js-plain', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on its q8 graph, plain ORT build / our int8 session.run' },
   tjs_int8_over_ours: { num: ['transformers-js', 'int8'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on our int8 graph / our session.run (pipeline + ORT build overhead)' },
   web_over_node: { num: ['ort-web', 'int8'], den: ['ort-node', 'int8'], says: 'ORT-web wasm / ORT native, int8 (distance to the native limit)' },
   fp32_over_int8: { num: ['ort-web', 'fp32'], den: ['ort-web', 'int8'], says: 'fp32 / int8, ORT-web' },
@@ -165,7 +168,8 @@ const METHOD_LABEL: Record<Method, string> = {
   'workerd-run': 'session.run in workerd',
   'ort-web': 'ORT-web in Node',
   'ort-node': 'ORT native (1 thread)',
-  'transformers-js': 'Transformers.js pipeline',
+  'transformers-js': 'Transformers.js pipeline (its default asyncify ORT build)',
+  'transformers-js-plain': 'Transformers.js pipeline (plain ORT build)',
 }
 
 const MiB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1)
