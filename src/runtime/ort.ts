@@ -38,7 +38,14 @@ function isMarker(source: unknown): boolean {
 /** ORT's Wasm memory, captured from the imports when the backend starts (for memory reporting). */
 let wasmMemory: WebAssembly.Memory | undefined
 
-/** Options chosen for a small, stable Wasm heap; see README "Memory" and test/runtime/memory. */
+/**
+ * Session options that decide the Wasm heap. Measured with both full-size
+ * default models (test/support/measure-memory.ts): arena, memory pattern and
+ * prepacking made no difference at Emscripten's growth granularity (80.4 MB
+ * either way after an 8×128 ALBERT batch), so they are off for the smallest
+ * steady state; graph optimization 'all' beats 'basic' (80.4 vs 115.9 MB)
+ * because its fusions drop intermediate tensors.
+ */
 export interface OrtSessionOptions {
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all'
   enableCpuMemArena: boolean
