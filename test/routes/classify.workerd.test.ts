@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { LabelScore } from '../../src/runtime/classifier.ts'
 import { ALBERT, ELECTRA, PARITY_INPUTS } from '../support/fixture-models.ts'
@@ -141,5 +142,32 @@ describe('POST /v1/models/{id}/classify', () => {
   it('refuses a body over MAX_BODY_BYTES with 413', async () => {
     const p = await problem(await classify(ELECTRA.id, { inputs: 'a'.repeat(300_000) }), 413)
     expect(p).toMatchObject({ limit: 'MAX_BODY_BYTES' })
+  })
+})
+
+describe('fuzzed requests (issue #7 item 5)', () => {
+  const status = async (body: unknown) => (await classify(ELECTRA.id, typeof body === 'string' ? body : JSON.stringify(body))).status
+
+  it('never answer random JSON with a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.jsonValue(), async (inputs, parameters) => {
+        expect(await status({ inputs, parameters })).toBeLessThan(500)
+        expect(await status(inputs)).toBeLessThan(500)
+      }),
+      { numRuns: 60, seed: 7 },
+    )
+  })
+
+  it('classify any Unicode text, lone surrogates included', async () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }),
+      fc.string({ unit: fc.constantFrom('\ud800', '\udfff', '\u0000', '\u200b', ' ', 'é', '🙂', 'a'), minLength: 1, maxLength: 60 }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(text, fc.record({ text, text_pair: text })), { minLength: 1, maxLength: 4 }), async (inputs) => {
+        expect(await status({ inputs })).toBe(200)
+      }),
+      { numRuns: 40, seed: 8 },
+    )
   })
 })
