@@ -29,6 +29,11 @@ const sessions = new Map<string, Promise<ClassifierSession>>()
 async function sessionFor(env: Env, id: string): Promise<ClassifierSession> {
   let session = sessions.get(id)
   if (session === undefined) {
+    // One bench session at a time keeps the isolate's Wasm heap near the app's own.
+    for (const [other, s] of sessions) {
+      sessions.delete(other)
+      await (await s).release()
+    }
     session = (async () => {
       const version = activeVersion(await readManifest(env.MODELS, id))
       if (version === undefined) throw new Error(`model ${id} has no active version`)
