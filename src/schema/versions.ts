@@ -96,6 +96,33 @@ export function recordFailure(manifest: ModelManifest, version: string, reason: 
   return { ...manifest, failures: [failure, ...manifest.failures.filter((f) => f.version !== version)].slice(0, 10) }
 }
 
+/** The first wait after a failed activation: two cron ticks, so the very next tick does not retry. */
+export const RETRY_BASE_MS = 10 * 60_000
+
+/** The longest wait between two activation attempts of one version. */
+export const RETRY_MAX_MS = 6 * 60 * 60_000
+
+/**
+ * When a failed version may be tried again: `RETRY_BASE_MS` after the first
+ * failure, doubling with each further one, capped at `RETRY_MAX_MS`. A broken
+ * version is usually broken for good (a corrupt blob, a failing smoke case), so
+ * the cron backs off instead of paying a model load every tick; staging a new
+ * version (`addVersion`) starts without a failure.
+ */
+export function retryAt(failure: ActivationFailure): number {
+  const wait = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failure.attempts - 1), RETRY_MAX_MS)
+  return Date.parse(failure.at) + wait
+}
+
+/** Whether the scheduled activation may try `version` at `now` (ms since the epoch). */
+export function shouldRetry(manifest: ModelManifest, version: string, now: number): boolean {
+  const failure = manifest.failures.find((f) => f.version === version)
+  if (failure === undefined) return true
+  const at = retryAt(failure)
+  // An unreadable timestamp must not block a version for ever.
+  return Number.isNaN(at) || now >= at
+}
+
 /**
  * Keeps the newest `keep` versions, plus the active and pending ones whatever
  * their age, so pruning never removes what is served or about to be.

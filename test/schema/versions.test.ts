@@ -7,8 +7,12 @@ import {
   emptyManifest,
   findSameVersion,
   prune,
+  RETRY_BASE_MS,
+  RETRY_MAX_MS,
   recordFailure,
+  retryAt,
   rollback,
+  shouldRetry,
   unreferencedBlobs,
 } from '../../src/schema/versions.ts'
 
@@ -71,6 +75,25 @@ describe('manifest versions', () => {
     m = recordFailure(m, 'v1', 'sha mismatch', 't1')
     m = recordFailure(m, 'v1', 'sha mismatch', 't2')
     expect(m.failures).toEqual([{ version: 'v1', reason: 'sha mismatch', at: 't2', attempts: 2 }])
+  })
+
+  it('backs off a failed version exponentially, capped, and not at all once re-staged', () => {
+    const t0 = Date.parse('2026-11-27T00:00:00Z')
+    const at = new Date(t0).toISOString()
+    let m = addVersion(emptyManifest('m'), version(1), { activate: false })
+    expect(shouldRetry(m, 'v1', t0)).toBe(true)
+    m = recordFailure(m, 'v1', 'smoke test failed', at)
+    expect(shouldRetry(m, 'v1', t0 + RETRY_BASE_MS - 1)).toBe(false)
+    expect(shouldRetry(m, 'v1', t0 + RETRY_BASE_MS)).toBe(true)
+    m = recordFailure(m, 'v1', 'smoke test failed', at)
+    expect(shouldRetry(m, 'v1', t0 + RETRY_BASE_MS)).toBe(false)
+    expect(retryAt(m.failures[0] ?? { version: 'v1', reason: '', at, attempts: 0 })).toBe(t0 + 2 * RETRY_BASE_MS)
+    expect(retryAt({ version: 'v1', reason: '', at, attempts: 40 })).toBe(t0 + RETRY_MAX_MS)
+    // Other versions are not held back by v1's failures.
+    expect(shouldRetry(m, 'v2', t0)).toBe(true)
+    expect(shouldRetry(addVersion(m, version(1), { activate: false }), 'v1', t0)).toBe(true)
+    // A timestamp that does not parse must not block the version for ever.
+    expect(shouldRetry(recordFailure(emptyManifest('m'), 'v1', 'x', 'garbage'), 'v1', t0)).toBe(true)
   })
 })
 
