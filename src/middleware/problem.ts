@@ -149,7 +149,8 @@ export const onError: ErrorHandler = (err, c) => {
     return problemResponse(c, status, status >= 500 ? 'internal' : 'invalid_request', err.message || TITLES.invalid_request)
   }
   const mapped = BY_TYPE[typeOf(err) ?? '']
-  const model = modelOf(err)
+  // ORT and classifier errors do not know their model; the route's {id} does.
+  const model = modelOf(err) ?? c.req.param('id')
   if (mapped) return problemResponse(c, mapped[0], mapped[1], err.message, model ? { model } : {})
   console.error('unhandled error', err)
   return problemResponse(c, 500, 'internal', 'The server failed unexpectedly; the error was logged. Retry, and report it if it persists.')
