@@ -145,7 +145,7 @@ const sizes = models.map((m) => ({
 
 notes.push(
   'Weights are seeded random (scripts/defaults.ts seeds), full size; int8 = the quantizer default form that `publish` serves; q8-baseline = MatMulInteger per MatMul, per-tensor scales, fp32 embeddings (quantize_dynamic / Transformers.js q8 style).',
-  'HTTP = client-timed POST /v1/models/{id}/classify to `wrangler dev bench/worker/index.ts` (the app plus /__bench routes) on 127.0.0.1, keep-alive; includes JSON, tokenization, session.run and softmax.',
+  'HTTP = client-timed POST /v1/models/{id}/classify to `wrangler dev --no-bundle` on bench/worker/index.ts bundled once at the start (the app plus /__bench routes) on 127.0.0.1, keep-alive; includes JSON, tokenization, session.run and softmax.',
   'session.run in workerd: each sample repeats the run until >= 25 ms passed (the local clock ticks in 1 ms) and reports the mean per run.',
   'Cold start: first classify (1x16 tokens) after wrangler dev started a fresh isolate (R2 manifest + weights, KV tokenizer, ORT Wasm instance, session creation); "ORT already started" rows load a second model or a fresh model id in a warm isolate. The .wasm is compiled when workerd loads the script, outside these figures.',
   'Memory: ORT Wasm linear memory as the Worker sees it (grows, never shrinks); RSS is the whole local workerd process (runtime included), for orientation only.',

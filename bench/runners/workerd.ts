@@ -6,7 +6,7 @@
  * memory is read after each load; warm HTTP latency is timed by the client;
  * `session.run` is timed inside workerd by the bench route.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -60,13 +60,25 @@ interface Dev {
   log: () => string
 }
 
-async function startDev(stateDir: string): Promise<Dev> {
+const wrangler = join(repoRoot, 'node_modules', '.bin', 'wrangler')
+
+/**
+ * Bundles bench/worker once into `outDir`: `wrangler dev` on the bundle with
+ * --no-bundle does not reload when someone edits src/ mid-run (a reload
+ * restarts the isolate and loses the models).
+ */
+export function bundleWorker(outDir: string): string {
+  execFileSync(wrangler, ['deploy', '--dry-run', '--outdir', outDir, 'bench/worker/index.ts', '--config', 'wrangler.toml'], { cwd: repoRoot, stdio: 'ignore' })
+  return join(outDir, 'index.js')
+}
+
+async function startDev(stateDir: string, entry: string): Promise<Dev> {
   const port = await freePort()
   const inspector = await freePort()
-  const args = ['dev', 'bench/worker/index.ts', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port)]
+  const args = ['dev', entry, '--no-bundle', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port)]
   args.push('--inspector-port', String(inspector), '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false')
   // Own process group, so stopping it also stops the workerd it spawns.
-  const child = spawn(join(repoRoot, 'node_modules', '.bin', 'wrangler'), args, { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(wrangler, args, { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
@@ -159,13 +171,15 @@ async function publishAll(models: BenchModel[], o: WorkerdOptions): Promise<void
 export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promise<WorkerdResult> {
   await rm(o.stateDir, { recursive: true, force: true })
   await publishAll(models, o)
+  o.say('bundling bench/worker')
+  const entry = bundleWorker(join(o.stateDir, '..', 'bundle'))
   const result: WorkerdResult = { latency: [], cold: [], memory: [], notes: [] }
   const probe = texts16(models)
   let dev: Dev | undefined
   try {
     for (let r = 0; r < Math.max(1, o.restarts); r++) {
       if (dev) await stopDev(dev)
-      dev = await startDev(o.stateDir)
+      dev = await startDev(o.stateDir, entry)
       const order = r % 2 === 0 ? models : [...models].reverse()
       const loaded: string[] = []
       for (const [i, m] of order.entries()) {
