@@ -1,9 +1,7 @@
 /**
- * The Worker: Hono routes over this isolate's model registry.
- *
- * `scheduled` is a documented placeholder until issue #5 (verified activation
- * of pending versions) lands: today a tick only re-checks the manifests of
- * DEFAULT_MODELS, so a newly activated version is loaded before traffic asks.
+ * The Worker: Hono routes over this isolate's model registry, and a
+ * `scheduled` handler (wrangler.toml's cron) that verifies and activates
+ * pending versions (runtime/activation.ts, docs/redeploys.md).
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { timing } from 'hono/timing'
@@ -12,31 +10,52 @@ import { apiKeyAuth } from './middleware/auth.ts'
 import { limits } from './middleware/limits.ts'
 import { notFound, onError, validationHook } from './middleware/problem.ts'
 import { createSession } from './runtime/ort.ts'
+import { activateAll } from './runtime/activation.ts'
+import type { ActivationOutcome } from './runtime/activation.ts'
 import { DEFAULT_REGISTRY_OPTIONS, ModelRegistry } from './runtime/registry.ts'
+import type { RegistryDeps } from './runtime/registry.ts'
 import { classify } from './routes/classify.ts'
 import { health } from './routes/health.ts'
 import { models } from './routes/models.ts'
 import { tokenize } from './routes/tokenize.ts'
 import { readTokenizer } from './storage/kv.ts'
-import { readManifest, readWeights } from './storage/r2.ts'
+import { listModelIds, readManifest, readManifestForUpdate, readWeights, writeManifest } from './storage/r2.ts'
 import { loadTokenizer } from './tokenizers/index.ts'
 
 let registry: ModelRegistry | undefined
 
-/** The isolate's registry; bindings are the same for every request an isolate serves. */
-function registryFor(env: Bindings): ModelRegistry {
-  const ttl = Number(env.MANIFEST_TTL_SECONDS)
-  const options = Number.isFinite(ttl) && ttl >= 0 ? { ...DEFAULT_REGISTRY_OPTIONS, manifestTtlMs: ttl * 1000 } : DEFAULT_REGISTRY_OPTIONS
-  registry ??= new ModelRegistry({
+/** Reads through this isolate's bindings, shared by the registry and the scheduled activation. */
+function storageDeps(env: Bindings): RegistryDeps {
+  return {
     readManifest: (id) => readManifest(env.MODELS, id),
     readWeights: (id, v) => readWeights(env.MODELS, id, v.weights),
     readTokenizer: (id, v) => readTokenizer(env.TOKENIZERS, id, v.tokenizer),
     parseTokenizer: loadTokenizer,
     createSession: (weights) => createSession(weights),
     now: () => Date.now(),
-  }, options)
+  }
+}
+
+/** The isolate's registry; bindings are the same for every request an isolate serves. */
+function registryFor(env: Bindings): ModelRegistry {
+  const ttl = Number(env.MANIFEST_TTL_SECONDS)
+  const options = Number.isFinite(ttl) && ttl >= 0 ? { ...DEFAULT_REGISTRY_OPTIONS, manifestTtlMs: ttl * 1000 } : DEFAULT_REGISTRY_OPTIONS
+  registry ??= new ModelRegistry(storageDeps(env), options)
   return registry
 }
+
+/** One line per model that had something to do, for `wrangler tail` and Workers Logs. */
+function logOutcome(outcome: ActivationOutcome): void {
+  if (outcome.status === 'idle') return
+  const line = JSON.stringify({ event: 'activation', ...outcome })
+  if (outcome.status === 'activated') console.log(line)
+  else console.warn(line)
+}
+
+const defaultModels = (env: Bindings): string[] =>
+  env.DEFAULT_MODELS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 
 const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 app.onError(onError)
@@ -66,8 +85,23 @@ export type AppType = typeof routes
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
+  /**
+   * Each cron tick: verify and activate pending versions (one model at a
+   * time), then load the default models in this isolate ahead of traffic. A
+   * verified version is handed to this isolate's registry instead of being
+   * loaded twice.
+   */
+  async scheduled(_controller, env, _ctx) {
     const reg = registryFor(env)
-    for (const id of env.DEFAULT_MODELS.split(',').map((s) => s.trim()).filter(Boolean)) ctx.waitUntil(reg.refresh(id))
+    const outcomes = await activateAll({
+      ...storageDeps(env),
+      listModelIds: () => listModelIds(env.MODELS),
+      readManifest: (id) => readManifestForUpdate(env.MODELS, id),
+      writeManifest: (manifest, etag) => writeManifest(env.MODELS, manifest, etag),
+      adopt: (model) => reg.adopt(model),
+    })
+    outcomes.forEach(logOutcome)
+    // After the activations, so a candidate session never sits beside a cold load.
+    for (const id of defaultModels(env)) await reg.refresh(id)
   },
 } satisfies ExportedHandler<Bindings>

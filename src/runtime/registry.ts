@@ -139,6 +139,27 @@ export class ModelRegistry {
     return slot.refreshing
   }
 
+  /**
+   * Makes an already built model live, so that the scheduled activation can
+   * hand over the session it has just smoke-tested instead of this isolate
+   * loading the same version a second time. Only call it once the model's
+   * version is active in the stored manifest. Returns false, taking nothing,
+   * when that version is already live or a load or manifest check is under
+   * way (it could swap an older version back in); the caller then releases
+   * the session itself.
+   */
+  adopt(model: LiveModel): boolean {
+    const slot = this.#slot(model.id)
+    const busy = slot.loading !== undefined || slot.starting !== undefined || slot.refreshing !== undefined
+    if (busy || slot.live?.version.version === model.version.version) return false
+    this.#swap(slot, model)
+    slot.loads++
+    slot.failure = undefined
+    // The caller has just written this manifest: it is as fresh as a re-read.
+    slot.checkedAt = this.#deps.now()
+    return true
+  }
+
   /** What this isolate holds for `id`. */
   status(id: string): ModelStatus {
     const slot = this.#slots.get(id)

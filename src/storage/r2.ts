@@ -1,6 +1,7 @@
 /**
  * Reads from the R2 bucket that holds the model manifests and the
  * content-addressed ONNX weights. The only module touching the R2 binding.
+ * The Worker writes only manifests, and only conditionally (`writeManifest`).
  */
 import { ManifestError, manifestKey, parseManifest } from '../schema/manifest.ts'
 import type { BlobRef, ModelManifest } from '../schema/manifest.ts'
@@ -23,6 +24,17 @@ async function get(bucket: R2Bucket, modelId: string, key: string): Promise<R2Ob
 
 /** The manifest of one model, validated. R2 reads are strongly consistent, so this sees the latest publish. */
 export async function readManifest(bucket: R2Bucket, modelId: string): Promise<ModelManifest> {
+  return (await readManifestForUpdate(bucket, modelId)).manifest
+}
+
+/** A manifest together with the R2 etag it was read at, for a conditional write back. */
+export interface VersionedManifest {
+  manifest: ModelManifest
+  etag: string
+}
+
+/** Like `readManifest`, plus the etag `writeManifest` needs to refuse overwriting a newer manifest. */
+export async function readManifestForUpdate(bucket: R2Bucket, modelId: string): Promise<VersionedManifest> {
   const object = await get(bucket, modelId, manifestKey(modelId))
   if (object === null) {
     throw new StorageError('not_found', modelId, `No model "${modelId}" is published. GET /v1/models lists the served models.`)
@@ -36,10 +48,33 @@ export async function readManifest(bucket: R2Bucket, modelId: string): Promise<M
     })
   }
   try {
-    return parseManifest(value, modelId)
+    return { manifest: parseManifest(value, modelId), etag: object.etag }
   } catch (cause) {
     if (cause instanceof ManifestError) throw new StorageError('corrupt', modelId, cause.message, { cause })
     throw cause
+  }
+}
+
+/**
+ * Writes a manifest only if the stored one still has `etag` (an R2 conditional
+ * put), so a `publish` or `rollback` that landed since the read is never
+ * overwritten. Returns false when it had changed and nothing was written.
+ */
+export async function writeManifest(bucket: R2Bucket, manifest: ModelManifest, etag: string): Promise<boolean> {
+  const body = `${JSON.stringify(manifest, null, 2)}\n`
+  try {
+    const written = await bucket.put(manifestKey(manifest.id), body, {
+      onlyIf: { etagMatches: etag },
+      httpMetadata: { contentType: 'application/json' },
+    })
+    return written !== null
+  } catch (cause) {
+    throw new StorageError(
+      'storage_unavailable',
+      manifest.id,
+      `R2 could not write the manifest of model "${manifest.id}": ${String(cause)}. The next scheduled run tries again.`,
+      { cause },
+    )
   }
 }
 

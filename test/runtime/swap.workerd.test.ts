@@ -2,7 +2,8 @@
  * A new active version is picked up while requests keep flowing: every
  * request succeeds, each answer names the version that produced it, and the
  * new version takes over (issue #2 "kept until the active version changes",
- * issue #7 item 6 "requests racing a version swap all succeed").
+ * issue #7 item 6 "requests racing a version swap all succeed"), whether the
+ * manifest was changed by hand or by the cron's verified activation (issue #5).
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
@@ -54,7 +55,7 @@ it('swaps to a newly activated version while concurrent requests all succeed', a
   expect(await (await classify()).text()).toBe(v1Scores)
 })
 
-it('the scheduled handler loads the default models ahead of traffic (placeholder until issue #5)', async () => {
+it('the scheduled handler also loads the default models ahead of traffic', async () => {
   const before = (await (await get(`/v1/models/${ALBERT.id}`)).json()) as { loaded: boolean }
   expect(before.loaded).toBe(false)
   const ctx = createExecutionContext()
@@ -62,4 +63,33 @@ it('the scheduled handler loads the default models ahead of traffic (placeholder
   await waitOnExecutionContext(ctx)
   const after = (await (await get(`/v1/models/${ALBERT.id}`)).json()) as { loaded: boolean; version: string }
   expect(after).toMatchObject({ loaded: true, version: ALBERT.version })
+})
+
+it('requests racing a cron activation all succeed, and the cron swaps the verified session in', async () => {
+  const v2 = await electraV2()
+  await seedManifest({ ...v1, active: v1.active, pending: v2.version, versions: [v2, ...v1.versions] })
+  // Load v1 here first, so the activation really swaps under traffic.
+  expect((await classify()).headers.get('X-Model-Version')).toBe(ELECTRA.version)
+
+  const ctx = createExecutionContext()
+  const cron = worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, ctx).then(() => waitOnExecutionContext(ctx))
+  const racing: Array<Promise<Response>> = []
+  let done = false
+  void cron.finally(() => {
+    done = true
+  })
+  // Waves of requests while the cron verifies and activates v2 (bounded, no timing involved).
+  for (let wave = 0; wave < 50 && !done; wave++) {
+    const responses = await Promise.all(Array.from({ length: 3 }, classify))
+    racing.push(...responses.map((r) => Promise.resolve(r)))
+  }
+  await cron
+  expect(racing.length).toBeGreaterThanOrEqual(3) // at least one wave overlapped the tick
+  racing.push(classify())
+  const settled = await Promise.all(racing)
+  expect(settled.map((r) => r.status).every((s) => s === 200)).toBe(true)
+  const versions = new Set(settled.map((r) => r.headers.get('X-Model-Version')))
+  expect([...versions].every((v) => v === ELECTRA.version || v === ELECTRA_V2.version)).toBe(true)
+  // The request after the tick is already answered by v2: the cron handed its session to the registry.
+  expect(settled.at(-1)?.headers.get('X-Model-Version')).toBe(ELECTRA_V2.version)
 })

@@ -15,6 +15,7 @@ import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../../scripts/convert/index.ts'
 import { artifactsDir, tokenizerFile } from '../../scripts/paths.ts'
 import { openNodeSession } from '../../scripts/ort-node.ts'
+import { pickSmokeCases } from '../../scripts/publish/smoke.ts'
 import { quantizeModel } from '../../scripts/quantize/index.ts'
 import { classifyEncodings, defaultActivation } from '../../src/runtime/classifier.ts'
 import { tokenizerKey, weightsKey } from '../../src/schema/manifest.ts'
@@ -46,7 +47,11 @@ async function expectedScores(model: FixtureModel, weights: Uint8Array, tokenize
   return scores
 }
 
-async function buildModel(model: FixtureModel, reference = true): Promise<{ manifest: ModelManifest; expected: unknown }> {
+/**
+ * `reference`: also record onnxruntime-node's PARITY_INPUTS scores. `smoke`:
+ * pick the version's smoke cases as `publish` does, for the scheduled activation.
+ */
+async function buildModel(model: FixtureModel, reference = true, smoke = true): Promise<{ manifest: ModelManifest; expected: unknown }> {
   const checkpoint = join(fixturesDir, 'checkpoints', model.id)
   await generateCheckpoint({ preset: model.preset, id2label: model.id2label, seed: model.seed, outDir: checkpoint })
   const converted = await convertCheckpoint(checkpoint)
@@ -54,6 +59,22 @@ async function buildModel(model: FixtureModel, reference = true): Promise<{ mani
   const tokenizer = compileTokenizer(await readFile(tokenizerFile(model.tokenizer, 'tokenizer.json'), 'utf8'))
   const wSha = sha256(weights)
   const tSha = sha256(tokenizer)
+  const inputs = ['input_ids', 'attention_mask', 'token_type_ids']
+  const smokeCases = smoke
+    ? await pickSmokeCases(
+        {
+          architecture: converted.architecture,
+          hf_architecture: converted.hf_architecture,
+          precision: 'int8',
+          problem_type: model.problem_type,
+          id2label: model.id2label,
+          max_length: model.max_length,
+          inputs,
+          served: weights,
+        },
+        loadTokenizer(tokenizer),
+      )
+    : []
   await writeFile(join(fixturesDir, `${wSha}.onnx`), weights)
   await writeFile(join(fixturesDir, `${tSha}.tok`), tokenizer)
   const version: ModelVersion = {
@@ -64,12 +85,12 @@ async function buildModel(model: FixtureModel, reference = true): Promise<{ mani
     problem_type: model.problem_type,
     id2label: model.id2label,
     max_length: model.max_length,
-    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    inputs,
     weights: { key: weightsKey(wSha), sha256: wSha, size: weights.byteLength },
     tokenizer: { key: tokenizerKey(tSha), sha256: tSha, size: tokenizer.byteLength },
     random_weights: true,
     description: `test fixture: ${model.preset}, seed ${model.seed}`,
-    smoke: [],
+    smoke: smokeCases,
     created_at: '2026-01-01T00:00:00.000Z',
   }
   const manifest = { id: model.id, active: version.version, pending: null, versions: [version], failures: [] }
@@ -90,7 +111,7 @@ async function buildMemoryModels(): Promise<void> {
     if (complete && cached.length === MEMORY_MODELS.length) return
   }
   const built: ModelManifest[] = []
-  for (const model of MEMORY_MODELS) built.push((await buildModel(model, false)).manifest)
+  for (const model of MEMORY_MODELS) built.push((await buildModel(model, false, false)).manifest)
   await writeFile(path, JSON.stringify(built, null, 2))
 }
 
