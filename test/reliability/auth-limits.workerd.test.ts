@@ -6,18 +6,18 @@
  * limit answering 413/422 with `limit` and `max`.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Bindings } from '../../src/env.ts'
 import { ELECTRA } from '../support/fixture-models.ts'
 import { problem } from '../support/http.ts'
 import { seedModels } from '../support/seed.ts'
 import { faultyEnv } from './faulty-env.ts'
+import type { Vars } from './faulty-env.ts'
 
 const w = faultyEnv()
 const CLASSIFY = `/v1/models/${ELECTRA.id}/classify`
 const TOKENIZE = `/v1/models/${ELECTRA.id}/tokenize`
 
 /** POST `body` as JSON with an optional Authorization header under `vars`. */
-function send(path: string, body: unknown, vars: Partial<Bindings>, authorization?: string): Promise<Response> {
+function send(path: string, body: unknown, vars: Vars, authorization?: string): Promise<Response> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   if (authorization !== undefined) headers.Authorization = authorization
   return w.call(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }, vars)

@@ -29,14 +29,17 @@ export interface Faults {
   deleteAfterManifest: Map<string, string>
 }
 
+/** Vars and secrets as `wrangler.toml` or `wrangler secret put` would set them (the generated `Env` types wrangler.toml's values as literals). */
+export type Vars = Partial<Record<'API_KEYS' | 'MAX_BODY_BYTES' | 'MAX_BATCH' | 'MAX_INPUT_CHARS' | 'MAX_LENGTH' | 'DEFAULT_MODELS', string>>
+
 export interface FaultyEnv {
   readonly faults: Faults
   /** R2 keys read so far, in order (to check what a request touched) */
   readonly r2Reads: string[]
   /** Sends a request to the Worker with these bindings (plus `vars`), waiting for its background work. */
-  call(path: string, init?: RequestInit, vars?: Partial<Bindings>): Promise<Response>
+  call(path: string, init?: RequestInit, vars?: Vars): Promise<Response>
   /** POSTs JSON through `call`. */
-  post(path: string, body: unknown, vars?: Partial<Bindings>): Promise<Response>
+  post(path: string, body: unknown, vars?: Vars): Promise<Response>
   /** Every fault off. */
   clear(): void
 }
@@ -86,9 +89,9 @@ export function faultyEnv(): FaultyEnv {
   })
   const bindings: Bindings = { ...env, MODELS: models, TOKENIZERS: tokenizers }
 
-  const call = async (path: string, init: RequestInit = {}, vars: Partial<Bindings> = {}) => {
+  const call = async (path: string, init: RequestInit = {}, vars: Vars = {}) => {
     const ctx = createExecutionContext()
-    const res = await worker.fetch(new Request(`http://edge.test${path}`, init), { ...bindings, ...vars }, ctx)
+    const res = await worker.fetch(new Request(`http://edge.test${path}`, init), { ...bindings, ...vars } as Bindings, ctx)
     // Read the body before the background work settles, as a client would.
     const body = await res.arrayBuffer()
     await waitOnExecutionContext(ctx)
