@@ -3,6 +3,7 @@
  * and every DEFAULT_MODELS model loadable in this isolate).
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env.ts'
 import { ProblemError, validationHook } from '../middleware/problem.ts'
 import { HealthSchema, ReadySchema } from '../schema/response.ts'
@@ -37,7 +38,7 @@ export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
   .openapi(readyz, async (c) => {
     const reasons: string[] = []
-    const models: Record<string, { version: string; load_ms: number | null }> = {}
+    const models: Record<string, z.infer<typeof ReadySchema>['models'][string]> = {}
     try {
       await listModelIds(c.env.MODELS)
     } catch (e) {
@@ -47,8 +48,10 @@ export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
       defaultModels(c.env.DEFAULT_MODELS).map(async (id) => {
         try {
           const lease = await c.var.registry.acquire(id, (p) => c.executionCtx.waitUntil(p))
-          models[id] = { version: lease.model.version.version, load_ms: lease.model.loadMs }
           lease.done()
+          // A failed activation leaves the active version serving, so it is reported, not a reason for 503.
+          const { pending, activation_failure } = c.var.registry.status(id)
+          models[id] = { version: lease.model.version.version, load_ms: lease.model.loadMs, pending, activation_failure }
         } catch (e) {
           reasons.push(`${id}: ${e instanceof Error ? e.message : String(e)}`)
         }

@@ -15,7 +15,7 @@
  * lifecycle and can be tested with failures that real storage can't produce
  * on demand.
  */
-import type { ModelManifest, ModelVersion } from '../schema/manifest.ts'
+import type { ActivationFailure, ModelManifest, ModelVersion } from '../schema/manifest.ts'
 import { activeVersion } from '../schema/manifest.ts'
 import type { Tokenizer } from '../tokenizers/types.ts'
 import type { ClassifierSession } from './session.ts'
@@ -73,6 +73,10 @@ export interface ModelStatus {
   /** successful loads in this isolate (1 after a cold start, +1 per version swap) */
   loads: number
   last_failure: LoadFailure | null
+  /** from the manifest this isolate read last (at most one TTL old): the version waiting for the cron */
+  pending: string | null
+  /** ...and the failed scheduled activation of that pending version, if any */
+  activation_failure: ActivationFailure | null
 }
 
 /** Thrown when a manifest exists but no version is active yet. */
@@ -91,6 +95,8 @@ interface Slot {
   starting: Promise<LiveModel> | undefined
   refreshing: Promise<void> | undefined
   checkedAt: number
+  /** what the last manifest read said about the scheduled activation */
+  pending: { version: string | null; failure: ActivationFailure | null }
   failure: (LoadFailure & { atMs: number }) | undefined
   loads: number
 }
@@ -155,8 +161,9 @@ export class ModelRegistry {
     this.#swap(slot, model)
     slot.loads++
     slot.failure = undefined
-    // The caller has just written this manifest: it is as fresh as a re-read.
+    // The caller has just written this manifest (active, nothing pending): it is as fresh as a re-read.
     slot.checkedAt = this.#deps.now()
+    slot.pending = { version: null, failure: null }
     return true
   }
 
@@ -170,6 +177,8 @@ export class ModelRegistry {
       load_ms: slot?.live?.loadMs ?? null,
       loads: slot?.loads ?? 0,
       last_failure: failure ? { version: failure.version, reason: failure.reason, type: failure.type, at: failure.at } : null,
+      pending: slot?.pending.version ?? null,
+      activation_failure: slot?.pending.failure ?? null,
     }
   }
 
@@ -184,6 +193,7 @@ export class ModelRegistry {
     } finally {
       slot.checkedAt = this.#deps.now()
     }
+    this.#notePending(slot, manifest)
     const version = activeVersion(manifest)
     if (version === undefined || version.version === slot.live?.version.version) return
     if (this.#recentlyFailed(slot, version.version)) return
@@ -208,6 +218,7 @@ export class ModelRegistry {
       throw e
     }
     slot.checkedAt = this.#deps.now()
+    this.#notePending(slot, manifest)
     const version = activeVersion(manifest)
     if (version === undefined) {
       const e = new NoActiveVersionError(
@@ -310,6 +321,11 @@ export class ModelRegistry {
     }
   }
 
+  #notePending(slot: Slot, manifest: ModelManifest): void {
+    const version = manifest.pending
+    slot.pending = { version, failure: manifest.failures.find((f) => f.version === version) ?? null }
+  }
+
   #recentlyFailed(slot: Slot, version: string): boolean {
     const f = slot.failure
     return f !== undefined && f.version === version && this.#deps.now() - f.atMs < this.#options.retryFailedMs
@@ -326,6 +342,7 @@ export class ModelRegistry {
         starting: undefined,
         refreshing: undefined,
         checkedAt: 0,
+        pending: { version: null, failure: null },
         failure: undefined,
         loads: 0,
       }

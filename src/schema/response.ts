@@ -71,7 +71,18 @@ export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Healt
 export const ReadySchema = z
   .object({
     status: z.literal('ready'),
-    models: z.record(z.string(), z.object({ version: z.string(), load_ms: z.number().nullable() })),
+    models: z.record(
+      z.string(),
+      z.object({
+        version: z.string(),
+        load_ms: z.number().nullable(),
+        pending: z.string().nullable().openapi({ description: 'a version staged for the scheduled activation' }),
+        activation_failure: z
+          .object({ version: z.string(), reason: z.string(), at: z.string(), attempts: z.number().int() })
+          .nullable()
+          .openapi({ description: 'why the pending version failed its scheduled activation (the active version keeps serving)' }),
+      }),
+    ),
     wasm_memory_bytes: z.number().int().openapi({
       description: "size of onnxruntime-web's Wasm memory in this isolate (grows, never shrinks; the isolate limit is 128 MB)",
     }),

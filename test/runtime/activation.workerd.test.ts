@@ -103,6 +103,26 @@ describe('a staged version', () => {
     expect(await readManifest(env.MODELS, ELECTRA.id)).toMatchObject({ active: ELECTRA.version, pending: null })
     expect((await classify(ELECTRA.id)).headers.get('X-Model-Version')).toBe(ELECTRA.version)
   })
+
+  it('that fails is reported by /readyz, which stays ready on the old version', async () => {
+    const stored = await readManifest(env.MODELS, ELECTRA.id)
+    const flipped = (v: ModelVersion): ModelVersion => ({ ...v, smoke: v.smoke.map((c) => ({ ...c, label: c.label === 'spam' ? 'ham' : 'spam' })) })
+    const versions = stored.versions.map((v) => (v.version === ELECTRA_V2.version ? flipped(v) : v))
+    await env.MODELS.put(manifestKey(ELECTRA.id), JSON.stringify({ ...stored, pending: ELECTRA_V2.version, versions }))
+    expect(await tick()).toContainEqual(expect.objectContaining({ id: ELECTRA.id, status: 'failed' }))
+    // /readyz shows what this isolate's last manifest check saw (a TTL old at most; 0 here, so the next call).
+    let ready: { status?: string; models?: Record<string, { version: string; pending: string | null; activation_failure: { reason: string } | null }> } = {}
+    for (let i = 0; i < 5 && !ready.models?.[ELECTRA.id]?.activation_failure; i++) {
+      const res = await get('/readyz')
+      expect(res.status).toBe(200)
+      ready = (await res.json()) as typeof ready
+    }
+    expect(ready.models?.[ELECTRA.id]).toMatchObject({
+      version: ELECTRA.version,
+      pending: ELECTRA_V2.version,
+      activation_failure: { reason: expect.stringMatching(/^smoke_failed: /) },
+    })
+  })
 })
 
 describe('a broken staged version', () => {
