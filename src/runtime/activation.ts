@@ -96,9 +96,7 @@ export async function runSmokeTest(session: ClassifierSession, tokenizer: Tokeni
 /** Reads, checks, loads and smoke-tests one version; the caller owns the returned session. */
 export async function verifyVersion(id: string, version: ModelVersion, deps: ActivationDeps): Promise<LiveModel> {
   const start = deps.now()
-  const [weights, tokenizerBytes] = await Promise.all([deps.readWeights(id, version), deps.readTokenizer(id, version)])
-  const tokenizer = deps.parseTokenizer(tokenizerBytes)
-  const session = await deps.createSession(weights)
+  const { session, tokenizer } = await load(id, version, deps)
   try {
     await runSmokeTest(session, tokenizer, version)
   } catch (e) {
@@ -106,6 +104,13 @@ export async function verifyVersion(id: string, version: ModelVersion, deps: Act
     throw e
   }
   return { id, version, session, tokenizer, loadMs: deps.now() - start }
+}
+
+/** Checked bytes to a session; the weight bytes die with this frame, before the smoke runs. */
+async function load(id: string, version: ModelVersion, deps: ActivationDeps): Promise<{ session: ClassifierSession; tokenizer: Tokenizer }> {
+  const [weights, tokenizerBytes] = await Promise.all([deps.readWeights(id, version), deps.readTokenizer(id, version)])
+  const tokenizer = deps.parseTokenizer(tokenizerBytes)
+  return { session: await deps.createSession(weights), tokenizer }
 }
 
 /** One tick for one model: activate its pending version if it passes, else record why. */
