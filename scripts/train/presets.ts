@@ -40,7 +40,7 @@ const electra = (): TrainPreset => ({
   // batch 16 in one pass exceeds the wasm heap (Aborted); two passes of 8
   microBatch: 8,
   epochs: 2,
-  peakLr: 3e-4,
+  peakLr: 1e-4,
   warmupSteps: 60,
   evalEvery: 72,
 })
@@ -63,7 +63,7 @@ const albert = (): TrainPreset => ({
   maxLength: 128,
   batchSize: 16,
   epochs: 4,
-  peakLr: 5e-4,
+  peakLr: 2e-4,
   warmupSteps: 60,
   evalEvery: 72,
 })
