@@ -88,8 +88,8 @@ export default {
   /**
    * Each cron tick: verify and activate pending versions (one model at a
    * time), then load the default models in this isolate ahead of traffic. A
-   * verified version is handed to this isolate's registry instead of being
-   * loaded twice.
+   * verified version of a model this isolate serves is handed to its registry
+   * instead of being loaded twice.
    */
   async scheduled(_controller, env, _ctx) {
     const reg = registryFor(env)
@@ -98,7 +98,9 @@ export default {
       listModelIds: () => listModelIds(env.MODELS),
       readManifest: (id) => readManifestForUpdate(env.MODELS, id),
       writeManifest: (manifest, etag) => writeManifest(env.MODELS, manifest, etag),
-      adopt: (model) => reg.adopt(model),
+      // Only a model this isolate serves (or pre-loads) is kept: a session for every model the cron
+      // ever activated would pile up in this isolate's 128 MB.
+      adopt: (model) => (reg.status(model.id).loaded || defaultModels(env).includes(model.id)) && reg.adopt(model),
     })
     outcomes.forEach(logOutcome)
     // After the activations, so a candidate session never sits beside a cold load.

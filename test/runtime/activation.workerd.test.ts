@@ -61,6 +61,7 @@ const classify = (id: string) => post(`/v1/models/${id}/classify`, { inputs: 'Wi
 
 interface Detail {
   version: string
+  loaded: boolean
   pending: string | null
   loads: number
   activation_failures: Array<{ version: string; reason: string; attempts: number }>
@@ -86,6 +87,12 @@ describe('a staged version', () => {
     expect(await detail(ELECTRA.id)).toMatchObject({ version: ELECTRA_V2.version, pending: null, loads: 2 })
     // Nothing left to do on the next tick.
     expect((await tick()).filter((o) => o.id === ELECTRA.id)).toEqual([])
+  })
+
+  it('of a model this isolate does not serve is activated, and its session released rather than kept here', async () => {
+    await stage('electra-cold')
+    expect(await tick()).toContainEqual(expect.objectContaining({ id: 'electra-cold', status: 'activated', adopted: false }))
+    expect(await detail('electra-cold')).toMatchObject({ version: ELECTRA_V2.version, loaded: false, loads: 0 })
   })
 
   it('is taken back by a rollback, which the cron does not undo', async () => {
