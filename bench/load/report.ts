@@ -13,6 +13,8 @@ export interface Latency {
 
 export interface KindResult {
   name: string
+  /** one request of this kind with nothing else in flight (after a warm-up run) */
+  unloaded_ms: number
   requests: number
   statuses: Record<string, number>
   latency_ms: Latency | null
@@ -86,14 +88,20 @@ export function markdown(r: LoadResult): string {
     `| Wasm memory before → after | ${mb(r.memory.wasm_bytes_before)} → ${mb(r.memory.wasm_bytes_after)} |`,
     `| workerd RSS, max in first → last third | ${mb(r.memory.rss_first_third_max)} → ${mb(r.memory.rss_last_third_max)} |`,
     '',
-    'Latency is client-side (autocannon: request written to response read), so under a closed loop of',
-    'N connections against one single-threaded isolate it is mostly queueing: about N / throughput.',
+    'Latency is client-side (request written to response read). Under a closed loop of N connections',
+    'against one single-threaded isolate it is mostly queueing, about N / throughput, and it is the same',
+    'for every kind: responses leave the local workerd in waves (see docs/reliability.md, "Load").',
     '',
     '## By request kind',
     '',
-    '| kind | requests | statuses | p50 | p99 | mean |',
-    '|---|---:|---|---:|---:|---:|',
-    ...r.kinds.map((k) => `| ${k.name} | ${k.requests} | ${statusList(k.statuses)} | ${ms(k.latency_ms?.p50)} | ${ms(k.latency_ms?.p99)} | ${ms(k.latency_ms?.mean)} |`),
+    '`alone`: one request of the kind with nothing else in flight, before the load (its service time).',
+    '',
+    '| kind | alone | requests | statuses | p50 | p99 | mean |',
+    '|---|---:|---:|---|---:|---:|---:|',
+    ...r.kinds.map(
+      (k) =>
+        `| ${k.name} | ${ms(k.unloaded_ms)} | ${k.requests} | ${statusList(k.statuses)} | ${ms(k.latency_ms?.p50)} | ${ms(k.latency_ms?.p99)} | ${ms(k.latency_ms?.mean)} |`,
+    ),
     '',
     '## workerd RSS during the run',
     '',
