@@ -137,13 +137,10 @@ async function upload(
   const activate = options.activate ?? true
   const before = await readManifest(stores, id)
   const same = findSameVersion(before, candidate)
-  if (same && (before.active === same.version || (!activate && before.pending === same.version))) {
-    say(`already published as ${same.version}`)
-    return { id, version: same, created: false, activated: before.active === same.version, verification, pruned: [] }
-  }
   const version = same ?? candidate
 
-  // Blobs first (content-addressed, so re-uploading is harmless), manifest last.
+  // Blobs first, manifest last. Blobs are content-addressed, so re-publishing
+  // the same model also repairs a blob that went missing.
   if (!(await stores.hasObject(version.weights.key))) {
     say(`uploading weights (${(weights.byteLength / 2 ** 20).toFixed(1)} MiB) to ${stores.description}`)
     await stores.putObject(version.weights.key, weights, 'application/octet-stream')
@@ -151,6 +148,12 @@ async function upload(
   if (!(await stores.hasKv(version.tokenizer.key))) {
     say('uploading tokenizer')
     await stores.putKv(version.tokenizer.key, tokenizerBytes)
+  }
+  // Already served, or already waiting with no failed activation to clear: nothing to write.
+  const failed = before.failures.some((f) => f.version === version.version)
+  if (same && (before.active === same.version || (!activate && before.pending === same.version && !failed))) {
+    say(`already published as ${same.version}`)
+    return { id, version: same, created: false, activated: before.active === same.version, verification, pruned: [] }
   }
   const after = addVersion(before, version, { activate, keep: options.keep })
   say(`writing manifest (${activate ? 'active' : 'pending'}: ${version.version})`)

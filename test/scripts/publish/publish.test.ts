@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCheckpoint } from '../../../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../../../scripts/convert/index.ts'
 import { tokenizerFile } from '../../../scripts/paths.ts'
-import { PublishError, publish, readManifest, sha256 } from '../../../scripts/publish/index.ts'
+import { PublishError, publish, readManifest, sha256, writeManifest } from '../../../scripts/publish/index.ts'
+import { recordFailure } from '../../../src/schema/versions.ts'
 import { type Stores, openLocalStores } from '../../../scripts/publish/stores.ts'
 import { quantizeModel } from '../../../scripts/quantize/index.ts'
 
@@ -86,6 +87,24 @@ describe('publish', () => {
     const after = await readManifest(stores, 'spam')
     expect(after.active).toBe(before.active)
     expect(after.pending).toBe(result.version.version)
+  })
+
+  it('re-staging a failed pending version repairs its blobs and clears the failure', async () => {
+    const dir = await checkpoint('staged-again', 12)
+    const staged = await readManifest(stores, 'spam')
+    const pending = staged.versions.find((v) => v.version === staged.pending)
+    if (pending === undefined) throw new Error('the previous test staged a version')
+    // As the cron leaves it after failing on a blob that went missing.
+    await writeManifest(stores, recordFailure(staged, pending.version, 'missing_blob: gone', '2026-11-27T00:00:00Z'))
+    await stores.deleteObject(pending.weights.key)
+
+    const result = await publish(dir, { id: 'spam', stores, activate: false, minAgreement: 0.5 })
+    expect(result.version.version).toBe(pending.version)
+    expect(await stores.hasObject(pending.weights.key)).toBe(true)
+    const after = await readManifest(stores, 'spam')
+    expect(after.pending).toBe(pending.version)
+    expect(after.failures).toEqual([])
+    expect(after.active).toBe(staged.active)
   })
 
   it('publishes an ONNX export folder, and serves an already-quantized one as it is', async () => {
