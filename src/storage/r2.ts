@@ -39,9 +39,10 @@ export async function readManifestForUpdate(bucket: R2Bucket, modelId: string): 
   if (object === null) {
     throw new StorageError('not_found', modelId, `No model "${modelId}" is published. GET /v1/models lists the served models.`)
   }
+  const text = new TextDecoder().decode(await readBody(object, modelId, 'manifest'))
   let value: unknown
   try {
-    value = await object.json()
+    value = JSON.parse(text)
   } catch (cause) {
     throw new StorageError('corrupt', modelId, `The manifest of model "${modelId}" is not valid JSON. Re-publish the model.`, {
       cause,
@@ -104,7 +105,21 @@ export async function readWeights(bucket: R2Bucket, modelId: string, ref: BlobRe
       `The weights of model "${modelId}" (${ref.key}) are missing from R2. Re-publish the model.`,
     )
   }
-  const bytes = new Uint8Array(await object.arrayBuffer())
+  const bytes = await readBody(object, modelId, 'weights')
   await checkBlob(modelId, 'weights', bytes, ref)
   return bytes
+}
+
+/** An object's body; a read that breaks off is an outage to retry, not a corrupt object. */
+async function readBody(object: R2ObjectBody, modelId: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await object.arrayBuffer())
+  } catch (cause) {
+    throw new StorageError(
+      'storage_unavailable',
+      modelId,
+      `R2 failed while sending the ${what} of model "${modelId}": ${String(cause)}. Retry later.`,
+      { cause },
+    )
+  }
 }

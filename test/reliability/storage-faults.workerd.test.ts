@@ -99,10 +99,7 @@ describe('storage errors in the middle of a request', () => {
     expect((await classify('electra-r2-reset')).status).toBe(200)
   })
 
-  // KNOWN BUG, fix in src/storage/r2.ts: readWeights awaits object.arrayBuffer() outside a try, so a body
-  // that fails mid-read escapes as a plain Error: a 500 "internal" naming no model instead of a 503
-  // storage_unavailable for it. Change `it.fails` to `it` once readWeights wraps the body read.
-  it.fails('the weights body failing half way through the read is a 503 storage_unavailable naming the model', async () => {
+  it('the weights body failing half way through the read is a 503 storage_unavailable naming the model', async () => {
     await electraCopy('electra-r2-reset-2')
     w.faults.r2Body.add(first(electra).weights.key)
     try {
@@ -119,6 +116,9 @@ describe('storage errors in the middle of a request', () => {
     w.faults.r2Body.add(manifestKey('electra-manifest-reset'))
     const p = await problem(await classify('electra-manifest-reset'), 503)
     expect(p.model).toBe('electra-manifest-reset')
+    // An outage to retry, not a corrupt manifest to re-publish.
+    expect(p.type).toContain('storage_unavailable')
+    expect(p.detail).toContain('Retry later')
     await othersServe(ELECTRA.id)
     w.clear()
     expect((await classify('electra-manifest-reset')).status).toBe(200)
