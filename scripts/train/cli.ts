@@ -21,6 +21,7 @@ import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from '.
  *   --model-dir DIR    export/evaluate target (default models/<id>)
  *   --epochs N         total epochs (sets the LR schedule; raise it to continue a finished run)
  *   --lr X             peak learning rate      --batch N      batch size
+ *   --warmup N         warm-up steps           --eval-every N validation interval (steps)
  *   --micro-batch N    examples per pass (gradients summed; wasm heap limit)
  *   --max-length N     tokens per example      --seed N       data-order and init seed
  *   --max-steps N      stop after N steps in this process
@@ -51,6 +52,8 @@ const { values, positionals } = parseArgs({
     limit: { type: 'string' },
     fresh: { type: 'boolean', default: false },
     init: { type: 'string' },
+    warmup: { type: 'string' },
+    'eval-every': { type: 'string' },
     background: { type: 'boolean', default: false },
     phases: { type: 'string' },
     positions: { type: 'string' },
@@ -67,6 +70,8 @@ const preset = {
   batchSize: num(values.batch) ?? base.batchSize,
   microBatch: num(values['micro-batch']) ?? base.microBatch,
   maxLength: num(values['max-length']) ?? base.maxLength,
+  warmupSteps: num(values.warmup) ?? base.warmupSteps,
+  evalEvery: num(values['eval-every']) ?? base.evalEvery,
 }
 const dir = resolve(values.out ?? join(artifactsDir, 'train', preset.id))
 mkdirSync(dir, { recursive: true })
