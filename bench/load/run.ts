@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_MODELS, publishDefaults } from '../../scripts/defaults.ts'
 import { artifactsDir, repoRoot } from '../../scripts/paths.ts'
 import { openLocalStores } from '../../scripts/publish/stores.ts'
-import { bundleWorker, type Dev, startDev, stopDev, workerdRss } from './dev.ts'
+import { bundleWorker, type Dev, startDev, stopDev, workerdRss } from '../dev.ts'
 import { requestKinds, schedule } from './mix.ts'
 import { latency, markdown, type LoadResult, type MemorySample } from './report.ts'
 

@@ -6,12 +6,9 @@
  * memory is read after each load; warm HTTP latency is timed by the client;
  * `session.run` is timed inside workerd by the bench route.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { repoRoot } from '../../scripts/paths.ts'
+import { bundleWorker, type Dev, startDev, stopDev, workerdRss } from '../dev.ts'
 import { publish, readManifest, writeManifest } from '../../scripts/publish/index.ts'
 import { openLocalStores } from '../../scripts/publish/stores.ts'
 import { loadTokenizer } from '../../src/tokenizers/index.ts'
@@ -42,101 +39,6 @@ export interface WorkerdResult {
   notes: string[]
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-interface Dev {
-  base: string
-  child: ChildProcess
-  log: () => string
-}
-
-const wrangler = join(repoRoot, 'node_modules', '.bin', 'wrangler')
-
-/**
- * Bundles bench/worker once into `outDir`: `wrangler dev` on the bundle with
- * --no-bundle does not reload when someone edits src/ mid-run (a reload
- * restarts the isolate and loses the models).
- */
-export function bundleWorker(outDir: string): string {
-  execFileSync(wrangler, ['deploy', '--dry-run', '--outdir', outDir, 'bench/worker/index.ts', '--config', 'wrangler.toml'], { cwd: repoRoot, stdio: 'ignore' })
-  return join(outDir, 'index.js')
-}
-
-async function startDev(stateDir: string, entry: string): Promise<Dev> {
-  const port = await freePort()
-  const inspector = await freePort()
-  const args = ['dev', entry, '--no-bundle', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port)]
-  args.push('--inspector-port', String(inspector), '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false')
-  // Own process group, so stopping it also stops the workerd it spawns.
-  const child = spawn(wrangler, args, { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 90_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`)
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return { base, child, log: () => output }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  await stopDev({ base, child, log: () => output })
-  throw new Error(`wrangler dev did not answer /healthz within 90 s:\n${output}`)
-}
-
-async function stopDev(dev: Dev): Promise<void> {
-  const pid = dev.child.pid
-  if (pid === undefined || dev.child.exitCode !== null) return
-  const exited = new Promise<void>((r) => dev.child.once('exit', () => r()))
-  process.kill(-pid, 'SIGTERM')
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-pid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }, 5000)
-  await exited
-  clearTimeout(timer)
-}
-
-/** Resident set of the workerd process(es) under wrangler's process group; null off Linux. */
-function workerdRss(dev: Dev): number | null {
-  const pgid = dev.child.pid
-  try {
-    let total = 0
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue
-      let stat: string
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      } catch {
-        continue
-      }
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (comm !== 'workerd' || Number(fields[2]) !== pgid) continue // fields[2] = pgrp
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))
-      total += Number(rss?.[1] ?? 0) * 1024
-    }
-    return total > 0 ? total : null
-  } catch {
-    return null
-  }
-}
 
 async function classify(dev: Dev, id: string, texts: string[]): Promise<{ ms: number; load: number | null }> {
   const body = JSON.stringify({ inputs: texts.length === 1 ? texts[0] : texts })
@@ -172,14 +74,15 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
   await rm(o.stateDir, { recursive: true, force: true })
   await publishAll(models, o)
   o.say('bundling bench/worker')
-  const entry = bundleWorker(join(o.stateDir, '..', 'bundle'))
+  // Bundled once: a reload on an edit to src/ would restart the isolate and lose the models.
+  const entry = bundleWorker(join(o.stateDir, '..', 'bundle'), 'bench/worker/index.ts')
   const result: WorkerdResult = { latency: [], cold: [], memory: [], notes: [] }
   const probe = texts16(models)
   let dev: Dev | undefined
   try {
     for (let r = 0; r < Math.max(1, o.restarts); r++) {
       if (dev) await stopDev(dev)
-      dev = await startDev(o.stateDir, entry)
+      dev = await startDev(entry, o.stateDir)
       const order = r % 2 === 0 ? models : [...models].reverse()
       const loaded: string[] = []
       for (const [i, m] of order.entries()) {

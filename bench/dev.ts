@@ -1,14 +1,15 @@
 /**
- * The Worker under load: bundled once (so that edits to src/ during a run
- * cannot reload the isolate), served by `wrangler dev --no-bundle` on a free
- * loopback port with its own `--persist-to` state, in its own process group
- * so that stopping it stops the workerd it spawns.
+ * A Worker for the benchmarks and the load test: bundled once (so that edits
+ * to src/ during a run cannot reload the isolate), served by
+ * `wrangler dev --no-bundle` on a free loopback port with its own
+ * `--persist-to` state, in its own process group so that stopping it stops
+ * the workerd it spawns.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { repoRoot } from '../../scripts/paths.ts'
+import { repoRoot } from '../scripts/paths.ts'
 
 const wrangler = join(repoRoot, 'node_modules', '.bin', 'wrangler')
 
@@ -32,9 +33,10 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** Bundles the Worker (src/index.ts, the ORT .wasm beside it) into `outDir`; returns the entry. */
-export function bundleWorker(outDir: string): string {
-  execFileSync(wrangler, ['deploy', '--dry-run', '--outdir', outDir, '--config', 'wrangler.toml'], { cwd: repoRoot, stdio: 'ignore' })
+/** Bundles a Worker entry (default: wrangler.toml's main) and the ORT .wasm beside it into `outDir`; returns the bundle. */
+export function bundleWorker(outDir: string, entry?: string): string {
+  const args = ['deploy', '--dry-run', '--outdir', outDir, ...(entry === undefined ? [] : [entry]), '--config', 'wrangler.toml']
+  execFileSync(wrangler, args, { cwd: repoRoot, stdio: 'ignore' })
   return join(outDir, 'index.js')
 }
 
