@@ -55,6 +55,23 @@ export { PublishError }
 
 const DEFAULT_MIN_AGREEMENT = 0.95
 
+/** What `buildVersion` makes: the manifest entry and the bytes it names. */
+export interface BuiltVersion {
+  version: ModelVersion
+  weights: Uint8Array
+  tokenizer: Uint8Array
+}
+
+export interface BuildOptions
+  extends Pick<PublishOptions, 'precision' | 'force' | 'minAgreement' | 'max_length' | 'texts' | 'randomWeights' | 'description' | 'onProgress'> {
+  /** pick smoke cases (default true) */
+  smoke?: boolean
+  /** a fixed version name instead of `<UTC time>-<sha256 prefix>` (test fixtures) */
+  version?: string
+  /** a fixed creation time (test fixtures) */
+  created_at?: string
+}
+
 /**
  * Publishes a model folder (Hugging Face checkpoint or ONNX export, each with
  * config.json and tokenizer.json): convert, quantize, verify, then upload the
@@ -62,10 +79,20 @@ const DEFAULT_MIN_AGREEMENT = 0.95
  * a publish that dies half-way never becomes visible to the Worker.
  */
 export async function publish(dir: string, options: PublishOptions): Promise<PublishResult> {
-  const say = options.onProgress ?? (() => {})
   if (!MODEL_ID_PATTERN.test(options.id)) {
     throw new PublishError('invalid_id', `Model id "${options.id}" is not valid: use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.`)
   }
+  const built = await buildVersion(dir, options)
+  return upload(options, built.version, built.weights, built.tokenizer, options.onProgress ?? (() => {}), built.version.verification)
+}
+
+/**
+ * Everything a publish does before it touches storage: compile the tokenizer,
+ * convert and quantize the model, verify int8 against fp32 (refusing below the
+ * threshold), pick the smoke cases and describe the version.
+ */
+export async function buildVersion(dir: string, options: BuildOptions = {}): Promise<BuiltVersion> {
+  const say = options.onProgress ?? (() => {})
   const tokenizerPath = join(dir, 'tokenizer.json')
   if (!existsSync(tokenizerPath)) {
     throw new PublishError('missing_file', `${dir} has no tokenizer.json. Save it next to the model with tokenizer.save_pretrained(dir).`)
@@ -91,14 +118,17 @@ export async function publish(dir: string, options: PublishOptions): Promise<Pub
     )
   }
 
-  say('choosing smoke-test cases')
-  const smoke = await pickSmokeCases(prepared, tokenizer)
+  let smoke: SmokeCase[] = []
+  if (options.smoke !== false) {
+    say('choosing smoke-test cases')
+    smoke = await pickSmokeCases(prepared, tokenizer)
+  }
   const version = describeVersion(options, prepared, tokenizerBytes, smoke)
-  return upload(options, version, prepared.served, tokenizerBytes, say, prepared.verification)
+  return { version, weights: prepared.served, tokenizer: tokenizerBytes }
 }
 
 function describeVersion(
-  options: PublishOptions,
+  options: BuildOptions,
   prepared: PreparedModel,
   tokenizerBytes: Uint8Array,
   smoke: SmokeCase[],
@@ -107,7 +137,7 @@ function describeVersion(
   const tokenizerSha = sha256(tokenizerBytes)
   const now = new Date()
   return {
-    version: `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${weightsSha.slice(0, 8)}`,
+    version: options.version ?? `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${weightsSha.slice(0, 8)}`,
     architecture: prepared.architecture,
     hf_architecture: prepared.hf_architecture,
     precision: prepared.precision,
@@ -121,7 +151,7 @@ function describeVersion(
     ...(options.description === undefined ? {} : { description: options.description }),
     ...(prepared.verification === undefined ? {} : { verification: prepared.verification }),
     smoke,
-    created_at: now.toISOString(),
+    created_at: options.created_at ?? now.toISOString(),
   }
 }
 

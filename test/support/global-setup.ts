@@ -1,33 +1,27 @@
 /**
  * Vitest globalSetup for the workerd project (runs in Node). Builds real test
  * models with the project's own pipeline: seeded tiny ELECTRA and ALBERT
- * checkpoints (scripts/checkpoint), converted to ONNX (scripts/convert),
- * quantized to int8 (scripts/quantize), with the real tokenizer files
- * compiled to the KV format (src/tokenizers). Everything lands in
+ * checkpoints (scripts/checkpoint) with the real tokenizer files, through the
+ * same convert, int8, verify and smoke-case steps as `publish`
+ * (scripts/publish `buildVersion`). Everything lands in
  * `.artifacts/test-fixtures/`, which the test-only FIXTURES service binding
  * (vitest.config.ts) serves to the tests inside workerd.
  */
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
-import { convertCheckpoint } from '../../scripts/convert/index.ts'
 import { artifactsDir, tokenizerFile } from '../../scripts/paths.ts'
 import { openNodeSession } from '../../scripts/ort-node.ts'
-import { pickSmokeCases } from '../../scripts/publish/smoke.ts'
-import { quantizeModel } from '../../scripts/quantize/index.ts'
+import { buildVersion } from '../../scripts/publish/index.ts'
 import { classifyEncodings, defaultActivation } from '../../src/runtime/classifier.ts'
-import { tokenizerKey, weightsKey } from '../../src/schema/manifest.ts'
-import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
-import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
+import type { ModelManifest } from '../../src/schema/manifest.ts'
+import { loadTokenizer } from '../../src/tokenizers/index.ts'
 import { ELECTRA_V2, FIXTURE_MODELS, MEMORY_MODELS, PARITY_INPUTS } from './fixture-models.ts'
 import type { FixtureModel } from './fixture-models.ts'
 import { buildTinyClassifier } from './tiny-onnx.ts'
 
 export const fixturesDir = join(artifactsDir, 'test-fixtures')
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
 /**
  * What onnxruntime-node answers for PARITY_INPUTS (one padded batch, default
@@ -48,51 +42,34 @@ async function expectedScores(model: FixtureModel, weights: Uint8Array, tokenize
 }
 
 /**
- * `reference`: also record onnxruntime-node's PARITY_INPUTS scores. `smoke`:
- * pick the version's smoke cases as `publish` does, for the scheduled activation.
+ * Builds a fixture version exactly as `publish` does (scripts/publish
+ * `buildVersion`: convert, int8, verify, smoke cases), under the fixture's fixed
+ * version name. `reference`: also record onnxruntime-node's PARITY_INPUTS
+ * scores. `smoke`: pick the version's smoke cases, for the scheduled activation.
  */
 async function buildModel(model: FixtureModel, reference = true, smoke = true): Promise<{ manifest: ModelManifest; expected: unknown }> {
   const checkpoint = join(fixturesDir, 'checkpoints', model.id)
-  await generateCheckpoint({ preset: model.preset, id2label: model.id2label, seed: model.seed, outDir: checkpoint })
-  const converted = await convertCheckpoint(checkpoint)
-  const weights = quantizeModel(converted.onnx).model
-  const tokenizer = compileTokenizer(await readFile(tokenizerFile(model.tokenizer, 'tokenizer.json'), 'utf8'))
-  const wSha = sha256(weights)
-  const tSha = sha256(tokenizer)
-  const inputs = ['input_ids', 'attention_mask', 'token_type_ids']
-  const smokeCases = smoke
-    ? await pickSmokeCases(
-        {
-          architecture: converted.architecture,
-          hf_architecture: converted.hf_architecture,
-          precision: 'int8',
-          problem_type: model.problem_type,
-          id2label: model.id2label,
-          max_length: model.max_length,
-          inputs,
-          served: weights,
-        },
-        loadTokenizer(tokenizer),
-      )
-    : []
-  await writeFile(join(fixturesDir, `${wSha}.onnx`), weights)
-  await writeFile(join(fixturesDir, `${tSha}.tok`), tokenizer)
-  const version: ModelVersion = {
-    version: model.version,
-    architecture: converted.architecture,
-    hf_architecture: converted.hf_architecture,
-    precision: 'int8',
-    problem_type: model.problem_type,
+  await rm(checkpoint, { recursive: true, force: true })
+  await generateCheckpoint({
+    preset: model.preset,
     id2label: model.id2label,
+    seed: model.seed,
+    outDir: checkpoint,
+    config: { problem_type: model.problem_type },
+  })
+  await symlink(tokenizerFile(model.tokenizer, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'))
+  const { version, weights, tokenizer } = await buildVersion(checkpoint, {
     max_length: model.max_length,
-    inputs,
-    weights: { key: weightsKey(wSha), sha256: wSha, size: weights.byteLength },
-    tokenizer: { key: tokenizerKey(tSha), sha256: tSha, size: tokenizer.byteLength },
-    random_weights: true,
+    // Seeded tiny models have narrow margins; agreement is the quantizer tests' concern.
+    minAgreement: 0,
+    randomWeights: true,
     description: `test fixture: ${model.preset}, seed ${model.seed}`,
-    smoke: smokeCases,
+    smoke,
+    version: model.version,
     created_at: '2026-01-01T00:00:00.000Z',
-  }
+  })
+  await writeFile(join(fixturesDir, `${version.weights.sha256}.onnx`), weights)
+  await writeFile(join(fixturesDir, `${version.tokenizer.sha256}.tok`), tokenizer)
   const manifest = { id: model.id, active: version.version, pending: null, versions: [version], failures: [] }
   return { manifest, expected: reference ? await expectedScores(model, weights, tokenizer) : null }
 }
