@@ -1,19 +1,18 @@
 /**
  * The graphs the benchmark compares, built with the pipeline library from the
- * same seeded checkpoints as the default models (scripts/defaults.ts): fp32,
+ * full-size seeded checkpoints of scripts/defaults.ts (SEEDED_MODELS): fp32,
  * our int8 (the quantizer's default form, what `publish` serves) and the plain
  * quantize_dynamic-style q8 baseline (MatMulInteger per MatMul, per-tensor
  * scales, fp32 embeddings: what Transformers.js' q8 models are).
  * Cached under .artifacts/bench/models, keyed by the pipeline sources.
  */
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { generateCheckpoint } from '../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../scripts/convert/index.ts'
-import { DEFAULT_MODELS } from '../scripts/defaults.ts'
-import { artifactsDir, repoRoot, tokenizerFile } from '../scripts/paths.ts'
+import { SEEDED_MODELS, hashSources } from '../scripts/defaults.ts'
+import { artifactsDir, tokenizerFile } from '../scripts/paths.ts'
 import { quantizeModel } from '../scripts/quantize/index.ts'
 import { compileTokenizer } from '../src/tokenizers/index.ts'
 
@@ -31,24 +30,11 @@ export interface BenchModel {
 const ID2LABEL = { '0': 'ham', '1': 'spam' }
 const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'bench/models.ts']
 
-async function sourcesHash(): Promise<string> {
-  const hash = createHash('sha256')
-  for (const entry of SOURCES) {
-    const root = join(repoRoot, entry)
-    const files = entry.endsWith('.ts') ? [''] : (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.ts')).sort()
-    for (const file of files) {
-      const path = join(root, file)
-      hash.update(relative(repoRoot, path)).update(await readFile(path))
-    }
-  }
-  return hash.digest('hex')
-}
-
 /** Builds (or reuses) the three graphs of each default model. */
 export async function prepareModels(say: (m: string) => void): Promise<BenchModel[]> {
-  const key = await sourcesHash()
+  const key = await hashSources(SOURCES)
   const out: BenchModel[] = []
-  for (const m of DEFAULT_MODELS) {
+  for (const m of SEEDED_MODELS) {
     const dir = join(artifactsDir, 'bench', 'models', m.id)
     const publishDir = join(dir, 'publish')
     const files = {

@@ -7,13 +7,33 @@ import { artifactsDir, repoRoot, tokenizerFile } from './paths.ts'
 import { publish, readManifest } from './publish/index.ts'
 import type { Stores } from './publish/stores.ts'
 
-/**
- * The models `npm start` and the benchmarks serve by default. Their weights are
- * generated from a seed (untrained) until trained checkpoints land: the
- * manifest marks them `random_weights`, so their labels mean nothing yet.
- */
-export const DEFAULT_MODELS = [
+/** A full-size model generated from a seed: untrained, for benchmarks and as a fallback default. */
+export interface SeededModel {
+  kind: 'seeded'
+  id: string
+  preset: string
+  /** folder under shared/tokenizers */
+  tokenizer: string
+  seed: number
+  description: string
+}
+
+/** A checkpoint trained in this repository, committed under models/<id>/ (config.json, model.safetensors). */
+export interface TrainedModel {
+  kind: 'trained'
+  id: string
+  /** folder under the repository root */
+  dir: string
+  tokenizer: string
+  description: string
+}
+
+export type DefaultModel = SeededModel | TrainedModel
+
+/** Full-size seeded models with the published models' dimensions: what the benchmarks measure. */
+export const SEEDED_MODELS: readonly SeededModel[] = [
   {
+    kind: 'seeded',
     id: 'electra-small',
     preset: 'electra-small',
     tokenizer: 'electra-small',
@@ -21,36 +41,63 @@ export const DEFAULT_MODELS = [
     description: 'ELECTRA-small (google/electra-small-discriminator dimensions), seeded random weights',
   },
   {
+    kind: 'seeded',
     id: 'albert-base-v2',
     preset: 'albert-base-v2',
     tokenizer: 'albert-base-v2',
     seed: 2,
     description: 'ALBERT-base (albert-base-v2 dimensions), seeded random weights',
   },
-] as const
+]
+
+/** The spam classifiers trained by `npm run train` (docs/training.md). */
+export const TRAINED_MODELS: readonly TrainedModel[] = [
+  {
+    kind: 'trained',
+    id: 'electra-small-spam',
+    dir: 'models/electra-small-spam',
+    tokenizer: 'electra-small',
+    description: 'ELECTRA-small spam/ham classifier trained on the SpamAssassin corpus (models/electra-small-spam/README.md)',
+  },
+  {
+    kind: 'trained',
+    id: 'albert-spam',
+    dir: 'models/albert-spam',
+    tokenizer: 'albert-base-v2',
+    description: 'ALBERT spam/ham classifier trained on the SpamAssassin corpus (models/albert-spam/README.md)',
+  },
+]
+
+/** What `npm start` serves: the trained models where their checkpoints are committed, else the seeded ones. */
+export const DEFAULT_MODELS: readonly DefaultModel[] = TRAINED_MODELS.every((m) =>
+  existsSync(join(repoRoot, m.dir, 'model.safetensors')),
+)
+  ? TRAINED_MODELS
+  : SEEDED_MODELS
 
 const ID2LABEL = { '0': 'ham', '1': 'spam' }
 
 /** Pipeline sources whose change must re-publish the defaults. */
-const PIPELINE_DIRS = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'src/tokenizers']
+export const PIPELINE_DIRS = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'src/tokenizers']
 
 /**
- * Generates, converts, quantizes, verifies and publishes each default model,
- * skipping one whose inputs and pipeline are unchanged since its last publish.
+ * Converts, quantizes, verifies and publishes each default model (generating
+ * the seeded ones first), skipping one whose inputs and pipeline are unchanged
+ * since its last publish.
  */
 export async function publishDefaults(
   stores: Stores,
-  options: { force?: boolean; onProgress?: (message: string) => void } = {},
+  options: { force?: boolean; models?: readonly DefaultModel[]; onProgress?: (message: string) => void } = {},
 ): Promise<void> {
   const say = options.onProgress ?? (() => {})
   const pipeline = await hashSources(PIPELINE_DIRS)
-  for (const model of DEFAULT_MODELS) {
+  for (const model of options.models ?? DEFAULT_MODELS) {
     const dir = join(artifactsDir, 'defaults', model.id)
     const stamp = join(dir, 'published.json')
-    const key = createHash('sha256')
-      .update(JSON.stringify({ model, ID2LABEL, pipeline }))
-      .update(await readFile(tokenizerFile(model.tokenizer, 'tokenizer.json')))
-      .digest('hex')
+    const hash = createHash('sha256').update(JSON.stringify({ model, ID2LABEL, pipeline }))
+    hash.update(await readFile(tokenizerFile(model.tokenizer, 'tokenizer.json')))
+    if (model.kind === 'trained') hash.update(await readFile(join(repoRoot, model.dir, 'model.safetensors')))
+    const key = hash.digest('hex')
     const manifest = await readManifest(stores, model.id)
     if (options.force !== true && existsSync(stamp)) {
       const previous = JSON.parse(await readFile(stamp, 'utf8')) as { key: string; version: string }
@@ -59,16 +106,20 @@ export async function publishDefaults(
         continue
       }
     }
-    say(`${model.id}: generating the seeded checkpoint`)
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })
-    await generateCheckpoint({ preset: model.preset, seed: model.seed, outDir: dir, id2label: ID2LABEL })
+    if (model.kind === 'seeded') {
+      say(`${model.id}: generating the seeded checkpoint`)
+      await generateCheckpoint({ preset: model.preset, seed: model.seed, outDir: dir, id2label: ID2LABEL })
+    } else {
+      for (const file of ['config.json', 'model.safetensors']) await symlink(join(repoRoot, model.dir, file), join(dir, file))
+    }
     // Read in place from the shared folder, never copied.
     await symlink(tokenizerFile(model.tokenizer, 'tokenizer.json'), join(dir, 'tokenizer.json'))
     const result = await publish(dir, {
       id: model.id,
       stores,
-      randomWeights: true,
+      randomWeights: model.kind === 'seeded',
       description: model.description,
       onProgress: (message) => say(`${model.id}: ${message}`),
     })
@@ -77,15 +128,17 @@ export async function publishDefaults(
   }
 }
 
-async function hashSources(dirs: string[]): Promise<string> {
+/** sha256 over the TypeScript files under `entries` (folders or single files), in a stable order. */
+export async function hashSources(entries: readonly string[]): Promise<string> {
   const hash = createHash('sha256')
-  for (const dir of dirs) {
-    const root = join(repoRoot, dir)
+  for (const entry of entries) {
+    const root = join(repoRoot, entry)
     if (!existsSync(root)) continue
-    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.ts')).sort()
+    const files = entry.endsWith('.ts') ? [''] : (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.ts')).sort()
     for (const file of files) {
-      hash.update(relative(repoRoot, join(root, file)))
-      hash.update(await readFile(join(root, file)))
+      const path = join(root, file)
+      hash.update(relative(repoRoot, path))
+      hash.update(await readFile(path))
     }
   }
   return hash.digest('hex')
