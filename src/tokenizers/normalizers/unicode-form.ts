@@ -28,7 +28,13 @@ export class UnicodeDecomposition implements Normalizer {
   }
 }
 
-/** Canonical ordering: stable bubble sort of adjacent non-starters by combining class. */
+/**
+ * Canonical ordering. `expected` (the engine's whole-string form) differs from
+ * the per-code-point decomposition only by a stable sort of each run of
+ * non-starters, so every expected code point is matched to the first unused
+ * equal one in `s` (equal code points keep their order under a stable sort).
+ * Linear time, so a long run of combining marks cannot stall a request.
+ */
 function reorder(s: NormalizedString, expected: string): NormalizedString {
   const cps: number[] = []
   const starts: number[] = []
@@ -41,36 +47,33 @@ function reorder(s: NormalizedString, expected: string): NormalizedString {
     ends.push(s.ends[i + n - 1] ?? 0)
     i += n
   }
-  let swapped = true
-  while (swapped) {
-    swapped = false
-    for (let i = 0; i + 1 < cps.length; i++) {
-      const a = cps[i] ?? 0
-      const b = cps[i + 1] ?? 0
-      if (a < 0x300 || b < 0x300 || a === b) continue
-      const pair = String.fromCodePoint(a, b)
-      // NFD of two decomposed code points only ever swaps them (ccc(a) > ccc(b) > 0)
-      if (pair.normalize('NFD') === String.fromCodePoint(b, a)) {
-        ;[cps[i], cps[i + 1]] = [b, a]
-        ;[starts[i], starts[i + 1]] = [starts[i + 1] ?? 0, starts[i] ?? 0]
-        ;[ends[i], ends[i + 1]] = [ends[i + 1] ?? 0, ends[i] ?? 0]
-        swapped = true
-      }
-    }
-  }
-  const text = String.fromCodePoint(...cps)
-  if (text !== expected) {
-    // not expected to happen; keep the exact text and widen offsets to the whole span
-    const [a, b] = s.originalRange(0, s.length)
-    return new NormalizedString(expected, new Array<number>(expected.length).fill(a), new Array<number>(expected.length).fill(b))
-  }
   const us: number[] = []
   const ue: number[] = []
-  cps.forEach((cp, k) => {
-    for (let j = cp > 0xffff ? 2 : 1; j > 0; j--) {
-      us.push(starts[k] ?? 0)
-      ue.push(ends[k] ?? 0)
+  /** indices of `cps` passed over but not yet matched, per code point, in order */
+  const pending = new Map<number, number[]>()
+  let next = 0
+  for (const char of expected) {
+    const cp = char.codePointAt(0) ?? 0
+    let from = pending.get(cp)?.shift()
+    while (from === undefined && next < cps.length) {
+      const candidate = cps[next] ?? 0
+      if (candidate === cp) from = next
+      else {
+        const queue = pending.get(candidate)
+        if (queue === undefined) pending.set(candidate, [next])
+        else queue.push(next)
+      }
+      next++
     }
-  })
-  return new NormalizedString(text, us, ue)
+    if (from === undefined) {
+      // not expected to happen; keep the exact text and widen offsets to the whole span
+      const [a, b] = s.originalRange(0, s.length)
+      return new NormalizedString(expected, new Array<number>(expected.length).fill(a), new Array<number>(expected.length).fill(b))
+    }
+    for (let j = char.length; j > 0; j--) {
+      us.push(starts[from] ?? 0)
+      ue.push(ends[from] ?? 0)
+    }
+  }
+  return new NormalizedString(expected, us, ue)
 }
