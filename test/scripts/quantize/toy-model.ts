@@ -7,6 +7,7 @@
  */
 import { attrFloat, attrInt, attrInts, makeGraph, makeModel, makeNode, makeOpsetId, makeTensor, makeValueInfo } from '../../../scripts/onnx/builder.ts'
 import { onnx, writeModel } from '../../../scripts/onnx/proto.ts'
+import { mulberry32 } from '../../../scripts/random.ts'
 
 export interface ToyOptions {
   vocab: number
@@ -24,14 +25,7 @@ export interface ToyOptions {
 
 /** mulberry32 + Box-Muller: deterministic normals. */
 function normals(seed: number): () => number {
-  let s = seed >>> 0
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const uniform = mulberry32(seed)
   return () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform())
 }
 

@@ -7,7 +7,7 @@ import { convertCheckpoint } from '../../../scripts/convert/index.ts'
 import { openNodeSession } from '../../../scripts/ort-node.ts'
 import type { Encoded } from '../../../scripts/train/batches.ts'
 import { makeBatch } from '../../../scripts/train/batches.ts'
-import { mulberry32 } from '../../../scripts/train/data.ts'
+import { mulberry32 } from '../../../scripts/random.ts'
 import { createModel } from '../../../scripts/train/model.ts'
 import { predict, saveHfCheckpoint, useWasm } from '../../../scripts/train/trainer.ts'
 
