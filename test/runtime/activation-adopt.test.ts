@@ -10,23 +10,15 @@ import type { LiveModel, RegistryDeps } from '../../src/runtime/registry.ts'
 import type { ClassifierSession } from '../../src/runtime/session.ts'
 import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
 import type { Tokenizer } from '../../src/tokenizers/types.ts'
+import { blob, modelVersion } from '../support/model-version.ts'
 
 const sha = 'a'.repeat(64)
-const version = (v: string): ModelVersion => ({
-  version: v,
-  architecture: 'electra',
-  hf_architecture: 'ElectraForSequenceClassification',
-  precision: 'int8',
-  problem_type: 'single_label_classification',
-  id2label: { '0': 'ham', '1': 'spam' },
-  max_length: 16,
-  inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
-  weights: { key: `blobs/sha256/${v}`, sha256: sha, size: 1 },
-  tokenizer: { key: 'tokenizer/sha256/t', sha256: sha, size: 1 },
-  random_weights: true,
-  smoke: [],
-  created_at: '2026-01-01T00:00:00Z',
-})
+const version = (v: string): ModelVersion =>
+  modelVersion(v, {
+    max_length: 16,
+    weights: blob(`blobs/sha256/${v}`, sha, 1),
+    tokenizer: blob('tokenizer/sha256/t', sha, 1),
+  })
 
 const tokenizer: Tokenizer = {
   pad_id: 0,

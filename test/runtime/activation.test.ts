@@ -10,29 +10,21 @@ import type { LiveModel } from '../../src/runtime/registry.ts'
 import type { ClassifierSession } from '../../src/runtime/session.ts'
 import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
 import { RETRY_BASE_MS } from '../../src/schema/versions.ts'
+import { blob, modelVersion } from '../support/model-version.ts'
 
 const LABELS = ['ham', 'spam']
 
 /** A version whose fake weights always predict `predicts` (scores for `outputs` labels). */
 function version(v: string, predicts: string, outputs = 2): ModelVersion {
-  return {
-    version: v,
-    architecture: 'electra',
-    hf_architecture: 'ElectraForSequenceClassification',
-    precision: 'int8',
-    problem_type: 'single_label_classification',
-    id2label: { '0': 'ham', '1': 'spam' },
+  return modelVersion(v, {
     max_length: 16,
-    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
-    weights: { key: `blobs/sha256/${v}:${predicts}:${outputs}`, sha256: 'a'.repeat(64), size: 1 },
-    tokenizer: { key: 'tokenizer/sha256/t', sha256: 'b'.repeat(64), size: 1 },
-    random_weights: true,
+    weights: blob(`blobs/sha256/${v}:${predicts}:${outputs}`, 'a'.repeat(64), 1),
+    tokenizer: blob('tokenizer/sha256/t', 'b'.repeat(64), 1),
     smoke: [
       { text: 'Win a FREE cruise', label: 'spam' },
       { text: 'Lunch tomorrow?', text_pair: 'Yes, at noon.', label: 'spam' },
     ],
-    created_at: '2026-01-01T00:00:00Z',
-  }
+  })
 }
 
 const T0 = Date.parse('2026-11-27T00:00:00Z')

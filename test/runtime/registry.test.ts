@@ -3,26 +3,15 @@ import { ModelRegistry, NoActiveVersionError } from '../../src/runtime/registry.
 import type { RegistryDeps } from '../../src/runtime/registry.ts'
 import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
 import type { ClassifierSession } from '../../src/runtime/session.ts'
+import { blob, modelVersion } from '../support/model-version.ts'
 
 const sha = (c: string) => c.repeat(64)
 
-function version(v: string, weightsSha = sha(v.slice(-1)), tokenizerSha = sha('f')): ModelVersion {
-  return {
-    version: v,
-    architecture: 'electra',
-    hf_architecture: 'ElectraForSequenceClassification',
-    precision: 'int8',
-    problem_type: 'single_label_classification',
-    id2label: { '0': 'ham', '1': 'spam' },
-    max_length: 128,
-    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
-    weights: { key: `blobs/sha256/${weightsSha}.onnx`, sha256: weightsSha, size: 4 },
-    tokenizer: { key: `tokenizer/sha256/${tokenizerSha}`, sha256: tokenizerSha, size: 2 },
-    random_weights: true,
-    smoke: [],
-    created_at: '2026-01-01T00:00:00Z',
-  }
-}
+const version = (v: string, weightsSha = sha(v.slice(-1)), tokenizerSha = sha('f')): ModelVersion =>
+  modelVersion(v, {
+    weights: blob(`blobs/sha256/${weightsSha}.onnx`, weightsSha, 4),
+    tokenizer: blob(`tokenizer/sha256/${tokenizerSha}`, tokenizerSha, 2),
+  })
 
 /** In-memory storage and ORT with counters, failure switches and a hand-driven clock. */
 function fakes(initial: ModelManifest) {

@@ -15,24 +15,18 @@ import {
   shouldRetry,
   unreferencedBlobs,
 } from '../../src/schema/versions.ts'
+import { blob, modelVersion } from '../support/model-version.ts'
 
 const sha = (n: number): string => n.toString(16).padStart(64, '0')
 
-const version = (n: number): ModelVersion => ({
-  version: `v${n}`,
-  architecture: 'electra',
-  hf_architecture: 'ElectraForSequenceClassification',
-  precision: 'int8',
-  problem_type: 'single_label_classification',
-  id2label: { '0': 'ham', '1': 'spam' },
-  max_length: 128,
-  inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
-  weights: { key: `blobs/sha256/${sha(n)}.onnx`, sha256: sha(n), size: 10 },
-  tokenizer: { key: `tokenizer/sha256/${sha(1000)}`, sha256: sha(1000), size: 5 },
-  random_weights: false,
-  smoke: [{ text: 'hello', label: 'ham' }],
-  created_at: '2026-11-27T00:00:00Z',
-})
+const version = (n: number): ModelVersion =>
+  modelVersion(`v${n}`, {
+    weights: blob(`blobs/sha256/${sha(n)}.onnx`, sha(n), 10),
+    tokenizer: blob(`tokenizer/sha256/${sha(1000)}`, sha(1000), 5),
+    random_weights: false,
+    smoke: [{ text: 'hello', label: 'ham' }],
+    created_at: '2026-11-27T00:00:00Z',
+  })
 
 describe('manifest versions', () => {
   it('activates a published version at once or keeps it pending', () => {
