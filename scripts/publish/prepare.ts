@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Architecture, Precision, ProblemType, Verification } from '../../src/schema/manifest.ts'
+import type { ModelVersion, Precision, ProblemType, Verification } from '../../src/schema/manifest.ts'
 import type { EncodeInput, Tokenizer } from '../../src/tokenizers/types.ts'
 import { architectureOf } from '../convert/config.ts'
 import { type HfConfig, convertCheckpoint, readHfConfig } from '../convert/index.ts'
@@ -12,15 +12,8 @@ import { DEFAULT_TEXTS } from '../verify-texts.ts'
 import { PublishError } from './errors.ts'
 
 /** A model ready to upload: the served bytes and what the manifest says about them. */
-export interface PreparedModel {
-  architecture: Architecture
-  hf_architecture: string
-  precision: Precision
-  problem_type: ProblemType
-  id2label: Record<string, string>
-  max_length: number
-  /** graph input names, in graph order */
-  inputs: string[]
+export interface PreparedModel
+  extends Pick<ModelVersion, 'architecture' | 'hf_architecture' | 'precision' | 'problem_type' | 'id2label' | 'max_length' | 'inputs'> {
   /** the bytes the Worker will serve (int8 or fp32) */
   served: Uint8Array
   verification?: Verification
