@@ -40,13 +40,21 @@ export function bundleWorker(outDir: string, entry?: string): string {
   return join(outDir, 'index.js')
 }
 
+export interface DevOptions {
+  /** V8 flags for workerd (Miniflare reads MINIFLARE_WORKERD_V8_FLAGS); diagnostics only */
+  v8Flags?: string[]
+}
+
 /** Starts `wrangler dev` on `entry` and waits (at most 90 s) for /healthz. */
-export async function startDev(entry: string, stateDir: string): Promise<Dev> {
+export async function startDev(entry: string, stateDir: string, options: DevOptions = {}): Promise<Dev> {
   const port = await freePort()
   const inspector = await freePort()
   const args = ['dev', entry, '--no-bundle', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port)]
   args.push('--inspector-port', String(inspector), '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false')
-  const child = spawn(wrangler, args, { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const env = { ...process.env }
+  if (options.v8Flags !== undefined && options.v8Flags.length > 0) env.MINIFLARE_WORKERD_V8_FLAGS = options.v8Flags.join(' ')
+  else delete env.MINIFLARE_WORKERD_V8_FLAGS
+  const child = spawn(wrangler, args, { cwd: repoRoot, detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-20_000)

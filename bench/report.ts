@@ -9,8 +9,12 @@ import { summarize, type Summary } from './stats.ts'
 export type Method =
   /** client-timed POST /v1/models/{id}/classify through wrangler dev (workerd) */
   | 'http'
+  /** client-timed GET /healthz through the same wrangler dev: the local transport floor (wrangler's proxy, loopback) */
+  | 'http-floor'
   /** `session.run` timed inside workerd (bench Worker route, many runs per sample) */
   | 'workerd-run'
+  /** the same with V8's `--no-wasm-bounds-checks` (a diagnostic: unsafe, never for serving) */
+  | 'workerd-run-unchecked'
   /** onnxruntime-web `session.run` in Node (wasm, SIMD, 1 thread) */
   | 'ort-web'
   /** onnxruntime-node native CPU, 1 intra-op thread */
@@ -94,10 +98,31 @@ export interface Ratio {
   value: number
 }
 
-/** Each ratio divides two p50s of the same model and shape, from the same run. */
+type Cell = readonly [Method, Variant]
+
+/**
+ * Each ratio divides two p50s of the same model and shape, from the same run;
+ * `minus` subtracts a third p50 from the numerator first.
+ */
 export const RATIOS = {
   http_over_workerd_run: { num: ['http', 'int8'], den: ['workerd-run', 'int8'], says: 'HTTP end to end / session.run inside workerd (target <= 1.15)' },
+  http_app_over_workerd_run: {
+    num: ['http', 'int8'],
+    minus: ['http-floor', 'int8'],
+    den: ['workerd-run', 'int8'],
+    says: "(HTTP end to end − GET /healthz round trip) / session.run inside workerd: the app's own overhead, without wrangler dev's local proxy",
+  },
   workerd_run_over_node_web: { num: ['workerd-run', 'int8'], den: ['ort-web', 'int8'], says: 'session.run in workerd / same ORT-web build in Node' },
+  bounds_checks_cost: {
+    num: ['workerd-run', 'int8'],
+    den: ['workerd-run-unchecked', 'int8'],
+    says: 'session.run in workerd / the same with --no-wasm-bounds-checks (workerd enables no Wasm trap handler, so V8 checks every memory access)',
+  },
+  workerd_unchecked_over_node_web: {
+    num: ['workerd-run-unchecked', 'int8'],
+    den: ['ort-web', 'int8'],
+    says: 'session.run in workerd with --no-wasm-bounds-checks / ORT-web in Node (what remains of the gap)',
+  },
   baseline_over_ours: { num: ['ort-web', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'quantize_dynamic-style q8 / our int8, ORT-web (target >= 1.5)' },
   tjs_q8_over_ours: { num: ['transformers-js', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on its q8 graph / our int8 session.run, ORT-web (target >= 1.5)' },
   tjs_q8_over_http: { num: ['transformers-js', 'q8-baseline'], den: ['http', 'int8'], says: 'Transformers.js pipeline (q8, Node) / our HTTP end to end (workerd)' },
@@ -105,7 +130,7 @@ export const RATIOS = {
   tjs_int8_over_ours: { num: ['transformers-js', 'int8'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on our int8 graph / our session.run (pipeline + ORT build overhead)' },
   web_over_node: { num: ['ort-web', 'int8'], den: ['ort-node', 'int8'], says: 'ORT-web wasm / ORT native, int8 (distance to the native limit)' },
   fp32_over_int8: { num: ['ort-web', 'fp32'], den: ['ort-web', 'int8'], says: 'fp32 / int8, ORT-web' },
-} as const satisfies Record<string, { num: readonly [Method, Variant]; den: readonly [Method, Variant]; says: string }>
+} as const satisfies Record<string, { num: Cell; den: Cell; minus?: Cell; says: string }>
 
 export type RatioName = keyof typeof RATIOS
 
@@ -153,11 +178,13 @@ function computeRatios(summary: LatencySummary[]): Ratio[] {
   const cells = [...new Set(summary.map((s) => `${s.model}|${shapeOf(s)}`))]
   for (const cell of cells) {
     const [model = '', shape = ''] = cell.split('|')
-    for (const [name, r] of Object.entries(RATIOS) as Array<[RatioName, (typeof RATIOS)[RatioName]]>) {
-      const num = p50.get(`${model}|${r.num[0]}|${r.num[1]}|${shape}`)
-      const den = p50.get(`${model}|${r.den[0]}|${r.den[1]}|${shape}`)
-      if (num === undefined || den === undefined || !(den > 0)) continue
-      out.push({ model, shape, name, value: round(num / den, 2) })
+    const at = (c: Cell): number | undefined => p50.get(`${model}|${c[0]}|${c[1]}|${shape}`)
+    for (const [name, r] of Object.entries(RATIOS) as Array<[RatioName, { num: Cell; den: Cell; minus?: Cell }]>) {
+      const num = at(r.num)
+      const den = at(r.den)
+      const minus = r.minus === undefined ? 0 : at(r.minus)
+      if (num === undefined || den === undefined || minus === undefined || !(den > 0)) continue
+      out.push({ model, shape, name, value: round((num - minus) / den, 2) })
     }
   }
   return out
@@ -165,7 +192,9 @@ function computeRatios(summary: LatencySummary[]): Ratio[] {
 
 const METHOD_LABEL: Record<Method, string> = {
   http: 'HTTP via workerd (client)',
+  'http-floor': 'GET /healthz via the same wrangler dev (transport floor)',
   'workerd-run': 'session.run in workerd',
+  'workerd-run-unchecked': 'session.run in workerd, --no-wasm-bounds-checks (diagnostic)',
   'ort-web': 'ORT-web in Node',
   'ort-node': 'ORT native (1 thread)',
   'transformers-js': 'Transformers.js pipeline (its default asyncify ORT build)',

@@ -29,6 +29,8 @@ export interface WorkerdOptions {
   minSampleMs: number
   /** ms of untimed in-workerd runs before warm timings (Wasm tier-up) */
   warmMs: number
+  /** also time session.run in a workerd started with --no-wasm-bounds-checks (a diagnostic of the workerd/Node gap) */
+  unchecked: boolean
   say: (m: string) => void
 }
 
@@ -49,6 +51,27 @@ async function classify(dev: Dev, id: string, texts: string[]): Promise<{ ms: nu
   if (!res.ok) throw new Error(`classify ${id} answered ${res.status}: ${text}`)
   const load = /(?:^|,)\s*load;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')
   return { ms, load: load ? Number(load[1]) : null }
+}
+
+async function healthz(dev: Dev): Promise<void> {
+  const res = await fetch(`${dev.base}/healthz`)
+  const text = await res.text()
+  if (!res.ok) throw new Error(`/healthz answered ${res.status}: ${text}`)
+}
+
+interface RunRequest {
+  id: string
+  ids: number[][]
+  type_ids: number[][]
+  samples: number
+  min_ms: number
+}
+
+/** `session.run` timed inside workerd by the bench route: per-run means of `samples` samples. */
+async function benchRun(dev: Dev, r: RunRequest): Promise<number[]> {
+  const res = await fetch(`${dev.base}/__bench/run`, { method: 'POST', body: JSON.stringify(r) })
+  if (!res.ok) throw new Error(`/__bench/run answered ${res.status}: ${await res.text()}`)
+  return ((await res.json()) as { samples_ms: number[] }).samples_ms
 }
 
 async function wasmBytes(dev: Dev): Promise<number> {
@@ -101,12 +124,7 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
       }
     }
     const d = dev
-    // Wasm tier-up (see bench/runners/ort.ts): run the first model untimed for a while.
-    const warm = models[0]
-    if (warm) {
-      const { ids, typeIds } = inputsFor(loadTokenizer(warm.tokenizerBytes), { batch: 1, seq: 64 })
-      await fetch(`${d.base}/__bench/run`, { method: 'POST', body: JSON.stringify({ id: warm.id, ids, type_ids: typeIds, samples: 1, min_ms: o.warmMs }) })
-    }
+    await warmUp(d, models, o)
     for (const m of models) {
       const tokenizer = loadTokenizer(m.tokenizerBytes)
       for (const shape of o.shapes) {
@@ -114,16 +132,13 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
         // wrangler dev restarts the isolate when a watched source changes: redo the cell once, warm.
         for (let attempt = 0; ; attempt++) {
           try {
+            const floor = await timeLoop(() => healthz(d), o.loop)
             const http = await timeLoop(() => classify(d, m.id, texts), o.loop)
-            result.latency.push({ model: m.id, method: 'http', variant: 'int8', batch: shape.batch, seq: shape.seq, samples_ms: http })
-            const res = await fetch(`${d.base}/__bench/run`, {
-              method: 'POST',
-              body: JSON.stringify({ id: m.id, ids, type_ids: typeIds, samples: Math.min(o.loop.runs, Math.max(o.loop.minRuns, Math.ceil(o.loop.maxMs / Math.max(1, median(http))))), min_ms: o.minSampleMs }),
-            })
-            if (!res.ok) throw new Error(`/__bench/run answered ${res.status}: ${await res.text()}`)
-            const run = (await res.json()) as { samples_ms: number[] }
-            result.latency.push({ model: m.id, method: 'workerd-run', variant: 'int8', batch: shape.batch, seq: shape.seq, samples_ms: run.samples_ms })
-            o.say(`${m.id} ${shape.batch}x${shape.seq}: HTTP p50 ${median(http).toFixed(1)} ms, in workerd ${median(run.samples_ms).toFixed(1)} ms`)
+            const cell = { model: m.id, variant: 'int8', batch: shape.batch, seq: shape.seq } as const
+            result.latency.push({ ...cell, method: 'http-floor', samples_ms: floor }, { ...cell, method: 'http', samples_ms: http })
+            const run = await benchRun(d, { id: m.id, ids, type_ids: typeIds, samples: runSamples(o, median(http)), min_ms: o.minSampleMs })
+            result.latency.push({ ...cell, method: 'workerd-run', samples_ms: run })
+            o.say(`${m.id} ${shape.batch}x${shape.seq}: HTTP p50 ${median(http).toFixed(1)} ms (/healthz ${median(floor).toFixed(1)}), in workerd ${median(run).toFixed(1)} ms`)
             break
           } catch (error) {
             if (attempt > 0 || !/restarted/.test(String(error))) throw error
@@ -136,10 +151,52 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
         }
       }
     }
+    if (o.unchecked) {
+      await stopDev(d)
+      result.latency.push(...(await runUnchecked(entry, models, o)))
+    }
   } finally {
     if (dev) await stopDev(dev)
   }
   return result
+}
+
+/** Samples per in-workerd cell: about as many as the HTTP loop took, within the loop's bounds. */
+const runSamples = (o: WorkerdOptions, httpP50: number): number =>
+  Math.min(o.loop.runs, Math.max(o.loop.minRuns, Math.ceil(o.loop.maxMs / Math.max(1, httpP50))))
+
+/** Wasm tier-up (see bench/runners/ort.ts): run the first model untimed for a while. */
+async function warmUp(dev: Dev, models: BenchModel[], o: WorkerdOptions): Promise<void> {
+  const warm = models[0]
+  if (warm === undefined) return
+  const { ids, typeIds } = inputsFor(loadTokenizer(warm.tokenizerBytes), { batch: 1, seq: 64 })
+  await benchRun(dev, { id: warm.id, ids, type_ids: typeIds, samples: 1, min_ms: o.warmMs })
+}
+
+/**
+ * workerd installs no Wasm trap handler, so V8 compiles an explicit bounds
+ * check into every linear-memory access; Node installs one and checks for
+ * free with guard pages. Timing the same runs with the checks switched off
+ * says how much of the workerd/Node gap they are. Unsafe: only here.
+ */
+async function runUnchecked(entry: string, models: BenchModel[], o: WorkerdOptions): Promise<LatencyCell[]> {
+  const out: LatencyCell[] = []
+  const dev = await startDev(entry, o.stateDir, { v8Flags: ['--no-wasm-bounds-checks'] })
+  try {
+    await warmUp(dev, models, o)
+    for (const m of models) {
+      const tokenizer = loadTokenizer(m.tokenizerBytes)
+      for (const shape of o.shapes) {
+        const { ids, typeIds } = inputsFor(tokenizer, shape)
+        const samples = await benchRun(dev, { id: m.id, ids, type_ids: typeIds, samples: o.loop.minRuns * 2, min_ms: o.minSampleMs })
+        out.push({ model: m.id, method: 'workerd-run-unchecked', variant: 'int8', batch: shape.batch, seq: shape.seq, samples_ms: samples })
+        o.say(`${m.id} ${shape.batch}x${shape.seq}: in workerd without bounds checks ${median(samples).toFixed(1)} ms`)
+      }
+    }
+  } finally {
+    await stopDev(dev)
+  }
+  return out
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN

@@ -10,6 +10,8 @@ const input: BenchInput = {
   latency: [
     { model: 'electra-small', method: 'http', variant: 'int8', batch: 1, seq: 16, samples_ms: [12, 10, 11, 30] },
     { model: 'electra-small', method: 'workerd-run', variant: 'int8', batch: 1, seq: 16, samples_ms: [8, 8, 8] },
+    { model: 'electra-small', method: 'http-floor', variant: 'int8', batch: 1, seq: 16, samples_ms: [3, 4, 3] },
+    { model: 'electra-small', method: 'workerd-run-unchecked', variant: 'int8', batch: 1, seq: 16, samples_ms: [6, 6] },
     { model: 'electra-small', method: 'ort-web', variant: 'int8', batch: 1, seq: 16, samples_ms: [5, 6, 4] },
     { model: 'electra-small', method: 'ort-web', variant: 'q8-baseline', batch: 1, seq: 16, samples_ms: [10, 10] },
     { model: 'electra-small', method: 'ort-node', variant: 'int8', batch: 1, seq: 16, samples_ms: [2.5] },
@@ -40,7 +42,7 @@ describe('buildReport', () => {
   const { json, markdown } = buildReport(input)
 
   it('summarizes every cell with samples and drops empty ones', () => {
-    expect(json.summary).toHaveLength(6)
+    expect(json.summary).toHaveLength(8)
     const http = json.summary.find((s) => s.method === 'http')
     expect(http).toMatchObject({ n: 4, p50_ms: 11, p95_ms: 30, min_ms: 10, max_ms: 30, batch: 1, seq: 16 })
     expect(json.summary.some((s) => s.method === 'transformers-js')).toBe(false)
@@ -53,6 +55,9 @@ describe('buildReport', () => {
     expect(ratio('workerd_run_over_node_web')).toBe(1.6) // 8 / 5
     expect(ratio('baseline_over_ours')).toBe(2) // 10 / 5
     expect(ratio('web_over_node')).toBe(2) // 5 / 2.5
+    expect(ratio('http_app_over_workerd_run')).toBe(1) // (11 - 3) / 8
+    expect(ratio('bounds_checks_cost')).toBe(1.33) // 8 / 6
+    expect(ratio('workerd_unchecked_over_node_web')).toBe(1.2) // 6 / 5
     expect(ratio('http_over_workerd_run', '8x64')).toBeUndefined()
     expect(ratio('tjs_q8_over_ours', '8x64')).toBeUndefined()
     expect(json.ratios.every((r) => Number.isFinite(r.value))).toBe(true)
