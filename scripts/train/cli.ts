@@ -6,7 +6,7 @@ import { artifactsDir, repoRoot } from '../paths.ts'
 import { encodeExamples, sharedTokenizer } from './batches.ts'
 import { loadSplits } from './data.ts'
 import { mulberry32 } from '../random.ts'
-import { createModel, disposeModel } from './model.ts'
+import { createModel } from './model.ts'
 import { initAdamW } from './optimizer.ts'
 import { trainPreset } from './presets.ts'
 import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from './trainer.ts'
@@ -28,8 +28,17 @@ import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from '.
  *   --max-steps N      stop after N steps in this process
  *   --limit N          use only the first N training examples (smoke runs)
  *   --fresh            ignore an existing checkpoint
- *   --init DIR         start a new run from the weights of an HF checkpoint folder (e.g. an earlier run's best/)
+ *   --init DIR         start a new run from the weights of an HF checkpoint folder: an earlier run's best/,
+ *                      or a pre-training run's pretrained/ (encoder + embeddings loaded, heads dropped)
  *   --background       detach; log to <out>/train.log
+ *
+ * `npm run train -- pretrain --model albert|electra [options]` pre-trains the
+ * encoder on the training split's bodies (ALBERT: MLM + sentence-order
+ * prediction; ELECTRA: replaced-token detection with a 1/4-width generator)
+ * into <out> (default .artifacts/train/<id>-pretrain), resumable like a run;
+ * its <out>/pretrained/ is what a fine-tuning run takes with --init.
+ *   --steps N          total steps (sets the LR schedule)   --holdout-every N  every Nth body is held out for evaluation
+ *   (and --lr --batch --micro-batch --warmup --eval-every --max-length --seed --max-steps --limit --fresh --background)
  *
  * `npm run train -- export --model electra` writes the run's best checkpoint
  * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
@@ -58,6 +67,8 @@ const { values, positionals } = parseArgs({
     background: { type: 'boolean', default: false },
     phases: { type: 'string' },
     positions: { type: 'string' },
+    steps: { type: 'string' },
+    'holdout-every': { type: 'string' },
   },
   allowPositionals: true,
 })
@@ -74,15 +85,14 @@ const preset = {
   warmupSteps: num(values.warmup) ?? base.warmupSteps,
   evalEvery: num(values['eval-every']) ?? base.evalEvery,
 }
-const dir = resolve(values.out ?? join(artifactsDir, 'train', preset.id))
-mkdirSync(dir, { recursive: true })
-const files = runFiles(dir)
-
 const command = positionals[0] ?? 'run'
-if (command !== 'run' && command !== 'export' && command !== 'evaluate') {
-  console.error(`Unknown command "${command}"; use run (default), export or evaluate.`)
+if (command !== 'run' && command !== 'export' && command !== 'evaluate' && command !== 'pretrain') {
+  console.error(`Unknown command "${command}"; use run (default), pretrain, export or evaluate.`)
   process.exit(2)
 }
+const dir = resolve(values.out ?? join(artifactsDir, 'train', command === 'pretrain' ? `${preset.id}-pretrain` : preset.id))
+mkdirSync(dir, { recursive: true })
+const files = runFiles(dir)
 const modelDir = resolve(values['model-dir'] ?? join(repoRoot, 'models', preset.id))
 
 if (command === 'export') {
@@ -134,6 +144,16 @@ process.on('uncaughtException', (e) => {
 
 const seed = Number(values.seed)
 await useWasm()
+if (command === 'pretrain') {
+  const { runPretrain } = await import('./pretrain-cli.ts')
+  await runPretrain({
+    preset, dir, seed, log, fresh: values.fresh,
+    steps: num(values.steps), lr: num(values.lr), warmup: num(values.warmup), evalEvery: num(values['eval-every']),
+    batch: num(values.batch), microBatch: num(values['micro-batch']), maxLength: num(values['max-length']),
+    maxSteps: num(values['max-steps']), limit: num(values.limit), holdoutEvery: num(values['holdout-every']),
+  })
+  process.exit(0)
+}
 const splits = loadSplits()
 const tokenizer = sharedTokenizer(preset.tokenizer)
 const limit = num(values.limit)
@@ -141,14 +161,9 @@ const train = encodeExamples(tokenizer, limit === undefined ? splits.train : spl
 const validation = encodeExamples(tokenizer, limit === undefined ? splits.validation : splits.validation.slice(0, Math.max(32, Math.floor(limit / 8))), preset.maxLength)
 const model = createModel(preset.config, mulberry32(seed))
 if (values.init !== undefined) {
-  const { loadHfCheckpoint } = await import('./evaluate.ts')
-  const init = await loadHfCheckpoint(resolve(values.init))
-  for (const [name, v] of model.params) {
-    const src = init.params.get(name)
-    if (src === undefined) throw new Error(`--init ${values.init} has no ${name}`)
-    v.assign(src)
-  }
-  disposeModel(init)
+  const { initFrom } = await import('./init.ts')
+  const report = await initFrom(model, resolve(values.init))
+  log(`--init ${values.init}: ${report.loaded.length} parameters loaded, fresh: ${report.fresh.join(', ') || 'none'}, dropped: ${report.dropped.join(', ') || 'none'}`)
 }
 const opt = initAdamW(model.params)
 const totalSteps = Math.round(Math.floor(train.length / preset.batchSize) * preset.epochs)

@@ -97,13 +97,14 @@ export const runFiles = (dir: string) => ({
   log: join(dir, 'train.log'),
 })
 
-async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+/** Writes via a temporary file and a rename, so a killed run never leaves half a file. */
+export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
   await writeFile(`${path}.tmp`, data)
   await rename(`${path}.tmp`, path)
 }
 
-/** Writes parameters and optimizer moments (F32), then the state file. */
-async function saveCheckpoint(dir: string, model: Model, opt: AdamWState, state: TrainState): Promise<void> {
+/** Writes parameters and optimizer moments (F32), then the state file (any JSON state with a step). */
+export async function saveCheckpoint(dir: string, model: Model, opt: AdamWState, state: { step: number }): Promise<void> {
   const tensors: Record<string, WritableTensor> = {}
   for (const [prefix, map] of [['p', model.params], ['m', opt.m], ['v', opt.v]] as const) {
     for (const [name, t] of map) tensors[`${prefix}/${name}`] = { dtype: 'F32', shape: t.shape, data: (await t.data()) as Float32Array }
@@ -114,7 +115,7 @@ async function saveCheckpoint(dir: string, model: Model, opt: AdamWState, state:
 }
 
 /** Restores a checkpoint into the model and optimizer; returns the state, or null when there is none. */
-export async function loadCheckpoint(dir: string, model: Model, opt: AdamWState): Promise<TrainState | null> {
+export async function loadCheckpoint<S extends { step: number } = TrainState>(dir: string, model: Model, opt: AdamWState): Promise<S | null> {
   const files = runFiles(dir)
   if (!existsSync(files.state) || !existsSync(files.checkpoint)) return null
   const st = readSafetensors(await readFile(files.checkpoint), files.checkpoint)
@@ -127,7 +128,7 @@ export async function loadCheckpoint(dir: string, model: Model, opt: AdamWState)
       t.assign(tf.tensor(saved.data, t.shape))
     }
   }
-  const state = JSON.parse(await readFile(files.state, 'utf8')) as TrainState & { optimizerStep: number }
+  const state = JSON.parse(await readFile(files.state, 'utf8')) as S & { optimizerStep: number }
   opt.step = state.optimizerStep
   return state
 }
