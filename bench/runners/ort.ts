@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import * as ortNode from 'onnxruntime-node'
 import * as ortWeb from 'onnxruntime-web/wasm'
+import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/runtime/ort-options.ts'
 import { loadTokenizer } from '../../src/tokenizers/index.ts'
 import type { BenchModel } from '../models.ts'
 import type { LatencyCell, Variant } from '../report.ts'
@@ -15,14 +16,8 @@ import { inputsFor, type Shape } from '../texts.ts'
 ortWeb.env.wasm.numThreads = 1
 ortWeb.env.logLevel = 'error'
 
-/** Same as src/runtime/ort.ts DEFAULT_SESSION_OPTIONS (that module imports the .wasm, so Node cannot load it). */
-const WEB_OPTIONS: ortWeb.InferenceSession.SessionOptions = {
-  executionProviders: ['wasm'],
-  graphOptimizationLevel: 'all',
-  enableCpuMemArena: false,
-  enableMemPattern: false,
-  extra: { session: { disable_prepacking: '1' } },
-}
+/** The Worker's own session options (src/runtime/ort.ts imports the .wasm, so Node cannot load that module). */
+const WEB_OPTIONS: ortWeb.InferenceSession.SessionOptions = webSessionOptions(DEFAULT_SESSION_OPTIONS)
 
 type Feeds = Record<string, { data: BigInt64Array; dims: [number, number] }>
 

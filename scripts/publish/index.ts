@@ -150,6 +150,7 @@ function describeVersion(
     random_weights: options.randomWeights ?? false,
     ...(options.description === undefined ? {} : { description: options.description }),
     ...(prepared.verification === undefined ? {} : { verification: prepared.verification }),
+    ...(prepared.graph_optimization === undefined ? {} : { graph_optimization: prepared.graph_optimization }),
     smoke,
     created_at: options.created_at ?? now.toISOString(),
   }

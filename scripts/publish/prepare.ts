@@ -7,13 +7,17 @@ import { architectureOf } from '../convert/config.ts'
 import { type HfConfig, convertCheckpoint, readHfConfig } from '../convert/index.ts'
 import { readModel } from '../onnx/proto.ts'
 import { type QuantizeReport, quantizeModel } from '../quantize/index.ts'
+import { optimizeForServing } from '../optimize.ts'
 import { verifyModels } from '../verify.ts'
 import { DEFAULT_TEXTS } from '../verify-texts.ts'
 import { PublishError } from './errors.ts'
 
 /** A model ready to upload: the served bytes and what the manifest says about them. */
 export interface PreparedModel
-  extends Pick<ModelVersion, 'architecture' | 'hf_architecture' | 'precision' | 'problem_type' | 'id2label' | 'max_length' | 'inputs'> {
+  extends Pick<
+    ModelVersion,
+    'architecture' | 'hf_architecture' | 'precision' | 'problem_type' | 'id2label' | 'max_length' | 'inputs' | 'graph_optimization'
+  > {
   /** the bytes the Worker will serve (int8 or fp32) */
   served: Uint8Array
   verification?: Verification
@@ -77,15 +81,21 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
   const max_length = Math.min(options.max_length ?? 512, config.max_position_embeddings)
   const base = { architecture, hf_architecture, problem_type, id2label: config.id2label, max_length, inputs }
 
+  const texts = options.texts ?? DEFAULT_TEXTS
+  const optimize = async (model: Uint8Array): Promise<Pick<PreparedModel, 'served' | 'graph_optimization'>> => {
+    const result = await optimizeForServing(model, { tokenizer: options.tokenizer, texts, max_length: Math.min(max_length, 128), onProgress: say })
+    if (!result.optimized) say(`serving the graph unoptimized (the Worker optimizes it at load): ${result.reason}`)
+    return { served: result.model, graph_optimization: result.optimized ? 'extended' : 'none' }
+  }
+
   if (options.precision === 'fp32' || alreadyQuantized) {
-    if (alreadyQuantized) say('model.onnx is already quantized: serving it as it is (no fp32 reference to verify against)')
-    return { ...base, precision: alreadyQuantized ? 'int8' : 'fp32', served: fp32 }
+    if (alreadyQuantized) say('model.onnx is already quantized: serving it without re-quantizing (no fp32 reference to verify against)')
+    return { ...base, precision: alreadyQuantized ? 'int8' : 'fp32', ...(await optimize(fp32)) }
   }
 
   say('quantizing to int8')
   const { model: int8, report } = quantizeModel(fp32, { onProgress: say })
   say(`int8 model: ${(int8.byteLength / 2 ** 20).toFixed(1)} MiB (fp32 ${(fp32.byteLength / 2 ** 20).toFixed(1)} MiB)`)
-  const texts = options.texts ?? DEFAULT_TEXTS
   say(`verifying int8 against fp32 on ${texts.length} texts`)
   const { per_text: _perText, ...verification } = await verifyModels({
     fp32,
@@ -94,7 +104,7 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
     texts,
     max_length: Math.min(max_length, 128),
   })
-  return { ...base, precision: 'int8', served: int8, verification, quantization: report }
+  return { ...base, precision: 'int8', ...(await optimize(int8)), verification, quantization: report }
 }
 
 function problemTypeOf(config: HfConfig): ProblemType {

@@ -15,7 +15,10 @@
 import * as ort from 'onnxruntime-web/wasm'
 // wrangler's module collector resolves Wasm imports by relative path only, not through package exports.
 import ortWasmModule from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm'
+import { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions, webSessionOptions } from './ort-options.ts'
 import type { ClassifierSession, Int64Input, LogitsOutput } from './session.ts'
+
+export { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions } from './ort-options.ts'
 
 /**
  * A valid Wasm header followed by a custom section named "edge-classify":
@@ -37,29 +40,6 @@ function isMarker(source: unknown): boolean {
 
 /** ORT's Wasm memory, captured from the imports when the backend starts (for memory reporting). */
 let wasmMemory: WebAssembly.Memory | undefined
-
-/**
- * Session options that decide the Wasm heap. Measured with both full-size
- * default models (test/support/measure-memory.ts): arena, memory pattern and
- * prepacking made no difference at Emscripten's growth granularity (80.4 MB
- * either way after an 8×128 ALBERT batch), so they are off for the smallest
- * steady state; graph optimization 'all' beats 'basic' (80.4 vs 115.9 MB)
- * because its fusions drop intermediate tensors.
- */
-export interface OrtSessionOptions {
-  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all'
-  enableCpuMemArena: boolean
-  enableMemPattern: boolean
-  /** pre-packed weight copies (faster MatMul, more memory) */
-  prepacking: boolean
-}
-
-export const DEFAULT_SESSION_OPTIONS: OrtSessionOptions = {
-  graphOptimizationLevel: 'all',
-  enableCpuMemArena: false,
-  enableMemPattern: false,
-  prepacking: false,
-}
 
 ort.env.wasm.numThreads = 1
 ort.env.wasm.proxy = false
@@ -96,17 +76,6 @@ async function withPrecompiledWasm<T>(create: () => Promise<T>): Promise<T> {
     return await create()
   } finally {
     wasmApi.instantiate = original
-  }
-}
-
-function sessionOptions(o: OrtSessionOptions): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['wasm'],
-    graphOptimizationLevel: o.graphOptimizationLevel,
-    enableCpuMemArena: o.enableCpuMemArena,
-    enableMemPattern: o.enableMemPattern,
-    // ORT config key kOrtSessionOptionsConfigDisablePrepacking ("session.disable_prepacking")
-    extra: { session: { disable_prepacking: o.prepacking ? '0' : '1' } },
   }
 }
 
@@ -162,7 +131,7 @@ export async function createSession(
   model: Uint8Array,
   options: OrtSessionOptions = DEFAULT_SESSION_OPTIONS,
 ): Promise<ClassifierSession> {
-  const create = () => ort.InferenceSession.create(model, sessionOptions(options))
+  const create = () => ort.InferenceSession.create(model, webSessionOptions(options))
   try {
     if (backendStarted === undefined) {
       const first = withPrecompiledWasm(create)

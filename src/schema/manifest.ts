@@ -56,6 +56,11 @@ export interface ModelVersion {
   random_weights: boolean
   description?: string
   verification?: Verification
+  /**
+   * onnxruntime graph optimizations already saved into the weights by the
+   * pipeline ('extended'), or none; absent in manifests written before it.
+   */
+  graph_optimization?: 'extended' | 'none'
   smoke: SmokeCase[]
   created_at: string
 }
@@ -119,6 +124,7 @@ const modelVersionSchema = z.object({
       mean_abs_diff: z.number(),
     })
     .optional(),
+  graph_optimization: z.enum(['extended', 'none']).optional(),
   smoke: z.array(z.object({ text: z.string(), text_pair: z.string().optional(), label: z.string() })),
   created_at: z.string(),
 })

@@ -69,6 +69,8 @@ describe('publish', () => {
     expect(weights && sha256(weights)).toBe(version?.weights.sha256)
     expect(await stores.hasKv(version?.tokenizer.key ?? '')).toBe(true)
     expect(version?.verification?.texts).toBeGreaterThan(10)
+    // ORT's load-time fusions are already in the served graph.
+    expect(version?.graph_optimization).toBe('extended')
     expect(version?.smoke.length).toBeGreaterThan(0)
     expect(version?.smoke.every((s) => ['ham', 'spam'].includes(s.label))).toBe(true)
   })

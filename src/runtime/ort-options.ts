@@ -1,0 +1,46 @@
+/**
+ * The Worker's onnxruntime-web session options, in a module that imports no
+ * ORT, so that the pipeline and the benchmarks (in Node) create sessions
+ * exactly as the Worker does.
+ */
+
+/**
+ * Session options that decide the Wasm heap. Measured with both full-size
+ * default models (test/support/measure-memory.ts): arena, memory pattern and
+ * prepacking made no difference at Emscripten's growth granularity (80.4 MB
+ * either way after an 8×128 ALBERT batch), so they are off for the smallest
+ * steady state; graph optimization 'all' beats 'basic' (80.4 vs 115.9 MB)
+ * because its fusions drop intermediate tensors.
+ */
+export interface OrtSessionOptions {
+  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all'
+  enableCpuMemArena: boolean
+  enableMemPattern: boolean
+  /** pre-packed weight copies (faster MatMul, more memory) */
+  prepacking: boolean
+}
+
+export const DEFAULT_SESSION_OPTIONS: OrtSessionOptions = {
+  graphOptimizationLevel: 'all',
+  enableCpuMemArena: false,
+  enableMemPattern: false,
+  prepacking: false,
+}
+
+/** onnxruntime-web's `InferenceSession.SessionOptions` for these options (structurally typed: no ORT import here). */
+export function webSessionOptions(o: OrtSessionOptions): {
+  executionProviders: ['wasm']
+  graphOptimizationLevel: OrtSessionOptions['graphOptimizationLevel']
+  enableCpuMemArena: boolean
+  enableMemPattern: boolean
+  extra: { session: { disable_prepacking: '0' | '1' } }
+} {
+  return {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: o.graphOptimizationLevel,
+    enableCpuMemArena: o.enableCpuMemArena,
+    enableMemPattern: o.enableMemPattern,
+    // ORT config key kOrtSessionOptionsConfigDisablePrepacking ("session.disable_prepacking")
+    extra: { session: { disable_prepacking: o.prepacking ? '0' : '1' } },
+  }
+}
