@@ -1,5 +1,6 @@
 import type { EvalReport } from './evaluate.ts'
 import type { TrainPreset } from './presets.ts'
+import type { PretrainState } from './pretrain.ts'
 import type { Metrics, TrainState } from './trainer.ts'
 
 /**
@@ -20,8 +21,41 @@ export function targetsMet(r: EvalReport): { accuracy: boolean; f1: boolean; int
   }
 }
 
+/** The same recipe without pre-training, for the with/without comparison. */
+export interface WithoutPretraining {
+  /** its held-out test evaluation (eval.json) */
+  report: EvalReport
+  /** its best validation metrics (the checkpoint selection) */
+  validation: Metrics
+  /** how it was trained, one line */
+  description: string
+}
+
+/** What the card says about pre-training, when the model was pre-trained. */
+export interface CardPretraining {
+  state: PretrainState
+  /** one line: data, windows, batch, lr */
+  description: string
+  without: WithoutPretraining
+}
+
+const pretrainFigures = (h: PretrainState['history'][number] | undefined): string =>
+  h === undefined ? '-' : Object.entries(h.eval).map(([k, v]) => `${k} ${k.endsWith('acc') ? pct(v) : v.toFixed(3)}`).join(', ')
+
+/** The with/without table: validation (selection) and test figures, fp32 and int8. */
+export function comparisonTable(withPt: { report: EvalReport; validation: Metrics }, without: WithoutPretraining): string {
+  const line = (name: string, r: EvalReport, v: Metrics): string =>
+    `| ${name} | ${pct(v.accuracy)} | ${v.f1.toFixed(4)} | ${pct(r.onnx_fp32.accuracy)} | ${r.onnx_fp32.f1.toFixed(4)} | ${pct(r.onnx_int8.accuracy)} | ${r.onnx_int8.f1.toFixed(4)} |`
+  return [
+    '| model | val accuracy | val spam F1 | test fp32 accuracy | test fp32 spam F1 | test int8 accuracy | test int8 spam F1 |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    line('without pre-training', without.report, without.validation),
+    line('with pre-training', withPt.report, withPt.validation),
+  ].join('\n')
+}
+
 /** Markdown model card. `phases` describes the sequence-length phases actually run. */
-export function modelCard(preset: TrainPreset, report: EvalReport, state: TrainState, phases: string): string {
+export function modelCard(preset: TrainPreset, report: EvalReport, state: TrainState, phases: string, pretraining?: CardPretraining): string {
   const c = preset.config
   const arch = c.architectures[0] ?? ''
   const encoder = c.model_type === 'albert'
@@ -33,7 +67,7 @@ export function modelCard(preset: TrainPreset, report: EvalReport, state: TrainS
     `| ${h.step} | ${h.epoch.toFixed(2)} | ${h.trainLoss.toFixed(4)} | ${h.validation.loss.toFixed(4)} | ${pct(h.validation.accuracy)} | ${h.validation.f1.toFixed(4)} |`)
   return `# ${preset.id}
 
-${arch} spam/ham classifier (\`id2label\` {0: "ham", 1: "spam"}), trained from random initialisation in this
+${arch} spam/ham classifier (\`id2label\` {0: "ham", 1: "spam"}), ${pretraining === undefined ? 'trained from random initialisation' : 'pre-trained (self-supervised, on the training split\'s bodies) and then fine-tuned'} in this
 repository (\`npm run train -- --model ${c.model_type}\`, TypeScript on tfjs-wasm). See docs/training.md for
 the data preparation, the model code and how to resume or repeat the run.
 
@@ -49,7 +83,7 @@ the data preparation, the model code and how to resume or repeat the run.
   over ${state.totalSteps} steps, batch ${preset.batchSize}, hidden dropout ${c.hidden_dropout_prob}, gradient clip 1.0, seed ${state.seed}. ${phases}
   Ran ${state.step} steps (${(state.step / Math.floor(4577 / preset.batchSize)).toFixed(2)} epochs), ${(state.elapsedSeconds / 60).toFixed(0)} min of wall time on a shared 2-core machine.
   Exported checkpoint: best validation accuracy, step ${best?.step ?? '-'} (${best === null ? '-' : pct(best.validation.accuracy)} on validation).
-- **Pre-training**: none (no ELECTRA replaced-token detection or ALBERT MLM/SOP); fine-tuned from scratch.
+${pretraining === undefined ? '- **Pre-training**: none (no ELECTRA replaced-token detection or ALBERT MLM/SOP); fine-tuned from scratch.' : pretrainLine(pretraining)}
 
 ## Test split (${report.test_examples} emails, first ${report.max_length} tokens)
 
@@ -65,7 +99,15 @@ split within ${report.export_max_abs_diff.toExponential(1)} (largest absolute di
 
 Targets (issue #8): accuracy ≥ 97% ${met.accuracy ? 'met' : 'NOT met'}; spam F1 ≥ 0.95 ${met.f1 ? 'met' : 'NOT met'}; int8 within 0.5 points of fp32 ${met.int8 ? 'met' : 'NOT met'}.
 
-## Validation during training
+${pretraining === undefined ? '' : `## With and without pre-training
+
+Checkpoints are selected by validation accuracy only; the test split is read once per model, here.
+
+${comparisonTable({ report, validation: best?.validation ?? report.tfjs_fp32 }, pretraining.without)}
+
+Without pre-training: ${pretraining.without.description}
+
+`}## Validation during training
 
 | step | epoch | train loss | val loss | val accuracy | val F1 |
 |---:|---:|---:|---:|---:|---:|
@@ -77,4 +119,13 @@ Trained on 2002-era English mail bodies only; the subject line and headers are n
 model of this size on 4.6k examples learns surface vocabulary more than meaning; expect drift on modern
 spam. Not a production spam filter: it is the project's default demonstration model.
 `
+}
+
+/** The card's pre-training bullet, from the pre-training run's state. */
+function pretrainLine(p: CardPretraining): string {
+  const task = p.state.task === 'mlm-sop' ? 'masked-language modelling + sentence-order prediction (AlbertForPreTraining heads, dropped after)' : 'replaced-token detection with a 1/4-width generator (ELECTRA)'
+  const first = p.state.history[0]
+  const last = p.state.history[p.state.history.length - 1]
+  return `- **Pre-training**: ${task}. ${p.description} Ran ${p.state.step} steps, ${(p.state.elapsedSeconds / 60).toFixed(0)} min of wall time.
+  Held-out windows: ${pretrainFigures(first)} at step ${first?.step ?? '-'}; ${pretrainFigures(last)} at step ${last?.step ?? '-'}.`
 }

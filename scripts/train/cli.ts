@@ -10,6 +10,8 @@ import { createModel } from './model.ts'
 import { initAdamW } from './optimizer.ts'
 import { trainPreset } from './presets.ts'
 import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from './trainer.ts'
+import type { CardPretraining, WithoutPretraining } from './card.ts'
+import type { PretrainState } from './pretrain.ts'
 
 /**
  * `npm run train -- --model electra|albert [options]`: fine-tunes a spam
@@ -44,7 +46,10 @@ import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from '.
  * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
  * it on the test split (tfjs, fp32 ONNX, int8 ONNX) into models/<id>/eval.json
  * and writes the model card models/<id>/README.md (--phases "text" describes
- * the sequence-length phases that were run). `export --positions 64` keeps
+ * the sequence-length phases that were run; --pretrain-run DIR, --pretrain-note
+ * "text" and --without FILE (default <model-dir>/without-pretraining.json: the
+ * same recipe's eval and best validation without pre-training) add the
+ * pre-training and the with/without table). `export --positions 64` keeps
  * 64 position rows for a model trained only at 64 tokens.
  */
 const { values, positionals } = parseArgs({
@@ -69,6 +74,9 @@ const { values, positionals } = parseArgs({
     positions: { type: 'string' },
     steps: { type: 'string' },
     'holdout-every': { type: 'string' },
+    'pretrain-run': { type: 'string' },
+    'pretrain-note': { type: 'string' },
+    without: { type: 'string' },
   },
   allowPositionals: true,
 })
@@ -119,7 +127,13 @@ if (command === 'evaluate') {
   const { modelCard } = await import('./card.ts')
   const { readFile, writeFile } = await import('node:fs/promises')
   const state = JSON.parse(await readFile(files.state, 'utf8')) as TrainState
-  await writeFile(join(modelDir, 'README.md'), modelCard(preset, report, state, values.phases ?? ''))
+  let pretraining: CardPretraining | undefined
+  if (values['pretrain-run'] !== undefined) {
+    const pretrainState = JSON.parse(await readFile(join(resolve(values['pretrain-run']), 'state.json'), 'utf8')) as PretrainState
+    const without = JSON.parse(await readFile(resolve(values.without ?? join(modelDir, 'without-pretraining.json')), 'utf8')) as WithoutPretraining
+    pretraining = { state: pretrainState, description: values['pretrain-note'] ?? '', without }
+  }
+  await writeFile(join(modelDir, 'README.md'), modelCard(preset, report, state, values.phases ?? '', pretraining))
   console.log(JSON.stringify(report, null, 2))
   process.exit(0)
 }
@@ -163,7 +177,7 @@ const model = createModel(preset.config, mulberry32(seed))
 if (values.init !== undefined) {
   const { initFrom } = await import('./init.ts')
   const report = await initFrom(model, resolve(values.init))
-  log(`--init ${values.init}: ${report.loaded.length} parameters loaded, fresh: ${report.fresh.join(', ') || 'none'}, dropped: ${report.dropped.join(', ') || 'none'}`)
+  log(`--init ${values.init}: ${report.loaded.length} parameters loaded, fresh: ${report.fresh.join(', ') || 'none'}, dropped: ${report.dropped.length > 10 ? `${report.dropped.length} head tensors` : report.dropped.join(', ') || 'none'}`)
 }
 const opt = initAdamW(model.params)
 const totalSteps = Math.round(Math.floor(train.length / preset.batchSize) * preset.epochs)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { modelCard, targetsMet } from '../../../scripts/train/card.ts'
 import type { EvalReport } from '../../../scripts/train/evaluate.ts'
 import { trainPreset } from '../../../scripts/train/presets.ts'
+import type { PretrainState } from '../../../scripts/train/pretrain.ts'
 import { metricsOf, type TrainState } from '../../../scripts/train/trainer.ts'
 
 // 100 examples, 25 spam; `wrong` of them predicted with the wrong label (spam ones first).
@@ -35,5 +36,32 @@ describe('modelCard', () => {
     expect(card).toContain('| 216 | 0.76 | 0.1234 |')
     expect(card).toContain('Phase text.')
     expect(card).toContain('step 216 (98.00% on validation)')
+  })
+})
+
+describe('modelCard with pre-training', () => {
+  it('describes the pre-training run and compares with and without it on validation and test', () => {
+    const state: TrainState = {
+      step: 100, totalSteps: 100, seed: 3, elapsedSeconds: 600, best: { step: 80, validation: metrics(1) },
+      history: [{ step: 80, epoch: 0.3, trainLoss: 0.1, validation: metrics(1), elapsedSeconds: 500 }],
+    }
+    const pretrainState: PretrainState = {
+      task: 'mlm-sop', step: 800, totalSteps: 800, seed: 1, elapsedSeconds: 4200,
+      history: [
+        { step: 50, epoch: 0.04, trainLoss: 10, eval: { mlm_loss: 9.5, mlm_acc: 0.02, sop_loss: 0.69, sop_acc: 0.5 }, elapsedSeconds: 300 },
+        { step: 800, epoch: 0.69, trainLoss: 6, eval: { mlm_loss: 5.25, mlm_acc: 0.25, sop_loss: 0.4, sop_acc: 0.8125 }, elapsedSeconds: 4200 },
+      ],
+    }
+    const card = modelCard(trainPreset('albert'), report(1, 1), state, '', {
+      state: pretrainState, description: 'Windows of the training bodies.',
+      without: { report: report(3, 4), validation: metrics(4), description: 'the committed recipe.' },
+    })
+    expect(card).toContain('pre-trained (self-supervised')
+    expect(card).toContain('masked-language modelling + sentence-order prediction')
+    expect(card).toContain('Ran 800 steps, 70 min of wall time.')
+    expect(card).toContain('mlm_loss 5.250, mlm_acc 25.00%, sop_loss 0.400, sop_acc 81.25% at step 800')
+    expect(card).toContain('| without pre-training | 96.00% | 0.9130 | 97.00% | 0.9362 | 96.00% | 0.9130 |')
+    expect(card).toContain('| with pre-training | 99.00% | 0.9796 | 99.00% | 0.9796 | 99.00% | 0.9796 |')
+    expect(card).not.toContain('Pre-training**: none')
   })
 })
