@@ -27,8 +27,9 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               // The fixture models (test/support/fixture-models.ts) stand in for the defaults.
-              // A zero TTL re-checks manifests on every request, so version swaps show at once.
-              bindings: { DEFAULT_MODELS: 'electra-tiny,albert-tiny', MANIFEST_TTL_SECONDS: '0' },
+              // A zero TTL re-checks manifests on every request, so version swaps show at once;
+              // a zero retry lets a fault test see recovery on its next request.
+              bindings: { DEFAULT_MODELS: 'electra-tiny,albert-tiny', MANIFEST_TTL_SECONDS: '0', FAILED_LOAD_RETRY_SECONDS: '0' },
               // Test-only: serves the fixtures test/support/global-setup.ts built
               // (real models and tokenizers) to the tests inside workerd.
               serviceBindings: {

@@ -8,11 +8,12 @@ import { timing } from 'hono/timing'
 import type { AppEnv, Bindings } from './env.ts'
 import { apiKeyAuth } from './middleware/auth.ts'
 import { limits } from './middleware/limits.ts'
+import { loadShed } from './middleware/load-shed.ts'
 import { notFound, onError, validationHook } from './middleware/problem.ts'
 import { createSession } from './runtime/ort.ts'
 import { activateAll } from './runtime/activation.ts'
 import type { ActivationOutcome } from './runtime/activation.ts'
-import { DEFAULT_REGISTRY_OPTIONS, ModelRegistry } from './runtime/registry.ts'
+import { ModelRegistry, registryOptions } from './runtime/registry.ts'
 import type { RegistryDeps } from './runtime/registry.ts'
 import { classify } from './routes/classify.ts'
 import { health } from './routes/health.ts'
@@ -38,9 +39,7 @@ function storageDeps(env: Bindings): RegistryDeps {
 
 /** The isolate's registry; bindings are the same for every request an isolate serves. */
 function registryFor(env: Bindings): ModelRegistry {
-  const ttl = Number(env.MANIFEST_TTL_SECONDS)
-  const options = Number.isFinite(ttl) && ttl >= 0 ? { ...DEFAULT_REGISTRY_OPTIONS, manifestTtlMs: ttl * 1000 } : DEFAULT_REGISTRY_OPTIONS
-  registry ??= new ModelRegistry(storageDeps(env), options)
+  registry ??= new ModelRegistry(storageDeps(env), registryOptions(env))
   return registry
 }
 
@@ -67,6 +66,7 @@ app.use(async (c, next) => {
 app.use('/v1/*', apiKeyAuth({ keys: (c) => (c.env as Bindings).API_KEYS }))
 app.use('/readyz', apiKeyAuth({ keys: (c) => (c.env as Bindings).API_KEYS }))
 app.use('/v1/*', limits())
+app.use('/v1/models/:id/classify', loadShed())
 app.use('/v1/models/:id/*', timing({ total: false }))
 
 const routes = app.route('/', health).route('/', models).route('/', classify).route('/', tokenize)

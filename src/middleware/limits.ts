@@ -20,30 +20,38 @@ export interface Limits {
   maxInputChars: number
   /** MAX_LENGTH: tokens per input, including special tokens */
   maxLength: number
+  /** MAX_IN_FLIGHT: classify requests one isolate serves at once, beyond which it sheds with 429 (0 = no cap) */
+  maxInFlight: number
 }
 
 export interface LimitsVariables {
   limits: Limits
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 262_144, maxBatch: 16, maxInputChars: 10_000, maxLength: 512 }
+export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 262_144, maxBatch: 16, maxInputChars: 10_000, maxLength: 512, maxInFlight: 32 }
 
 const VARS: Record<keyof Limits, string> = {
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxBatch: 'MAX_BATCH',
   maxInputChars: 'MAX_INPUT_CHARS',
   maxLength: 'MAX_LENGTH',
+  maxInFlight: 'MAX_IN_FLIGHT',
 }
 
-/** Reads the limits from the Worker's vars; a var that is not a positive integer is a configuration error. */
+/** Limits where 0 means "no limit". */
+const ZERO_IS_OFF = new Set<keyof Limits>(['maxInFlight'])
+
+/** Reads the limits from the Worker's vars; a var that is not a positive integer (or 0 where that means off) is a configuration error. */
 export function parseLimits(vars: Record<string, unknown>): Limits {
   const out = { ...DEFAULT_LIMITS }
   for (const key of Object.keys(VARS) as (keyof Limits)[]) {
     const raw = vars[VARS[key]]
     if (raw === undefined || raw === '') continue
     const n = Number(raw)
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new ProblemError(500, 'internal', `The Worker's ${VARS[key]} var is "${String(raw)}"; set it to a positive integer in wrangler.toml.`)
+    const min = ZERO_IS_OFF.has(key) ? 0 : 1
+    if (!Number.isInteger(n) || n < min) {
+      const want = min === 0 ? 'a whole number (0 turns it off)' : 'a positive integer'
+      throw new ProblemError(500, 'internal', `The Worker's ${VARS[key]} var is "${String(raw)}"; set it to ${want} in wrangler.toml.`)
     }
     out[key] = n
   }

@@ -9,6 +9,12 @@
  *   the old session is released after its in-flight requests finish
  *   (`Lease.done`). If the new version fails to load, the old one keeps
  *   serving and the failure is kept for `GET /v1/models/{id}` and `/readyz`.
+ * - A model with nothing live whose load failed answers that failure again
+ *   (`LoadBackoffError`, with the seconds left) for `coldRetryMs` without
+ *   touching storage, so a broken model under traffic costs one R2 read and
+ *   one session attempt per window instead of one per request. An id with no
+ *   manifest is not kept: it leaves no slot behind and is looked up again
+ *   (one small read), so a model published a moment later is found at once.
  * - Tokenizers are parsed once per isolate per content hash.
  *
  * Storage and ORT are injected (`RegistryDeps`), so this module owns only the
@@ -35,9 +41,28 @@ export interface RegistryOptions {
   manifestTtlMs: number
   /** after a failed activation, how long before that same version is tried again */
   retryFailedMs: number
+  /** after a failed load of a model with nothing live, how long requests get that failure back before storage is read again */
+  coldRetryMs: number
 }
 
-export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = { manifestTtlMs: 30_000, retryFailedMs: 300_000 }
+export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = { manifestTtlMs: 30_000, retryFailedMs: 300_000, coldRetryMs: 5_000 }
+
+/**
+ * The options from the Worker's vars: MANIFEST_TTL_SECONDS and
+ * FAILED_LOAD_RETRY_SECONDS (whole or fractional seconds, 0 allowed); a var
+ * that is unset or not a number keeps its default.
+ */
+export function registryOptions(vars: { MANIFEST_TTL_SECONDS?: string; FAILED_LOAD_RETRY_SECONDS?: string }): RegistryOptions {
+  const ms = (raw: string | undefined, fallback: number): number => {
+    const s = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw)
+    return Number.isFinite(s) && s >= 0 ? s * 1000 : fallback
+  }
+  return {
+    ...DEFAULT_REGISTRY_OPTIONS,
+    manifestTtlMs: ms(vars.MANIFEST_TTL_SECONDS, DEFAULT_REGISTRY_OPTIONS.manifestTtlMs),
+    coldRetryMs: ms(vars.FAILED_LOAD_RETRY_SECONDS, DEFAULT_REGISTRY_OPTIONS.coldRetryMs),
+  }
+}
 
 /** One version of a model, ready to serve. */
 export interface LiveModel {
@@ -85,6 +110,26 @@ export class NoActiveVersionError extends Error {
   override name = 'NoActiveVersionError'
 }
 
+/**
+ * A model with nothing live whose last load failed less than `coldRetryMs`
+ * ago: the recorded failure, answered again without touching storage. `type`
+ * is the failure's own, so it answers with the same status and problem.
+ */
+export class LoadBackoffError extends Error {
+  readonly type: string
+  readonly modelId: string
+  /** whole seconds until this isolate tries the load again (at least 1), for Retry-After */
+  readonly retryAfterSeconds: number
+  override name = 'LoadBackoffError'
+
+  constructor(modelId: string, failure: LoadFailure, retryAfterSeconds: number) {
+    super(`${failure.reason} (This server retries the load in ${retryAfterSeconds} s.)`)
+    this.type = failure.type
+    this.modelId = modelId
+    this.retryAfterSeconds = retryAfterSeconds
+  }
+}
+
 interface Slot {
   live: LiveModel | undefined
   inFlight: Map<LiveModel, number>
@@ -110,9 +155,10 @@ export class ModelRegistry {
   readonly #slots = new Map<string, Slot>()
   readonly #tokenizers = new Map<string, Promise<Tokenizer>>()
 
-  constructor(deps: RegistryDeps, options: RegistryOptions = DEFAULT_REGISTRY_OPTIONS) {
+  /** Options left out take their `DEFAULT_REGISTRY_OPTIONS` value. */
+  constructor(deps: RegistryDeps, options: Partial<RegistryOptions> = {}) {
     this.#deps = deps
-    this.#options = options
+    this.#options = { ...DEFAULT_REGISTRY_OPTIONS, ...options }
   }
 
   /**
@@ -125,7 +171,13 @@ export class ModelRegistry {
     const start = this.#deps.now()
     let model = slot.live
     if (model === undefined) {
-      model = await this.#loadActive(id, slot)
+      this.#throwIfBackingOff(id, slot)
+      try {
+        model = await this.#loadActive(id, slot)
+      } catch (e) {
+        if (errorType(e) === 'not_found') this.#dropIfEmpty(id, slot)
+        throw e
+      }
     } else if (this.#deps.now() - slot.checkedAt >= this.#options.manifestTtlMs) {
       const refresh = this.refresh(id)
       waitUntil?.(refresh)
@@ -324,6 +376,20 @@ export class ModelRegistry {
   #notePending(slot: Slot, manifest: ModelManifest): void {
     const version = manifest.pending
     slot.pending = { version, failure: manifest.failures.find((f) => f.version === version) ?? null }
+  }
+
+  /** Throws the recorded failure of a model with nothing live while it is younger than `coldRetryMs`. */
+  #throwIfBackingOff(id: string, slot: Slot): void {
+    const f = slot.failure
+    if (f === undefined || slot.starting !== undefined || f.type === 'not_found') return
+    const left = f.atMs + this.#options.coldRetryMs - this.#deps.now()
+    if (left > 0) throw new LoadBackoffError(id, f, Math.max(1, Math.ceil(left / 1000)))
+  }
+
+  /** Forgets an id that has no manifest, unless something started on it meanwhile. */
+  #dropIfEmpty(id: string, slot: Slot): void {
+    const busy = slot.live !== undefined || slot.starting !== undefined || slot.loading !== undefined || slot.refreshing !== undefined
+    if (!busy && slot.inFlight.size === 0 && slot.retired.size === 0 && this.#slots.get(id) === slot) this.#slots.delete(id)
   }
 
   #recentlyFailed(slot: Slot, version: string): boolean {

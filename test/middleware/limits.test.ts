@@ -11,4 +11,11 @@ describe('parseLimits', () => {
     expect(() => parseLimits({ MAX_BATCH: 'many' })).toThrow(/MAX_BATCH.*"many"/)
     expect(() => parseLimits({ MAX_BODY_BYTES: '0' })).toThrow(/MAX_BODY_BYTES/)
   })
+
+  it('takes 0 for MAX_IN_FLIGHT (no cap), but nothing below it', () => {
+    expect(parseLimits({ MAX_IN_FLIGHT: '0' }).maxInFlight).toBe(0)
+    expect(parseLimits({ MAX_IN_FLIGHT: '4' }).maxInFlight).toBe(4)
+    expect(() => parseLimits({ MAX_IN_FLIGHT: '-1' })).toThrow(/MAX_IN_FLIGHT.*"-1".*0 turns it off/)
+    expect(() => parseLimits({ MAX_IN_FLIGHT: '1.5' })).toThrow(/MAX_IN_FLIGHT/)
+  })
 })

@@ -27,10 +27,14 @@ export interface Faults {
   kvGet: Set<string>
   /** manifest key → object key deleted right after that manifest is read */
   deleteAfterManifest: Map<string, string>
+  /** R2 key → a promise its `get` waits for (a request held inside a model load, for as long as the test wants) */
+  r2Hold: Map<string, Promise<void>>
 }
 
 /** Vars and secrets as `wrangler.toml` or `wrangler secret put` would set them (the generated `Env` types wrangler.toml's values as literals). */
-export type Vars = Partial<Record<'API_KEYS' | 'MAX_BODY_BYTES' | 'MAX_BATCH' | 'MAX_INPUT_CHARS' | 'MAX_LENGTH' | 'DEFAULT_MODELS', string>>
+export type Vars = Partial<
+  Record<'API_KEYS' | 'MAX_BODY_BYTES' | 'MAX_BATCH' | 'MAX_INPUT_CHARS' | 'MAX_LENGTH' | 'MAX_IN_FLIGHT' | 'DEFAULT_MODELS' | 'FAILED_LOAD_RETRY_SECONDS', string>
+>
 
 export interface FaultyEnv {
   readonly faults: Faults
@@ -63,12 +67,17 @@ function brokenBody(object: R2ObjectBody, key: string): R2ObjectBody {
   return forward(object, { arrayBuffer: fail, json: fail, text: fail, bytes: fail, blob: fail })
 }
 
-export function faultyEnv(): FaultyEnv {
-  const faults: Faults = { r2Get: new Set(), r2Body: new Set(), r2List: false, kvGet: new Set(), deleteAfterManifest: new Map() }
+/**
+ * `vars` are set on every request: the registry's vars (FAILED_LOAD_RETRY_SECONDS,
+ * MANIFEST_TTL_SECONDS) count only on a file's first request, which creates it.
+ */
+export function faultyEnv(vars: Vars = {}): FaultyEnv {
+  const faults: Faults = { r2Get: new Set(), r2Body: new Set(), r2List: false, kvGet: new Set(), deleteAfterManifest: new Map(), r2Hold: new Map() }
   const r2Reads: string[] = []
   const models = forward(env.MODELS, {
     get: async (key: string, options?: R2GetOptions) => {
       r2Reads.push(key)
+      await faults.r2Hold.get(key)
       if (faults.r2Get.has(key)) throw outage('R2 get', key)
       const object = await env.MODELS.get(key, options)
       const doomed = faults.deleteAfterManifest.get(key)
@@ -87,11 +96,11 @@ export function faultyEnv(): FaultyEnv {
       return (env.TOKENIZERS.get as (k: string, o?: unknown) => Promise<unknown>)(key, options)
     },
   })
-  const bindings: Bindings = { ...env, MODELS: models, TOKENIZERS: tokenizers }
+  const bindings: Bindings = { ...env, ...vars, MODELS: models, TOKENIZERS: tokenizers } as Bindings
 
-  const call = async (path: string, init: RequestInit = {}, vars: Vars = {}) => {
+  const call = async (path: string, init: RequestInit = {}, callVars: Vars = {}) => {
     const ctx = createExecutionContext()
-    const res = await worker.fetch(new Request(`http://edge.test${path}`, init), { ...bindings, ...vars } as Bindings, ctx)
+    const res = await worker.fetch(new Request(`http://edge.test${path}`, init), { ...bindings, ...callVars } as Bindings, ctx)
     // Read the body before the background work settles, as a client would.
     const body = await res.arrayBuffer()
     await waitOnExecutionContext(ctx)
@@ -109,6 +118,7 @@ export function faultyEnv(): FaultyEnv {
       faults.r2List = false
       faults.kvGet.clear()
       faults.deleteAfterManifest.clear()
+      faults.r2Hold.clear()
     },
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ModelRegistry, NoActiveVersionError } from '../../src/runtime/registry.ts'
+import { DEFAULT_REGISTRY_OPTIONS, LoadBackoffError, ModelRegistry, NoActiveVersionError, registryOptions } from '../../src/runtime/registry.ts'
 import type { RegistryDeps } from '../../src/runtime/registry.ts'
 import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
 import type { ClassifierSession } from '../../src/runtime/session.ts'
@@ -24,15 +24,19 @@ function fakes(initial: ModelManifest) {
     released: [] as string[],
     failWeights: new Set<string>(),
     failManifest: false,
+    missing: false,
+    weightReads: 0,
     gate: undefined as Promise<void> | undefined,
   }
   const deps: RegistryDeps = {
     async readManifest() {
       state.manifestReads++
+      if (state.missing) throw Object.assign(new Error('no manifest'), { type: 'not_found' })
       if (state.failManifest) throw Object.assign(new Error('R2 down'), { type: 'storage_unavailable' })
       return structuredClone(state.manifest)
     },
     async readWeights(_id, v) {
+      state.weightReads++
       if (state.failWeights.has(v.version)) throw Object.assign(new Error(`sha mismatch ${v.version}`), { type: 'corrupt' })
       return new TextEncoder().encode(v.version)
     },
@@ -69,7 +73,7 @@ const manifest = (active: string | null, versions: ModelVersion[], pending: stri
   failures: [],
 })
 
-const options = { manifestTtlMs: 100, retryFailedMs: 1_000 }
+const options = { manifestTtlMs: 100, retryFailedMs: 1_000, coldRetryMs: 0 }
 
 describe('ModelRegistry', () => {
   it('shares one load between concurrent first requests', async () => {
@@ -163,6 +167,65 @@ describe('ModelRegistry', () => {
     expect(registry.status('m')).toMatchObject({ loaded: false, last_failure: { version: 'v1', type: 'corrupt' } })
     state.failWeights.delete('v1')
     expect((await registry.acquire('m')).model.version.version).toBe('v1')
+  })
+
+  it('keeps a failed cold load for coldRetryMs: the same error, no storage reads, then one retry', async () => {
+    const { state, deps } = fakes(manifest('v1', [version('v1')]))
+    state.failWeights.add('v1')
+    const registry = new ModelRegistry(deps, { ...options, coldRetryMs: 5_000 })
+    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'corrupt' })
+    expect([state.manifestReads, state.weightReads]).toEqual([1, 1])
+    state.failWeights.delete('v1')
+
+    state.clock += 1_200
+    const err = await registry.acquire('m').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(LoadBackoffError)
+    // Same type as the failure (so the same answer), its message, and the seconds left, rounded up.
+    expect(err).toMatchObject({ type: 'corrupt', modelId: 'm', retryAfterSeconds: 4 })
+    expect(String(err)).toContain('sha mismatch v1')
+    state.clock += 3_799
+    await expect(registry.acquire('m')).rejects.toMatchObject({ retryAfterSeconds: 1 })
+    expect([state.manifestReads, state.weightReads]).toEqual([1, 1])
+
+    state.clock += 1
+    expect((await registry.acquire('m')).model.version.version).toBe('v1')
+    expect([state.manifestReads, state.weightReads]).toEqual([2, 2])
+    expect(registry.status('m')).toMatchObject({ loaded: true, last_failure: null })
+  })
+
+  it('keeps a failing manifest read and a missing active version for coldRetryMs too', async () => {
+    const { state, deps } = fakes(manifest(null, [version('v1')], 'v1'))
+    const registry = new ModelRegistry(deps, { ...options, coldRetryMs: 5_000 })
+    await expect(registry.acquire('m')).rejects.toBeInstanceOf(NoActiveVersionError)
+    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'no_active_version', retryAfterSeconds: 5 })
+    state.clock += 5_000
+    state.failManifest = true
+    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'storage_unavailable' })
+    await expect(registry.acquire('m')).rejects.toBeInstanceOf(LoadBackoffError)
+    expect(state.manifestReads).toBe(2)
+  })
+
+  it('does not keep an id without a manifest: the next request looks again, and no slot is left', async () => {
+    const { state, deps } = fakes(manifest('v1', [version('v1')]))
+    state.missing = true
+    const registry = new ModelRegistry(deps, { ...options, coldRetryMs: 5_000 })
+    for (let i = 0; i < 3; i++) await expect(registry.acquire(`made-up-${i}`)).rejects.toMatchObject({ type: 'not_found' })
+    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'not_found' })
+    expect(state.manifestReads).toBe(4)
+    // Nothing was kept for the made-up ids (status shows no failure: there is no slot).
+    expect(registry.status('made-up-0')).toMatchObject({ loaded: false, last_failure: null, loads: 0 })
+    state.missing = false
+    expect((await registry.acquire('m')).model.version.version).toBe('v1')
+  })
+
+  it('reads its options from the vars, seconds to ms, keeping defaults for unset or bad values', () => {
+    expect(registryOptions({})).toEqual(DEFAULT_REGISTRY_OPTIONS)
+    expect(registryOptions({ MANIFEST_TTL_SECONDS: '0', FAILED_LOAD_RETRY_SECONDS: '2.5' })).toEqual({
+      ...DEFAULT_REGISTRY_OPTIONS,
+      manifestTtlMs: 0,
+      coldRetryMs: 2_500,
+    })
+    expect(registryOptions({ MANIFEST_TTL_SECONDS: 'soon', FAILED_LOAD_RETRY_SECONDS: '-1' })).toEqual(DEFAULT_REGISTRY_OPTIONS)
   })
 
   it('refuses a model with no active version, naming the pending one', async () => {
