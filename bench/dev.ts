@@ -43,6 +43,8 @@ export function bundleWorker(outDir: string, entry?: string): string {
 export interface DevOptions {
   /** V8 flags for workerd (Miniflare reads MINIFLARE_WORKERD_V8_FLAGS); diagnostics only */
   v8Flags?: string[]
+  /** Worker vars over wrangler.toml's (`--var NAME:value`), e.g. MAX_IN_FLIGHT for an A/B */
+  vars?: Record<string, string>
 }
 
 /** Starts `wrangler dev` on `entry` and waits (at most 90 s) for /healthz. */
@@ -51,6 +53,7 @@ export async function startDev(entry: string, stateDir: string, options: DevOpti
   const inspector = await freePort()
   const args = ['dev', entry, '--no-bundle', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port)]
   args.push('--inspector-port', String(inspector), '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false')
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
   const env = { ...process.env }
   if (options.v8Flags !== undefined && options.v8Flags.length > 0) env.MINIFLARE_WORKERD_V8_FLAGS = options.v8Flags.join(' ')
   else delete env.MINIFLARE_WORKERD_V8_FLAGS

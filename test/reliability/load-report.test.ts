@@ -53,6 +53,7 @@ describe('markdown', () => {
     }
     const md = markdown(r)
     expect(md).toContain('| 5xx | **1** |')
+    expect(md).toContain('| shed (429, past MAX_IN_FLIGHT) | 0 |')
     expect(md).toContain('200: 9, 503: 1')
     expect(md).toContain('1.50 s / 2.00 s / 2.50 s')
     expect(md).toContain('64.0 MiB → 64.0 MiB')
