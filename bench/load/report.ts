@@ -26,6 +26,19 @@ export interface MemorySample {
   rss_bytes: number | null
 }
 
+/** A trivial Worker under the same `wrangler dev`, sent as many requests as the run answered: the dev runtime's own RSS growth. */
+export interface TrivialBaseline {
+  requests: number
+  rss_bytes_before: number | null
+  rss_bytes_after: number | null
+}
+
+/** KiB of RSS per request between two samples; null without both. */
+export function kibPerRequest(before: number | null | undefined, after: number | null | undefined, requests: number): number | null {
+  if (before === null || before === undefined || after === null || after === undefined || requests <= 0) return null
+  return (after - before) / 1024 / requests
+}
+
 export interface LoadResult {
   started_at: string
   commit: string
@@ -48,6 +61,7 @@ export interface LoadResult {
     rss_samples: MemorySample[]
     rss_first_third_max: number | null
     rss_last_third_max: number | null
+    trivial: TrivialBaseline | null
   }
   notes: string[]
 }
@@ -66,6 +80,14 @@ const statusList = (s: Record<string, number>): string =>
   Object.entries(s)
     .map(([k, v]) => `${k}: ${v}`)
     .join(', ') || 'none'
+
+const kib = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} KiB`)
+
+/** The app's RSS growth per answered request over the run (first to last sample). */
+function appGrowth(r: LoadResult): number | null {
+  const s = r.memory.rss_samples
+  return kibPerRequest(s[0]?.rss_bytes, s[s.length - 1]?.rss_bytes, r.totals.requests)
+}
 
 export function markdown(r: LoadResult): string {
   const t = r.totals
@@ -88,14 +110,17 @@ export function markdown(r: LoadResult): string {
     `| latency mean / max (200s) | ${ms(t.latency_ms.mean)} / ${ms(t.latency_ms.max)} |`,
     `| Wasm memory before → after | ${mb(r.memory.wasm_bytes_before)} → ${mb(r.memory.wasm_bytes_after)} |`,
     `| workerd RSS, max in first → last third | ${mb(r.memory.rss_first_third_max)} → ${mb(r.memory.rss_last_third_max)} |`,
+    `| workerd RSS per request: this Worker / a trivial Worker (${r.memory.trivial?.requests ?? 0} requests) | ${kib(appGrowth(r))} / ${kib(kibPerRequest(r.memory.trivial?.rss_bytes_before, r.memory.trivial?.rss_bytes_after, r.memory.trivial?.requests ?? 0))} |`,
     '',
     'Latency is client-side (request written to response read). Under a closed loop of N connections',
     'against one single-threaded isolate it is mostly queueing, about N / throughput, and it is the same',
     'for every kind: responses leave the local workerd in waves (see docs/reliability.md, "Load").',
     'Requests past MAX_IN_FLIGHT are answered 429 at once; autocannon retries them without waiting.',
     '',
-    'The RSS below is that of `wrangler dev`, which grows by itself by tens of KiB per request, trivial',
-    'Worker or not (bench/results/rss-*.md, from bench/load/rss.ts); it says little about the app.',
+    'The RSS is that of `wrangler dev`, which grows by itself by tens of KiB per request over the first',
+    'ten thousand requests (bench/results/rss-*.md, from bench/load/rss.ts). The trivial Worker (`GET /` →',
+    '`{"status":"ok"}`, as many requests, same connections, a fresh `wrangler dev` after the run) shows that',
+    'growth for scale: the app\'s own is the difference, if any.',
     '',
     '## By request kind',
     '',

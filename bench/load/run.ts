@@ -15,9 +15,9 @@
  * (0 = no load shedding) for an A/B of the cap.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { cpus, loadavg } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_MODELS, publishDefaults } from '../../scripts/defaults.ts'
@@ -25,7 +25,7 @@ import { artifactsDir, repoRoot } from '../../scripts/paths.ts'
 import { openLocalStores } from '../../scripts/publish/stores.ts'
 import { bundleWorker, type Dev, startDev, stopDev, workerdRss } from '../dev.ts'
 import { requestKinds, schedule } from './mix.ts'
-import { latency, markdown, type LoadResult, type MemorySample } from './report.ts'
+import { latency, markdown, type LoadResult, type MemorySample, type TrivialBaseline } from './report.ts'
 
 /** The slice of autocannon's API used here (it ships no types). */
 interface CannonRequest {
@@ -50,7 +50,7 @@ interface CannonInstance {
   stop(): void
 }
 type Autocannon = (
-  options: { url: string; connections: number; duration: number; timeout: number; requests: CannonRequest[] },
+  options: { url: string; connections: number; timeout: number; duration?: number; amount?: number; requests?: CannonRequest[] },
   done: (error: Error | null, result: CannonResult) => void,
 ) => CannonInstance
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
@@ -109,6 +109,39 @@ async function readyz(d: Dev): Promise<{ wasm_memory_bytes: number; models: Reco
     await new Promise((r) => setTimeout(r, 2000))
   }
   throw new Error(`/readyz never answered 200:\n${d.log()}`)
+}
+
+/** `amount` GETs of `url` over `connections` (at least one request per connection). */
+function hammer(url: string, amount: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    cannon = autocannon({ url, connections, amount: Math.max(amount, connections), timeout: timeoutS }, (error) => (error ? reject(error) : resolve()))
+  })
+}
+
+/**
+ * As many requests as the run answered, to a trivial Worker under a fresh
+ * `wrangler dev`: the dev runtime's own RSS growth, for scale. The entry sits
+ * in its own folder under /tmp (wrangler watches the entry's folder; a state
+ * dir inside it would reload the Worker).
+ */
+async function trivialBaseline(requests: number): Promise<TrivialBaseline> {
+  const dir = await mkdtemp(join(tmpdir(), 'edge-classify-load-trivial-'))
+  try {
+    await mkdir(join(dir, 'worker'))
+    const entry = join(dir, 'worker', 'index.js')
+    await writeFile(entry, `export default { fetch() { return Response.json({ status: 'ok' }) } }\n`)
+    const t = await startDev(entry, join(dir, 'state'))
+    dev = t
+    await hammer(t.base, 100)
+    const before = workerdRss(t)
+    await hammer(t.base, requests)
+    const after = workerdRss(t)
+    await stopDev(t)
+    dev = undefined
+    return { requests: Math.max(requests, connections), rss_bytes_before: before, rss_bytes_after: after }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 async function main(): Promise<number> {
@@ -200,6 +233,8 @@ async function main(): Promise<number> {
     const xs = rss.filter((s) => s.t >= from && s.t < to && s.rss_bytes !== null).map((s) => s.rss_bytes ?? 0)
     return xs.length > 0 ? Math.max(...xs) : null
   }
+  say(`trivial Worker baseline: ${answered} requests`)
+  const trivial = await trivialBaseline(answered)
   const span = rss[rss.length - 1]?.t ?? durationS
   const out: LoadResult = {
     started_at: new Date(Date.now() - (performance.now() - t0)).toISOString(),
@@ -229,6 +264,7 @@ async function main(): Promise<number> {
       rss_samples: rss,
       rss_first_third_max: third(0, span / 3),
       rss_last_third_max: third((2 * span) / 3, span + 1),
+      trivial,
     },
     notes,
   }

@@ -48,7 +48,7 @@ describe('markdown', () => {
       options: { duration_s: 60, connections: 50, timeout_s: 120 },
       totals: { requests: 10, duration_s: 60, req_per_s: 10 / 60, statuses: { 200: 9, 503: 1 }, server_errors: 1, errors: 0, timeouts: 0, latency_ms: l },
       kinds: [{ name: 'electra-small b1 short', unloaded_ms: 28, requests: 10, statuses: { 200: 9, 503: 1 }, latency_ms: l }],
-      memory: { wasm_bytes_before: 2 ** 26, wasm_bytes_after: 2 ** 26, rss_samples: [{ t: 0, rss_bytes: 2 ** 29 }], rss_first_third_max: 2 ** 29, rss_last_third_max: 2 ** 29 },
+      memory: { wasm_bytes_before: 2 ** 26, wasm_bytes_after: 2 ** 26, rss_samples: [{ t: 0, rss_bytes: 2 ** 29 }], rss_first_third_max: 2 ** 29, rss_last_third_max: 2 ** 29, trivial: { requests: 10, rss_bytes_before: 2 ** 20, rss_bytes_after: 2 ** 20 + 5 * 1024 } },
       notes: ['a note'],
     }
     const md = markdown(r)
@@ -59,5 +59,7 @@ describe('markdown', () => {
     expect(md).toContain('64.0 MiB → 64.0 MiB')
     expect(md).toContain('| electra-small b1 short | 28 ms | 10 |')
     expect(md).toContain('- a note')
+    // One RSS sample (no growth) for the app; 5 KiB over 10 requests for the trivial Worker.
+    expect(md).toContain('| workerd RSS per request: this Worker / a trivial Worker (10 requests) | 0.0 KiB / 0.5 KiB |')
   })
 })
