@@ -4,10 +4,7 @@
  * all the ones before it. Past `MAX_IN_FLIGHT` requests in this isolate
  * (`c.var.limits.maxInFlight`, 0 = no cap) the next one is answered at once
  * with 429 `limit_exceeded` and `Retry-After`, before its body is read.
- *
- * It also tells clients when to come back from a model that is backing off
- * after a failed load: a 503 thrown with `retryAfterSeconds` (the registry's
- * `LoadBackoffError`) gets that as its `Retry-After`.
+
  *
  * Mount it after `limits()`, on the routes that run a model.
  *
@@ -23,11 +20,6 @@ export interface LoadShedOptions {
   /** seconds a shed client is asked to wait (Retry-After) */
   retryAfterSeconds: number
 }
-
-const retryAfterOf = (err: unknown): number | undefined =>
-  typeof err === 'object' && err !== null && 'retryAfterSeconds' in err && typeof err.retryAfterSeconds === 'number'
-    ? err.retryAfterSeconds
-    : undefined
 
 /** Caps the requests this middleware's routes serve at once in this isolate; the count lives in the returned handler. */
 export function loadShed(options: LoadShedOptions = { retryAfterSeconds: 1 }): MiddlewareHandler<{ Bindings: object; Variables: LimitsVariables }> {
@@ -48,10 +40,6 @@ export function loadShed(options: LoadShedOptions = { retryAfterSeconds: 1 }): M
       await next()
     } finally {
       inFlight--
-    }
-    const retryAfter = retryAfterOf(c.error)
-    if (retryAfter !== undefined && c.res.status === 503 && !c.res.headers.has('Retry-After')) {
-      c.res.headers.set('Retry-After', String(retryAfter))
     }
   }
 }

@@ -137,6 +137,13 @@ function modelOf(err: unknown): string | undefined {
     : undefined
 }
 
+/** Seconds a 503 error asks the client to wait (the registry's backoff after a failed load), for Retry-After. */
+function retryAfterOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'retryAfterSeconds' in err && typeof err.retryAfterSeconds === 'number'
+    ? err.retryAfterSeconds
+    : undefined
+}
+
 /** `app.onError`: every thrown error becomes a problem document; unknown ones are a logged 500. */
 export const onError: ErrorHandler = (err, c) => {
   if (err instanceof ProblemError) return problemResponse(c, err.status, err.problem, err.message, err.extras, err.headers)
@@ -151,7 +158,10 @@ export const onError: ErrorHandler = (err, c) => {
   const mapped = BY_TYPE[typeOf(err) ?? '']
   // ORT and classifier errors do not know their model; the route's {id} does.
   const model = modelOf(err) ?? c.req.param('id')
-  if (mapped) return problemResponse(c, mapped[0], mapped[1], err.message, model ? { model } : {})
+  if (mapped) {
+    const retryAfter = mapped[0] === 503 ? retryAfterOf(err) : undefined
+    return problemResponse(c, mapped[0], mapped[1], err.message, model ? { model } : {}, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) })
+  }
   console.error('unhandled error', err)
   return problemResponse(c, 500, 'internal', 'The server failed unexpectedly; the error was logged. Retry, and report it if it persists.')
 }
