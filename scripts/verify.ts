@@ -1,13 +1,17 @@
 /**
- * fp32 vs int8: run both models under onnxruntime-node on the same encoded
- * texts and report argmax agreement and the absolute logit differences. The
- * pipeline refuses to publish an int8 model whose agreement falls below a
- * threshold, so these numbers gate what the Worker serves.
+ * fp32 vs int8: run the fp32 reference under onnxruntime-node and the int8
+ * model under onnxruntime-web (the engine that serves it: native int8 kernels
+ * round differently, by up to a few hundredths of a logit on full-size
+ * models) on the same encoded texts, and report argmax agreement and the
+ * absolute logit differences. The pipeline refuses to publish an int8 model
+ * whose agreement falls below a threshold, so these numbers gate what the
+ * Worker serves.
  */
 import type { Verification } from '../src/schema/manifest.ts'
 import type { ClassifierSession, Int64Input } from '../src/runtime/session.ts'
 import type { EncodeInput, Encoding, Tokenizer } from '../src/tokenizers/types.ts'
 import { openNodeSession } from './ort-node.ts'
+import { openWebSession } from './ort-web.ts'
 
 /** One text's logits under both models. */
 export interface TextComparison {
@@ -37,7 +41,7 @@ export interface VerifyOptions {
 export async function verifyModels(options: VerifyOptions): Promise<VerifyResult> {
   if (options.texts.length === 0) throw new Error('verify needs at least one text; pass a --texts file with one text per line.')
   const encodings = options.texts.map((input) => options.tokenizer.encode(input, { max_length: options.max_length, truncation: true }))
-  const [fp32, int8] = await Promise.all([openNodeSession(options.fp32), openNodeSession(options.int8)])
+  const [fp32, int8] = await Promise.all([openNodeSession(options.fp32), openWebSession(options.int8)])
   try {
     return await compareSessions(fp32, int8, encodings, options.texts)
   } finally {

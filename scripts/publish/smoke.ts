@@ -1,7 +1,7 @@
 import { classifyEncodings, defaultActivation } from '../../src/runtime/classifier.ts'
 import type { SmokeCase } from '../../src/schema/manifest.ts'
 import type { EncodeInput, Tokenizer } from '../../src/tokenizers/types.ts'
-import { openNodeSession } from '../ort-node.ts'
+import { openWebSession } from '../ort-web.ts'
 import { DEFAULT_TEXTS } from '../verify-texts.ts'
 import type { PreparedModel } from './prepare.ts'
 
@@ -9,17 +9,18 @@ import type { PreparedModel } from './prepare.ts'
 const SMOKE_CASES = 4
 
 /**
- * Golden inputs stored with a version: the label onnxruntime-node gives each
- * now. Before activating the version, the Worker runs them under onnxruntime-web
- * and must get the same labels; inputs whose top two scores are closest are
- * skipped, so numeric noise between runtimes cannot flip a case.
+ * Golden inputs stored with a version: the label onnxruntime-web (the
+ * Worker's build, in Node) gives each now. Before activating the version, the
+ * Worker runs them again under onnxruntime-web and must get the same labels;
+ * inputs whose top two scores are closest are skipped, so that a different
+ * CPU's rounding cannot flip a case.
  */
 export async function pickSmokeCases(
   model: PreparedModel,
   tokenizer: Tokenizer,
   candidates: readonly EncodeInput[] = DEFAULT_TEXTS,
 ): Promise<SmokeCase[]> {
-  const session = await openNodeSession(model.served)
+  const session = await openWebSession(model.served)
   try {
     const encodings = candidates.map((input) => tokenizer.encode(input, { max_length: model.max_length, truncation: true }))
     const scored = await Promise.all(

@@ -6,7 +6,6 @@ import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../../scripts/convert/index.ts'
 import { readModel } from '../../scripts/onnx/proto.ts'
 import { optimizeForServing } from '../../scripts/optimize.ts'
-import { openNodeSession } from '../../scripts/ort-node.ts'
 import { openWebSession } from '../../scripts/ort-web.ts'
 import { tokenizerFile } from '../../scripts/paths.ts'
 import { quantizeModel } from '../../scripts/quantize/index.ts'
@@ -34,7 +33,7 @@ afterAll(async () => {
 })
 
 describe('optimizeForServing', () => {
-  it("saves ORT's fusions into the graph, and onnxruntime-web gives the input graph's logits", async () => {
+  it("saves ORT's fusions into the graph, with the input graph's logits under onnxruntime-web", async () => {
     const result = await optimizeForServing(int8, { tokenizer, texts: DEFAULT_TEXTS, max_length: 64, onProgress: say })
     expect(result.optimized).toBe(true)
     // The optimizer fused the dynamic quantization and GELU chains away: fewer, different nodes.
@@ -42,11 +41,12 @@ describe('optimizeForServing', () => {
     expect(opsOf(result.model)).not.toEqual(opsOf(int8))
 
     const encodings = DEFAULT_TEXTS.slice(0, 8).map((t) => tokenizer.encode(t, { max_length: 64, truncation: true }))
-    const [reference, served] = await Promise.all([openNodeSession(int8), openWebSession(result.model)])
+    // Same engine before and after: the fusions change the graph, not the numbers (measured bit-identical).
+    const [reference, served] = await Promise.all([openWebSession(int8), openWebSession(result.model)])
     try {
       const cmp = await compareSessions(reference, served, encodings)
       expect(cmp.argmax_agreement).toBe(1)
-      expect(cmp.max_abs_diff).toBeLessThan(1e-3)
+      expect(cmp.max_abs_diff).toBeLessThan(1e-5)
     } finally {
       await Promise.all([reference.release(), served.release()])
     }
