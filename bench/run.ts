@@ -151,7 +151,7 @@ notes.push(
   'Cold start: first classify (1x16 tokens) after wrangler dev started a fresh isolate (R2 manifest + weights, KV tokenizer, ORT Wasm instance, session creation); "ORT already started" rows load a second model or a fresh model id in a warm isolate. The .wasm is compiled when workerd loads the script, outside these figures.',
   'Memory: ORT Wasm linear memory as the Worker sees it (grows, never shrinks); RSS is the whole local workerd process (runtime included), for orientation only.',
   'Transformers.js runs in Node on onnxruntime-web through its globalThis[Symbol.for("onnxruntime")] hook, with its bundled ORT-web version; by default it loads the asyncify .wasm build (as in browsers); the plain SIMD build is measured too.',
-  `Warm timings start after ${warmMs} ms of untimed ORT runs in each process (Node, Transformers.js child, workerd isolate): V8 runs Wasm in Liftoff first and tiers hot functions up to TurboFan while they run; without this the first cells of a process run up to ~2.5x slower.`,
+  `Warm timings start after untimed ORT runs in each process (Node, Transformers.js child, workerd isolate): at least ${warmMs} ms, then until run times stop falling (two windows of 8 runs within 5%), at most ${4 * warmMs} ms. V8 runs Wasm in Liftoff first and tiers hot functions up to TurboFan while they run; without this the first cells of a process run up to ~2.5x slower, and on a busy machine a fixed warm-up was not always enough.`,
   'All timings share 2 CPU cores with other processes (see load average); compare ratios within this run, not across runs.',
 )
 

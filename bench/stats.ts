@@ -59,3 +59,30 @@ export async function timeLoop(fn: () => Promise<unknown>, o: LoopOptions): Prom
   }
   return samples
 }
+
+/** True once the median of the last `window` durations is within `tolerance` of the median of the `window` before. */
+export function settled(durations: readonly number[], window = 8, tolerance = 0.05): boolean {
+  if (durations.length < 2 * window) return false
+  const recent = percentile(durations.slice(-window), 50)
+  const before = percentile(durations.slice(-2 * window, -window), 50)
+  return Math.abs(recent - before) <= tolerance * before
+}
+
+/**
+ * Untimed runs until V8 has tiered the hot Wasm up: at least `minMs`, then
+ * until run times stop falling (`settled`), at most `maxMs`. A fixed warm-up
+ * is not enough on a busy machine: fewer runs fit in it and tier-up comes
+ * later. `run` may return its own duration (timed inside workerd); otherwise
+ * it is timed here.
+ */
+export async function warmUntilSettled(run: () => Promise<number | void>, minMs: number, maxMs = 4 * minMs): Promise<{ ms: number; runs: number }> {
+  const t0 = performance.now()
+  const durations: number[] = []
+  for (;;) {
+    const start = performance.now()
+    const own = await run()
+    durations.push(typeof own === 'number' ? own : performance.now() - start)
+    const elapsed = performance.now() - t0
+    if (elapsed >= maxMs || (elapsed >= minMs && settled(durations))) return { ms: elapsed, runs: durations.length }
+  }
+}

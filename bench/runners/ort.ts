@@ -10,7 +10,7 @@ import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/runtime/or
 import { loadTokenizer } from '../../src/tokenizers/index.ts'
 import type { BenchModel } from '../models.ts'
 import type { LatencyCell, Variant } from '../report.ts'
-import { timeLoop, type LoopOptions } from '../stats.ts'
+import { timeLoop, type LoopOptions, warmUntilSettled } from '../stats.ts'
 import { inputsFor, type Shape } from '../texts.ts'
 
 ortWeb.env.wasm.numThreads = 1
@@ -82,8 +82,7 @@ async function warmWasm(model: BenchModel, ms: number): Promise<void> {
   const session = await openWeb(new Uint8Array(await readFile(model.files.int8)))
   const { ids, typeIds } = inputsFor(loadTokenizer(model.tokenizerBytes), { batch: 1, seq: 64 })
   const feeds = feedsOf(ids, typeIds, session.inputNames)
-  const t0 = performance.now()
-  while (performance.now() - t0 < ms) await session.run(feeds)
+  await warmUntilSettled(() => session.run(feeds).then(() => undefined), ms)
   await session.release()
 }
 

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { LatencyCell, Variant } from '../report.ts'
-import { timeLoop, type LoopOptions } from '../stats.ts'
+import { timeLoop, type LoopOptions, warmUntilSettled } from '../stats.ts'
 import type { Shape } from '../texts.ts'
 
 export interface TjsJob {
@@ -88,8 +88,7 @@ async function main(job: TjsJob): Promise<LatencyCell[]> {
     })
     if (!warmed) {
       // V8 tiers Wasm up from Liftoff while it runs (see bench/runners/ort.ts): burn that in first.
-      const t0 = performance.now()
-      while (performance.now() - t0 < job.warmMs) await classify(m.shapes[0]?.texts[0] ?? '')
+      await warmUntilSettled(() => classify(m.shapes[0]?.texts[0] ?? '').then(() => undefined), job.warmMs)
       warmed = true
     }
     for (const shape of m.shapes) {

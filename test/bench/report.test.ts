@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildReport, type BenchInput } from '../../bench/report.ts'
-import { percentile, summarize } from '../../bench/stats.ts'
+import { percentile, settled, summarize, warmUntilSettled } from '../../bench/stats.ts'
 
 const input: BenchInput = {
   started_at: '2026-01-01T00:00:00.000Z',
@@ -88,5 +88,31 @@ describe('buildReport', () => {
       expect(lines[1]).toMatch(/^\|(---\|)+$/)
       for (const line of lines) expect(line.startsWith('|---') ? line.split('|').length - 2 : cells(line)).toBe(cells(lines[0] ?? ''))
     }
+  })
+})
+
+describe('warm-up', () => {
+  it('is settled only when the last window of runs matches the one before', () => {
+    const falling = [40, 38, 35, 30, 26, 22, 18, 15, 12, 10, 8, 7, 6.5, 6.2, 6.1, 6.0]
+    expect(settled(falling, 4)).toBe(false)
+    expect(settled([...falling, 6.0, 6.1, 5.9, 6.0], 4)).toBe(true)
+    expect(settled([6, 6, 6], 4)).toBe(false) // too few runs to tell
+  })
+
+  it('runs at least minMs and stops once settled, or at maxMs', async () => {
+    let n = 0
+    const flat = await warmUntilSettled(async () => {
+      n++
+      return 5
+    }, 0, 1000)
+    expect(flat.runs).toBe(16) // two windows of 8 equal durations
+    expect(n).toBe(16)
+    let k = 0
+    // Each run takes >= 1 ms, so at most ~30 runs fit: 100/k is still falling by a third per window.
+    const never = await warmUntilSettled(async () => {
+      await new Promise((r) => setTimeout(r, 1))
+      return 100 / ++k
+    }, 0, 30)
+    expect(never.ms).toBeGreaterThanOrEqual(30) // durations keep falling: capped by maxMs
   })
 })
