@@ -19,7 +19,7 @@ Commands:
                                    argmax agreement and logit differences, int8 vs fp32
   publish <dir> --id <model-id> [--precision int8|fp32] [--local|--remote] [--stage]
           [--force] [--min-agreement 0.95] [--max-length N] [--texts FILE] [--keep N]
-                                   convert if needed, quantize, verify, upload, manifest last
+                                   convert if needed, quantize, verify, optimize, upload, manifest last
   list [--local|--remote] [--id <model-id>]
   rollback --id <model-id> [--to <version>] [--local|--remote]
   defaults [--force]               publish the default models to local state (npm start does this)
