@@ -10,7 +10,7 @@ import { apiKeyAuth } from './middleware/auth.ts'
 import { limits } from './middleware/limits.ts'
 import { loadShed } from './middleware/load-shed.ts'
 import { notFound, onError, validationHook } from './middleware/problem.ts'
-import { createSession } from './runtime/ort.ts'
+import { createSession, startBackend } from './runtime/ort.ts'
 import { activateAll } from './runtime/activation.ts'
 import type { ActivationOutcome } from './runtime/activation.ts'
 import { ModelRegistry, registryOptions } from './runtime/registry.ts'
@@ -22,6 +22,9 @@ import { tokenize } from './routes/tokenize.ts'
 import { readTokenizer } from './storage/kv.ts'
 import { listModelIds, readManifest, readManifestForUpdate, readWeights, writeManifest } from './storage/r2.ts'
 import { loadTokenizer } from './tokenizers/index.ts'
+
+// ORT's Wasm backend starts with the isolate instead of in its first request (see startBackend).
+void startBackend()
 
 let registry: ModelRegistry | undefined
 
