@@ -39,7 +39,7 @@ export interface LatencyCell {
 
 export interface ColdSample {
   model: string
-  /** the isolate's first model: includes starting ORT's Wasm instance */
+  /** the first model a fresh isolate loads (its first session.run compiles much of the Wasm) */
   first_in_isolate: boolean
   /** client time of the first classify request */
   client_ms: number
@@ -271,7 +271,7 @@ function renderMarkdown(r: BenchReport): string {
         ['model', 'first model in a fresh isolate', 'n', 'client p50 / max', 'Server-Timing load p50 / max'],
         r.cold_summary.map((c) => [
           c.model,
-          c.first_in_isolate ? 'yes (Wasm instance started too)' : 'no (ORT already started)',
+          c.first_in_isolate ? 'yes (fresh isolate)' : 'no (another model, warm isolate)',
           String(c.client.n),
           `${fmt(c.client.p50_ms)} / ${fmt(c.client.max_ms)}`,
           c.server_load.n > 0 ? `${fmt(c.server_load.p50_ms)} / ${fmt(c.server_load.max_ms)}` : '–',
