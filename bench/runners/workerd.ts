@@ -14,6 +14,7 @@ import { openLocalStores } from '../../scripts/publish/stores.ts'
 import { loadTokenizer } from '../../src/tokenizers/index.ts'
 import type { BenchModel } from '../models.ts'
 import type { ColdSample, LatencyCell, MemorySample } from '../report.ts'
+import type { RunRequest, RunResponse } from '../worker/protocol.ts'
 import { timeLoop, type LoopOptions, warmUntilSettled } from '../stats.ts'
 import { inputsFor, type Shape } from '../texts.ts'
 
@@ -59,19 +60,12 @@ async function healthz(dev: Dev): Promise<void> {
   if (!res.ok) throw new Error(`/healthz answered ${res.status}: ${text}`)
 }
 
-interface RunRequest {
-  id: string
-  ids: number[][]
-  type_ids: number[][]
-  samples: number
-  min_ms: number
-}
 
 /** `session.run` timed inside workerd by the bench route: per-run means of `samples` samples. */
 async function benchRun(dev: Dev, r: RunRequest): Promise<number[]> {
   const res = await fetch(`${dev.base}/__bench/run`, { method: 'POST', body: JSON.stringify(r) })
   if (!res.ok) throw new Error(`/__bench/run answered ${res.status}: ${await res.text()}`)
-  return ((await res.json()) as { samples_ms: number[] }).samples_ms
+  return ((await res.json()) as RunResponse).samples_ms
 }
 
 async function wasmBytes(dev: Dev): Promise<number> {

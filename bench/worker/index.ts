@@ -14,14 +14,8 @@ import { createSession, wasmMemoryBytes } from '../../src/runtime/ort.ts'
 import type { ClassifierSession, Int64Input } from '../../src/runtime/session.ts'
 import { activeVersion } from '../../src/schema/manifest.ts'
 import { readManifest, readWeights } from '../../src/storage/r2.ts'
+import type { RunRequest, RunResponse } from './protocol.ts'
 
-interface RunRequest {
-  id: string
-  ids: number[][]
-  type_ids: number[][]
-  samples: number
-  min_ms: number
-}
 
 /** Bench sessions, separate from the app's registry (created after its memory was read). */
 const sessions = new Map<string, Promise<ClassifierSession>>()
@@ -74,7 +68,7 @@ async function run(r: RunRequest, env: Env): Promise<Response> {
     samples_ms.push(elapsed / n)
     repeats.push(n)
   }
-  return Response.json({ samples_ms, repeats })
+  return Response.json({ samples_ms, repeats } satisfies RunResponse)
 }
 
 export default {
