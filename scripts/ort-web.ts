@@ -6,29 +6,14 @@
  */
 import * as ort from 'onnxruntime-web/wasm'
 import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../src/runtime/ort-options.ts'
-import type { ClassifierSession, Int64Input, LogitsOutput } from '../src/runtime/session.ts'
+import type { ClassifierSession } from '../src/runtime/session.ts'
+import { logitsSession } from './ort-session.ts'
 
 ort.env.wasm.numThreads = 1
 ort.env.logLevel = 'error'
 
-/** Opens an ONNX model (bytes) with onnxruntime-web as the Worker would; the graph must output `logits`. */
+/** Opens an ONNX model (bytes) with onnxruntime-web as the Worker would; the graph must output `logits` [batch, num_labels]. */
 export async function openWebSession(bytes: Uint8Array): Promise<ClassifierSession> {
   const session = await ort.InferenceSession.create(bytes, webSessionOptions(DEFAULT_SESSION_OPTIONS))
-  return {
-    inputNames: session.inputNames,
-    async run(feeds: Record<string, Int64Input>): Promise<LogitsOutput> {
-      const tensors: Record<string, ort.Tensor> = {}
-      for (const name of session.inputNames) {
-        const feed = feeds[name]
-        if (feed === undefined) throw new Error(`Missing input "${name}"; the model reads ${session.inputNames.join(', ')}.`)
-        tensors[name] = new ort.Tensor('int64', feed.data, feed.dims)
-      }
-      const logits = (await session.run(tensors, ['logits'])).logits
-      if (logits === undefined || logits.type !== 'float32' || logits.dims.length !== 2) {
-        throw new Error('The model returned no float32 [batch, num_labels] "logits".')
-      }
-      return { data: logits.data as Float32Array, dims: [logits.dims[0] ?? 0, logits.dims[1] ?? 0] }
-    },
-    release: () => session.release(),
-  }
+  return logitsSession(session, (data, dims) => new ort.Tensor('int64', data, dims))
 }
