@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { ClassifierSession } from '../../src/runtime/session.ts'
 import { convertCheckpoint } from '../convert/index.ts'
 import { openNodeSession } from '../ort-node.ts'
+import { openWebSession } from '../ort-web.ts'
 import { quantizeModel } from '../quantize/index.ts'
 import { readSafetensors } from '../safetensors.ts'
 import { type Encoded, makeBatch } from './batches.ts'
@@ -59,7 +60,7 @@ export interface EvalReport {
   tfjs_fp32: Metrics
   /** fp32 ONNX converted from the committed F16 checkpoint */
   onnx_fp32: Metrics
-  /** int8 ONNX quantized from that fp32 graph */
+  /** int8 ONNX quantized from that fp32 graph, run under onnxruntime-web */
   onnx_int8: Metrics
   /** max |logit| difference: tfjs model vs fp32 ONNX of the same F32 weights */
   export_max_abs_diff: number
@@ -90,7 +91,8 @@ export async function evaluateCheckpoint(bestDir: string, modelDir: string, test
   const fp32Session = await openNodeSession(fp32)
   const fp32Logits = await sessionLogits(fp32Session, test, padId)
   await fp32Session.release()
-  const int8Session = await openNodeSession(int8)
+  // int8 under onnxruntime-web, the engine that serves it (native int8 kernels round differently).
+  const int8Session = await openWebSession(int8)
   const int8Logits = await sessionLogits(int8Session, test, padId)
   await int8Session.release()
   log('ONNX fp32 and int8 evaluated')
