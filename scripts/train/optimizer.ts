@@ -67,3 +67,23 @@ export function learningRate(step: number, peak: number, warmup: number, total: 
   if (step < warmup) return (peak * (step + 1)) / warmup
   return peak * Math.max(0, (total - step) / Math.max(1, total - warmup))
 }
+
+/**
+ * Adds one micro-batch's gradients (keyed by tfjs variable name) into
+ * `named` (keyed by parameter name), disposing what it replaces: micro-batches
+ * sum to the batch's gradient without holding every part.
+ */
+export function accumulateGrads(named: Record<string, tf.Tensor>, grads: Record<string, tf.Tensor>, vars: readonly tf.Variable[], names: readonly string[]): void {
+  for (const [i, v] of vars.entries()) {
+    const g = grads[v.name]
+    const name = names[i] ?? v.name
+    if (g === undefined) continue
+    const sum = named[name]
+    if (sum === undefined) named[name] = g
+    else {
+      named[name] = tf.add(sum, g)
+      sum.dispose()
+      g.dispose()
+    }
+  }
+}

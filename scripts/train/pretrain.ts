@@ -8,7 +8,7 @@ import { shuffled } from './data.ts'
 import { exportTensors, type Model } from './model.ts'
 import { albertPretrainLoss, electraPretrainLoss, type PretrainOutput } from './pretrain-model.ts'
 import { makePretrainBatch, type PretrainBatch, pretrainExample, type PretrainExample, type SpecialTokens } from './pretrain-data.ts'
-import { adamWStep, type AdamWState, DEFAULT_ADAMW, learningRate } from './optimizer.ts'
+import { accumulateGrads, type AdamWState, adamWStep, DEFAULT_ADAMW, learningRate } from './optimizer.ts'
 import { atomicWrite, saveCheckpoint } from './trainer.ts'
 
 /**
@@ -138,18 +138,7 @@ export async function pretrainLoop(o: PretrainOptions, state: PretrainState): Pr
       const part = makePretrainBatch(items.slice(m0, m0 + o.microBatch), o.tokens.pad)
       const weight = part.batch / items.length
       const { value, grads } = tf.variableGrads(() => tf.mul(taskLoss(o.task, model, part, true, sampler).loss, weight) as tf.Scalar, vars)
-      for (const [i, v] of vars.entries()) {
-        const g = grads[v.name]
-        const name = names[i] ?? v.name
-        if (g === undefined) continue
-        const sum = named[name]
-        if (sum === undefined) named[name] = g
-        else {
-          named[name] = tf.add(sum, g)
-          sum.dispose()
-          g.dispose()
-        }
-      }
+      accumulateGrads(named, grads, vars, names)
       loss += (await value.data())[0] ?? NaN
       value.dispose()
     }

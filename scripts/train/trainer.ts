@@ -9,7 +9,7 @@ import { type Encoded, makeBatch } from './batches.ts'
 import { shuffled } from './data.ts'
 import { mulberry32 } from '../random.ts'
 import { exportTensors, forward, type Model } from './model.ts'
-import { adamWStep, type AdamWState, DEFAULT_ADAMW, learningRate } from './optimizer.ts'
+import { accumulateGrads, type AdamWState, adamWStep, DEFAULT_ADAMW, learningRate } from './optimizer.ts'
 import type { TrainPreset } from './presets.ts'
 
 /**
@@ -194,18 +194,7 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
         const logits = forward(model, part, true)
         return tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), logits), weight) as tf.Scalar
       }, vars)
-      for (const [i, v] of vars.entries()) {
-        const g = grads[v.name]
-        const name = names[i] ?? v.name
-        if (g === undefined) continue
-        const sum = named[name]
-        if (sum === undefined) named[name] = g
-        else {
-          named[name] = tf.add(sum, g)
-          sum.dispose()
-          g.dispose()
-        }
-      }
+      accumulateGrads(named, grads, vars, names)
       loss += (await value.data())[0] ?? NaN
       value.dispose()
     }
