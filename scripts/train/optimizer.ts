@@ -69,21 +69,40 @@ export function learningRate(step: number, peak: number, warmup: number, total: 
 }
 
 /**
- * Adds one micro-batch's gradients (keyed by tfjs variable name) into
- * `named` (keyed by parameter name), disposing what it replaces: micro-batches
- * sum to the batch's gradient without holding every part.
+ * One optimizer step over a batch run as micro-batches (the wasm heap caps
+ * activations): each part's loss, already weighted by its share of the
+ * batch, is differentiated and its gradients summed, then AdamW steps once.
+ * Returns the batch loss and the global gradient norm before clipping.
  */
-export function accumulateGrads(named: Record<string, tf.Tensor>, grads: Record<string, tf.Tensor>, vars: readonly tf.Variable[], names: readonly string[]): void {
-  for (const [i, v] of vars.entries()) {
-    const g = grads[v.name]
-    const name = names[i] ?? v.name
-    if (g === undefined) continue
-    const sum = named[name]
-    if (sum === undefined) named[name] = g
-    else {
-      named[name] = tf.add(sum, g)
-      sum.dispose()
-      g.dispose()
+export async function microBatchStep(
+  params: ReadonlyMap<string, tf.Variable>,
+  parts: ReadonlyArray<() => tf.Scalar>,
+  state: AdamWState,
+  lr: number,
+  step: number,
+): Promise<{ loss: number; gnorm: number }> {
+  const vars = [...params.values()]
+  const names = [...params.keys()]
+  const named: Record<string, tf.Tensor> = {}
+  let loss = 0
+  for (const part of parts) {
+    const { value, grads } = tf.variableGrads(part, vars)
+    for (const [i, v] of vars.entries()) {
+      const g = grads[v.name]
+      const name = names[i] ?? v.name
+      if (g === undefined) continue
+      const sum = named[name]
+      if (sum === undefined) named[name] = g
+      else {
+        named[name] = tf.add(sum, g)
+        sum.dispose()
+        g.dispose()
+      }
     }
+    loss += (await value.data())[0] ?? NaN
+    value.dispose()
   }
+  const gnorm = adamWStep(params, named, state, lr, DEFAULT_ADAMW)
+  if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step}; lower --lr and resume from the last checkpoint`)
+  return { loss, gnorm }
 }

@@ -8,7 +8,7 @@ import { shuffled } from './data.ts'
 import { exportTensors, type Model } from './model.ts'
 import { albertPretrainLoss, electraPretrainLoss, type PretrainOutput } from './pretrain-model.ts'
 import { makePretrainBatch, type PretrainBatch, pretrainExample, type PretrainExample, type SpecialTokens } from './pretrain-data.ts'
-import { accumulateGrads, type AdamWState, adamWStep, DEFAULT_ADAMW, learningRate } from './optimizer.ts'
+import { type AdamWState, learningRate, microBatchStep } from './optimizer.ts'
 import { atomicWrite, saveCheckpoint } from './trainer.ts'
 
 /**
@@ -114,8 +114,6 @@ export async function savePretrained(dir: string, model: Model, task: PretrainTa
 export async function pretrainLoop(o: PretrainOptions, state: PretrainState): Promise<PretrainState> {
   const { model, opt } = o
   const stepsPerEpoch = Math.max(1, Math.floor(o.windows.length / o.batchSize))
-  const vars = [...model.params.values()]
-  const names = [...model.params.keys()]
   let order: number[][] = []
   let orderEpoch = -1
   let lossSum = 0
@@ -132,18 +130,13 @@ export async function pretrainLoop(o: PretrainOptions, state: PretrainState): Pr
     const items = examplesFor(o.task, order.slice(at, at + o.batchSize), o.tokens, o.seed, state.step)
     const sampler = mulberry32((o.seed * 31 + state.step) >>> 0)
     const lr = learningRate(state.step, o.peakLr, o.warmupSteps, state.totalSteps)
-    const named: Record<string, tf.Tensor> = {}
-    let loss = 0
+    const parts: Array<() => tf.Scalar> = []
     for (let m0 = 0; m0 < items.length; m0 += o.microBatch) {
       const part = makePretrainBatch(items.slice(m0, m0 + o.microBatch), o.tokens.pad)
       const weight = part.batch / items.length
-      const { value, grads } = tf.variableGrads(() => tf.mul(taskLoss(o.task, model, part, true, sampler).loss, weight) as tf.Scalar, vars)
-      accumulateGrads(named, grads, vars, names)
-      loss += (await value.data())[0] ?? NaN
-      value.dispose()
+      parts.push(() => tf.mul(taskLoss(o.task, model, part, true, sampler).loss, weight) as tf.Scalar)
     }
-    const gnorm = adamWStep(model.params, named, opt, lr, DEFAULT_ADAMW)
-    if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${state.step}; lower --lr and resume from the last checkpoint`)
+    const { loss, gnorm } = await microBatchStep(model.params, parts, opt, lr, state.step)
     state.step++
     lossSum += loss
     lossCount++

@@ -9,7 +9,7 @@ import { type Encoded, makeBatch } from './batches.ts'
 import { shuffled } from './data.ts'
 import { mulberry32 } from '../random.ts'
 import { exportTensors, forward, type Model } from './model.ts'
-import { accumulateGrads, type AdamWState, adamWStep, DEFAULT_ADAMW, learningRate } from './optimizer.ts'
+import { type AdamWState, learningRate, microBatchStep } from './optimizer.ts'
 import type { TrainPreset } from './presets.ts'
 
 /**
@@ -165,8 +165,6 @@ export interface RunOptions {
 export async function trainLoop(o: RunOptions, state: TrainState): Promise<TrainState> {
   const { preset, model, opt } = o
   const stepsPerEpoch = Math.floor(o.train.length / preset.batchSize)
-  const vars = [...model.params.values()]
-  const names = [...model.params.keys()]
   let order: Encoded[] = []
   let orderEpoch = -1
   let lossSum = 0
@@ -184,22 +182,17 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
     const lr = learningRate(state.step, preset.peakLr, preset.warmupSteps, state.totalSteps)
     // Gradients are summed over micro-batches (wasm memory caps activations), weighted by their share.
     const micro = Math.min(preset.microBatch ?? preset.batchSize, preset.batchSize)
-    const named: Record<string, tf.Tensor> = {}
-    let loss = 0
+    const parts: Array<() => tf.Scalar> = []
     for (let m0 = 0; m0 < batch.batch; m0 += micro) {
       const part = makeBatch(order.slice(at + m0, at + Math.min(m0 + micro, batch.batch)), o.padId)
       const weight = part.batch / batch.batch
       const labels = Array.from(part.labels)
-      const { value, grads } = tf.variableGrads(() => {
+      parts.push(() => {
         const logits = forward(model, part, true)
         return tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), logits), weight) as tf.Scalar
-      }, vars)
-      accumulateGrads(named, grads, vars, names)
-      loss += (await value.data())[0] ?? NaN
-      value.dispose()
+      })
     }
-    const gnorm = adamWStep(model.params, named, opt, lr, DEFAULT_ADAMW)
-    if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${state.step}; lower --lr and resume from the last checkpoint`)
+    const { loss, gnorm } = await microBatchStep(model.params, parts, opt, lr, state.step)
     state.step++
     lossSum += loss
     lossCount++
