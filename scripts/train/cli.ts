@@ -83,13 +83,16 @@ const { values, positionals } = parseArgs({
 
 const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v))
 const base = trainPreset(values.model)
+const maxLength = num(values['max-length']) ?? base.maxLength
 const preset = {
   ...base,
+  // a run longer than the preset's position table gets a table as long as its inputs
+  config: maxLength > base.config.max_position_embeddings ? { ...base.config, max_position_embeddings: maxLength } : base.config,
   epochs: num(values.epochs) ?? base.epochs,
   peakLr: num(values.lr) ?? base.peakLr,
   batchSize: num(values.batch) ?? base.batchSize,
   microBatch: num(values['micro-batch']) ?? base.microBatch,
-  maxLength: num(values['max-length']) ?? base.maxLength,
+  maxLength,
   warmupSteps: num(values.warmup) ?? base.warmupSteps,
   evalEvery: num(values['eval-every']) ?? base.evalEvery,
 }
@@ -177,7 +180,7 @@ const model = createModel(preset.config, mulberry32(seed))
 if (values.init !== undefined) {
   const { initFrom } = await import('./init.ts')
   const report = await initFrom(model, resolve(values.init))
-  log(`--init ${values.init}: ${report.loaded.length} parameters loaded, fresh: ${report.fresh.join(', ') || 'none'}, dropped: ${report.dropped.length > 10 ? `${report.dropped.length} head tensors` : report.dropped.join(', ') || 'none'}`)
+  log(`--init ${values.init}: ${report.loaded.length} parameters loaded${report.extended.length > 0 ? ` (position rows repeated: ${report.extended.join(', ')})` : ''}, fresh: ${report.fresh.join(', ') || 'none'}, dropped: ${report.dropped.length > 10 ? `${report.dropped.length} head tensors` : report.dropped.join(', ') || 'none'}`)
 }
 const opt = initAdamW(model.params)
 const totalSteps = Math.round(Math.floor(train.length / preset.batchSize) * preset.epochs)
