@@ -62,8 +62,16 @@ export function metricsOf(labels: ArrayLike<number>, logits: ArrayLike<number>[]
   return { n, loss: n === 0 ? 0 : loss / n, accuracy: n === 0 ? 0 : (tp + tn) / n, precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), tp, fp, tn, fn }
 }
 
+/**
+ * Examples per inference pass for sequences of `seq` tokens: 32 at 128 tokens
+ * and fewer beyond, so the per-layer attention scores (batch x heads x seq²)
+ * never outgrow what fits at 32 x 128; 32 x 256 aborts the wasm heap for
+ * ELECTRA-small's 12 layers.
+ */
+export const predictBatchSize = (seq: number): number => Math.max(1, Math.min(32, Math.floor((32 * 128 * 128) / Math.max(seq, 1) ** 2)))
+
 /** Logits of a trained model for encoded examples (no dropout), in batches. */
-export async function predict(model: Model, items: readonly Encoded[], padId: number, batchSize = 32): Promise<number[][]> {
+export async function predict(model: Model, items: readonly Encoded[], padId: number, batchSize = predictBatchSize(Math.max(0, ...items.map((e) => e.ids.length)))): Promise<number[][]> {
   const out: number[][] = []
   for (let i = 0; i < items.length; i += batchSize) {
     const batch = makeBatch(items.slice(i, i + batchSize), padId)

@@ -7,7 +7,7 @@ import { mulberry32 } from '../../../scripts/random.ts'
 import { createModel, disposeModel } from '../../../scripts/train/model.ts'
 import { initAdamW, learningRate } from '../../../scripts/train/optimizer.ts'
 import { trainPreset } from '../../../scripts/train/presets.ts'
-import { evaluate, loadCheckpoint, metricsOf, type TrainState, trainLoop, useWasm } from '../../../scripts/train/trainer.ts'
+import { evaluate, loadCheckpoint, metricsOf, predictBatchSize, type TrainState, trainLoop, useWasm } from '../../../scripts/train/trainer.ts'
 
 let dir = ''
 beforeAll(async () => {
@@ -67,5 +67,13 @@ describe('trainLoop', () => {
     for (const [name, v] of model.params) expect(Array.from(copy.params.get(name)?.dataSync() ?? [])).toEqual(Array.from(v.dataSync()))
     disposeModel(model)
     disposeModel(copy)
+  })
+})
+
+describe('predictBatchSize', () => {
+  it('keeps batch x seq² at or below 32 x 128² (the inference pass that fits the wasm heap)', () => {
+    expect([16, 64, 128, 200, 256, 512, 4096].map(predictBatchSize)).toEqual([32, 32, 32, 13, 8, 2, 1])
+    // one example is the floor, however long it is
+    for (let seq = 1; seq <= 724; seq++) expect(predictBatchSize(seq) * Math.max(seq, 128) ** 2).toBeLessThanOrEqual(32 * 128 ** 2)
   })
 })
