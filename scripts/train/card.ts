@@ -1,6 +1,7 @@
 import type { EvalReport } from './evaluate.ts'
 import type { TrainPreset } from './presets.ts'
 import type { PretrainState } from './pretrain.ts'
+import type { KindErrors, TextKind } from './text-kind.ts'
 import type { Metrics, TrainState } from './trainer.ts'
 
 /**
@@ -97,7 +98,9 @@ int8 vs fp32: ${report.int8_flips} of ${report.test_examples} predictions differ
 Export check: the fp32 ONNX graph of the F32 checkpoint reproduces the trained tfjs model's logits on the test
 split within ${report.export_max_abs_diff.toExponential(1)} (largest absolute difference).
 
-Targets (issue #8): accuracy ≥ 97% ${met.accuracy ? 'met' : 'NOT met'}; spam F1 ≥ 0.95 ${met.f1 ? 'met' : 'NOT met'}; int8 within 0.5 points of fp32 ${met.int8 ? 'met' : 'NOT met'}.
+${report.errors_by_kind === undefined ? '' : `${errorsLine(report.errors_by_kind)}
+
+`}Targets (issue #8): accuracy ≥ 97% ${met.accuracy ? 'met' : 'NOT met'}; spam F1 ≥ 0.95 ${met.f1 ? 'met' : 'NOT met'}; int8 within 0.5 points of fp32 ${met.int8 ? 'met' : 'NOT met'}.
 
 ${pretraining === undefined ? '' : `## With and without pre-training
 
@@ -119,6 +122,14 @@ Trained on 2002-era English mail bodies only; the subject line and headers are n
 model of this size on 4.6k examples learns surface vocabulary more than meaning; expect drift on modern
 spam. Not a production spam filter: it is the project's default demonstration model.
 `
+}
+
+/** Where the int8 model errs, by the kind of text. */
+export function errorsLine(e: Record<TextKind, KindErrors>): string {
+  const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`
+  const part = (k: KindErrors): string => `${count(k.fp + k.fn, 'error')} (${count(k.fp, 'false positive')}, ${count(k.fn, 'false negative')}) in ${count(k.n, 'email')}`
+  return `Where the int8 model errs: ${part(e.undecodable)} whose text the corpus package had already replaced with U+FFFD (undecodable, scripts/train/text-kind.ts); ` +
+    `${part(e.cjk)} mostly in Chinese, Japanese or Korean; ${part(e.other)} of the rest.`
 }
 
 /** The card's pre-training bullet, from the pre-training run's state. */

@@ -124,8 +124,10 @@ if (command === 'evaluate') {
   const { readFile: read } = await import('node:fs/promises')
   const exported = JSON.parse(await read(join(modelDir, 'config.json'), 'utf8')) as { max_position_embeddings: number }
   const maxLength = exported.max_position_embeddings
-  const test = encodeExamples(tokenizer, loadSplits().test, maxLength)
-  const report = await evaluateCheckpoint(files.best, modelDir, test, tokenizer.pad_id, maxLength, (s) => console.log(s))
+  const { textKind } = await import('./text-kind.ts')
+  const examples = loadSplits().test
+  const test = encodeExamples(tokenizer, examples, maxLength)
+  const report = await evaluateCheckpoint(files.best, modelDir, test, examples.map((e) => textKind(e.text)), tokenizer.pad_id, maxLength, (s) => console.log(s))
   await writeEvalReport(modelDir, report, files.state)
   const { modelCard } = await import('./card.ts')
   const { readFile, writeFile } = await import('node:fs/promises')

@@ -13,6 +13,7 @@ import { metricsOf, type Metrics, predict, saveHfCheckpoint } from './trainer.ts
 import type { HfConfig } from '../convert/config.ts'
 import { storedShape } from './model.ts'
 import * as tf from '@tensorflow/tfjs'
+import { errorsByKind, type KindErrors, type TextKind } from './text-kind.ts'
 
 /**
  * Held-out evaluation of a trained checkpoint through the same pipeline a
@@ -67,6 +68,8 @@ export interface EvalReport {
   /** predictions that differ between fp32 and int8 ONNX */
   int8_flips: number
   int8_bytes: number
+  /** the int8 model's errors by the kind of text (scripts/train/text-kind.ts); absent in older reports */
+  errors_by_kind?: Record<TextKind, KindErrors>
 }
 
 const maxAbsDiff = (a: number[][], b: number[][]): number =>
@@ -74,8 +77,8 @@ const maxAbsDiff = (a: number[][], b: number[][]): number =>
 
 const argmaxRows = (rows: number[][]): number[] => rows.map((r) => ((r[1] ?? 0) > (r[0] ?? 0) ? 1 : 0))
 
-/** Evaluates `bestDir` (F32, trained) and `modelDir` (the committed F16 export) on the test split. */
-export async function evaluateCheckpoint(bestDir: string, modelDir: string, test: readonly Encoded[], padId: number, maxLength: number, log: (s: string) => void): Promise<EvalReport> {
+/** Evaluates `bestDir` (F32, trained) and `modelDir` (the committed F16 export) on the test split; `kinds` are its texts' kinds. */
+export async function evaluateCheckpoint(bestDir: string, modelDir: string, test: readonly Encoded[], kinds: readonly TextKind[], padId: number, maxLength: number, log: (s: string) => void): Promise<EvalReport> {
   const labels = test.map((e) => e.label)
   const model = await loadHfCheckpoint(bestDir)
   const tfjsLogits = await predict(model, test, padId)
@@ -107,6 +110,7 @@ export async function evaluateCheckpoint(bestDir: string, modelDir: string, test
     export_max_abs_diff: maxAbsDiff(tfjsLogits, parityLogits),
     int8_flips: a.filter((v, i) => v !== b[i]).length,
     int8_bytes: int8.byteLength,
+    errors_by_kind: errorsByKind(kinds, labels, b),
   }
 }
 

@@ -13,6 +13,7 @@ const metrics = (wrong: number) => {
 const report = (fp32Wrong: number, int8Wrong: number): EvalReport => ({
   test_examples: 100, max_length: 128, tfjs_fp32: metrics(fp32Wrong), onnx_fp32: metrics(fp32Wrong), onnx_int8: metrics(int8Wrong),
   export_max_abs_diff: 2e-6, int8_flips: Math.abs(int8Wrong - fp32Wrong), int8_bytes: 5 * 2 ** 20,
+  errors_by_kind: { undecodable: { n: 3, fp: 0, fn: 1 }, cjk: { n: 2, fp: 0, fn: 0 }, other: { n: 95, fp: 0, fn: int8Wrong - 1 } },
 })
 
 describe('targetsMet', () => {
@@ -36,6 +37,8 @@ describe('modelCard', () => {
     expect(card).toContain('| 216 | 0.76 | 0.1234 |')
     expect(card).toContain('Phase text.')
     expect(card).toContain('step 216 (98.00% on validation)')
+    expect(card).toContain('1 error (0 false positives, 1 false negative) in 3 emails whose text the corpus package had already replaced')
+    expect(card).toContain('1 error (0 false positives, 1 false negative) in 95 emails of the rest')
   })
 })
 
