@@ -71,7 +71,7 @@ export function metricsOf(labels: ArrayLike<number>, logits: ArrayLike<number>[]
 export const predictBatchSize = (seq: number): number => Math.max(1, Math.min(32, Math.floor((32 * 128 * 128) / Math.max(seq, 1) ** 2)))
 
 /** Logits of a trained model for encoded examples (no dropout), in batches. */
-export async function predict(model: Model, items: readonly Encoded[], padId: number, batchSize = predictBatchSize(Math.max(0, ...items.map((e) => e.ids.length)))): Promise<number[][]> {
+export async function predict(model: Model, items: readonly Encoded[], padId: number, batchSize = predictBatchSize(items.reduce((m, e) => Math.max(m, e.ids.length), 0))): Promise<number[][]> {
   const out: number[][] = []
   for (let i = 0; i < items.length; i += batchSize) {
     const batch = makeBatch(items.slice(i, i + batchSize), padId)
