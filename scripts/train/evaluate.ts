@@ -13,7 +13,7 @@ import { metricsOf, type Metrics, predict, saveHfCheckpoint } from './trainer.ts
 import type { HfConfig } from '../convert/config.ts'
 import { storedShape } from './model.ts'
 import * as tf from '@tensorflow/tfjs'
-import { errorsByKind, type KindErrors, type TextKind } from './text-kind.ts'
+import { type KindErrors, TEXT_KINDS, type TextKind } from './text-kind.ts'
 
 /**
  * Held-out evaluation of a trained checkpoint through the same pipeline a
@@ -75,6 +75,16 @@ export interface EvalReport {
 const maxAbsDiff = (a: number[][], b: number[][]): number =>
   a.reduce((m, row, i) => Math.max(m, ...row.map((v, j) => Math.abs(v - (b[i]?.[j] ?? NaN)))), 0)
 
+/** The errors in `logits` against `labels` by the kind of each example's text, counted by {@link metricsOf}. */
+export function errorsByKind(kinds: readonly TextKind[], labels: readonly number[], logits: readonly number[][]): Record<TextKind, KindErrors> {
+  const of = (kind: TextKind): KindErrors => {
+    const at = kinds.flatMap((k, i) => (k === kind ? [i] : []))
+    const { n, fp, fn } = metricsOf(at.map((i) => labels[i] ?? 0), at.map((i) => logits[i] ?? []))
+    return { n, fp, fn }
+  }
+  return Object.fromEntries(TEXT_KINDS.map((kind) => [kind, of(kind)])) as Record<TextKind, KindErrors>
+}
+
 const argmaxRows = (rows: number[][]): number[] => rows.map((r) => ((r[1] ?? 0) > (r[0] ?? 0) ? 1 : 0))
 
 /** Evaluates `bestDir` (F32, trained) and `modelDir` (the committed F16 export) on the test split; `kinds` are its texts' kinds. */
@@ -110,7 +120,7 @@ export async function evaluateCheckpoint(bestDir: string, modelDir: string, test
     export_max_abs_diff: maxAbsDiff(tfjsLogits, parityLogits),
     int8_flips: a.filter((v, i) => v !== b[i]).length,
     int8_bytes: int8.byteLength,
-    errors_by_kind: errorsByKind(kinds, labels, b),
+    errors_by_kind: errorsByKind(kinds, labels, int8Logits),
   }
 }
 

@@ -36,15 +36,3 @@ export interface KindErrors {
   fp: number
   fn: number
 }
-
-/** Errors of `predictions` against `labels`, by the kind of each example's text. */
-export function errorsByKind(kinds: readonly TextKind[], labels: readonly number[], predictions: readonly number[]): Record<TextKind, KindErrors> {
-  const out = Object.fromEntries(TEXT_KINDS.map((k) => [k, { n: 0, fp: 0, fn: 0 }])) as Record<TextKind, KindErrors>
-  kinds.forEach((kind, i) => {
-    const e = out[kind]
-    e.n++
-    if (predictions[i] === 1 && labels[i] === 0) e.fp++
-    if (predictions[i] === 0 && labels[i] === 1) e.fn++
-  })
-  return out
-}

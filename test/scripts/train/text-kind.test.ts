@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { errorsByKind, textKind } from '../../../scripts/train/text-kind.ts'
+import { errorsByKind } from '../../../scripts/train/evaluate.ts'
+import { textKind } from '../../../scripts/train/text-kind.ts'
 
 describe('textKind', () => {
   it('names bodies whose text was lost to U+FFFD, CJK bodies, and the rest', () => {
@@ -16,7 +17,8 @@ describe('textKind', () => {
 describe('errorsByKind', () => {
   it('counts examples, false positives and false negatives per kind', () => {
     const kinds = ['other', 'other', 'cjk', 'undecodable', 'undecodable'] as const
-    expect(errorsByKind(kinds, [0, 1, 1, 1, 0], [1, 1, 0, 0, 0])).toEqual({
+    const logits = [1, 1, 0, 0, 0].map((p) => (p === 1 ? [0, 2] : [2, 0]))
+    expect(errorsByKind(kinds, [0, 1, 1, 1, 0], logits)).toEqual({
       undecodable: { n: 2, fp: 0, fn: 1 },
       cjk: { n: 1, fp: 0, fn: 1 },
       other: { n: 2, fp: 1, fn: 0 },
