@@ -1,24 +1,27 @@
 /**
- * The graphs the benchmark compares, built with the pipeline library from the
- * full-size seeded checkpoints of scripts/defaults.ts (SEEDED_MODELS): fp32,
+ * The graphs the benchmark compares, built with the pipeline library: fp32,
  * our int8 (the quantizer's default form, what `publish` serves) and the plain
  * quantize_dynamic-style q8 baseline (MatMulInteger per MatMul, per-tensor
  * scales, fp32 embeddings: what Transformers.js' q8 models are).
- * Cached under .artifacts/bench/models, keyed by the pipeline sources.
+ * The models are the full-size seeded checkpoints of scripts/defaults.ts
+ * (SEEDED_MODELS) and the trained defaults whose dimensions none of those has.
+ * Cached under .artifacts/bench/models, keyed by the pipeline sources and weights.
  */
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateCheckpoint } from '../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../scripts/convert/index.ts'
-import { SEEDED_MODELS, hashSources } from '../scripts/defaults.ts'
-import { artifactsDir, tokenizerFile } from '../scripts/paths.ts'
+import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS, hashSources } from '../scripts/defaults.ts'
+import { artifactsDir, repoRoot, tokenizerFile } from '../scripts/paths.ts'
 import { quantizeModel } from '../scripts/quantize/index.ts'
 import { compileTokenizer } from '../src/tokenizers/index.ts'
 
 export interface BenchModel {
   id: string
-  preset: string
+  /** seeded random weights (published with random_weights: true) or a trained checkpoint */
+  kind: DefaultModel['kind']
   dir: string
   /** folder with config.json, tokenizer.json and the int8 model.onnx: `publish` serves it as it is */
   publishDir: string
@@ -27,14 +30,22 @@ export interface BenchModel {
   tokenizerBytes: Uint8Array
 }
 
+/**
+ * electra-small-spam has the seeded electra-small's layers (it keeps 256 of
+ * the 512 position rows), so its timings are electra-small's; albert-spam is
+ * a 6-layer hidden-256 ALBERT that no seeded model stands for.
+ */
+const TRAINED_IN_BENCH = new Set(['albert-spam'])
+export const BENCH_MODELS: readonly DefaultModel[] = [...SEEDED_MODELS, ...TRAINED_MODELS.filter((m) => TRAINED_IN_BENCH.has(m.id))]
+
 const ID2LABEL = { '0': 'ham', '1': 'spam' }
 const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'bench/models.ts']
 
-/** Builds (or reuses) the three graphs of each default model. */
-export async function prepareModels(say: (m: string) => void): Promise<BenchModel[]> {
-  const key = await hashSources(SOURCES)
+/** Builds (or reuses) the three graphs of each benchmarked model. */
+export async function prepareModels(say: (m: string) => void, models: readonly DefaultModel[] = BENCH_MODELS): Promise<BenchModel[]> {
+  const sources = await hashSources(SOURCES)
   const out: BenchModel[] = []
-  for (const m of SEEDED_MODELS) {
+  for (const m of models) {
     const dir = join(artifactsDir, 'bench', 'models', m.id)
     const publishDir = join(dir, 'publish')
     const files = {
@@ -44,13 +55,20 @@ export async function prepareModels(say: (m: string) => void): Promise<BenchMode
       config: join(dir, 'config.json'),
       tokenizerJson: tokenizerFile(m.tokenizer, 'tokenizer.json'),
     }
+    const key = await keyOf(m, sources)
     const stamp = join(dir, 'built.json')
     const fresh = existsSync(stamp) && (JSON.parse(await readFile(stamp, 'utf8')) as { key: string }).key === key
     if (!fresh) {
-      say(`${m.id}: generating the seeded checkpoint, converting and quantizing`)
       await rm(dir, { recursive: true, force: true })
       await mkdir(publishDir, { recursive: true })
-      await generateCheckpoint({ preset: m.preset, seed: m.seed, outDir: dir, id2label: ID2LABEL })
+      if (m.kind === 'seeded') {
+        say(`${m.id}: generating the seeded checkpoint, converting and quantizing`)
+        await generateCheckpoint({ preset: m.preset, seed: m.seed, outDir: dir, id2label: ID2LABEL })
+      } else {
+        say(`${m.id}: converting and quantizing the trained checkpoint in ${m.dir}`)
+        await writeFile(files.config, await readFile(join(repoRoot, m.dir, 'config.json')))
+        await symlink(join(repoRoot, m.dir, 'model.safetensors'), join(dir, 'model.safetensors'))
+      }
       const { onnx } = await convertCheckpoint(dir)
       await writeFile(files.fp32, onnx)
       await writeFile(files.int8, quantizeModel(onnx).model)
@@ -61,7 +79,14 @@ export async function prepareModels(say: (m: string) => void): Promise<BenchMode
       await writeFile(stamp, JSON.stringify({ key }))
     }
     const tokenizerJson = await readFile(files.tokenizerJson, 'utf8')
-    out.push({ id: m.id, preset: m.preset, dir, publishDir, files, tokenizerJson, tokenizerBytes: compileTokenizer(tokenizerJson) })
+    out.push({ id: m.id, kind: m.kind, dir, publishDir, files, tokenizerJson, tokenizerBytes: compileTokenizer(tokenizerJson) })
   }
   return out
+}
+
+/** A trained model's graphs are rebuilt when its committed weights change, a seeded one's when its seed does. */
+async function keyOf(m: DefaultModel, sources: string): Promise<string> {
+  const hash = createHash('sha256').update(sources).update(JSON.stringify(m))
+  if (m.kind === 'trained') hash.update(await readFile(join(repoRoot, m.dir, 'model.safetensors')))
+  return hash.digest('hex')
 }

@@ -218,7 +218,7 @@ function renderMarkdown(r: BenchReport): string {
       `1-minute load average during the run: ${loads} (other processes shared the CPU). Run took ${Math.round(r.duration_s)} s.`,
   )
   out.push(`Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '')
-  out.push('Latencies in ms, `p50 / p95` over warm runs; shapes are batch x tokens (special tokens included). Models: seeded random weights, full size.', '')
+  out.push('Latencies in ms, `p50 / p95` over warm runs; shapes are batch x tokens (special tokens included). Which models carry seeded random weights and which trained ones: see Notes.', '')
 
   const models = [...new Set(r.summary.map((s) => s.model))]
   const shapes = [...new Set(r.summary.map(shapeOf))]

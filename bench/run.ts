@@ -145,7 +145,7 @@ const sizes = models.map((m) => ({
 }))
 
 notes.push(
-  'Weights are seeded random (scripts/defaults.ts seeds), full size; int8 = the quantizer default form that `publish` serves; q8-baseline = MatMulInteger per MatMul, per-tensor scales, fp32 embeddings (quantize_dynamic / Transformers.js q8 style).',
+  'electra-small and albert-base-v2: seeded random weights (scripts/defaults.ts seeds), full size; albert-spam: the trained default (models/albert-spam, 6 layers, hidden 256), the checkpoint `npm start` serves; electra-small-spam has electra-small\'s graph, so its timings are electra-small\'s. int8 = the quantizer default form that `publish` serves; q8-baseline = MatMulInteger per MatMul, per-tensor scales, fp32 embeddings (quantize_dynamic / Transformers.js q8 style).',
   'HTTP = client-timed POST /v1/models/{id}/classify to `wrangler dev --no-bundle` on bench/worker/index.ts bundled once at the start (the app plus /__bench routes) on 127.0.0.1, keep-alive; includes JSON, tokenization, session.run and softmax.',
   'session.run in workerd: each sample repeats the run until >= 25 ms passed (the local clock ticks in 1 ms) and reports the mean per run.',
   'Cold start: first classify (1x16 tokens) after wrangler dev started a fresh isolate (R2 manifest + weights, KV tokenizer, session creation, first run); "ORT already started" rows load a second model or a fresh model id in a warm isolate. The .wasm is compiled when workerd loads the script, and ORT\'s Wasm backend starts at module scope (src/runtime/ort.ts startBackend), both part of the isolate\'s startup, outside these figures.',
