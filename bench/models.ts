@@ -11,9 +11,8 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { generateCheckpoint } from '../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../scripts/convert/index.ts'
-import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS, hashSources } from '../scripts/defaults.ts'
+import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS, checkpointInto, hashSources } from '../scripts/defaults.ts'
 import { artifactsDir, repoRoot, tokenizerFile } from '../scripts/paths.ts'
 import { quantizeModel } from '../scripts/quantize/index.ts'
 import { compileTokenizer } from '../src/tokenizers/index.ts'
@@ -38,8 +37,7 @@ export interface BenchModel {
 const TRAINED_IN_BENCH = new Set(['albert-spam'])
 export const BENCH_MODELS: readonly DefaultModel[] = [...SEEDED_MODELS, ...TRAINED_MODELS.filter((m) => TRAINED_IN_BENCH.has(m.id))]
 
-const ID2LABEL = { '0': 'ham', '1': 'spam' }
-const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'bench/models.ts']
+const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'scripts/defaults.ts', 'bench/models.ts']
 
 /** Builds (or reuses) the three graphs of each benchmarked model. */
 export async function prepareModels(say: (m: string) => void, models: readonly DefaultModel[] = BENCH_MODELS): Promise<BenchModel[]> {
@@ -61,14 +59,8 @@ export async function prepareModels(say: (m: string) => void, models: readonly D
     if (!fresh) {
       await rm(dir, { recursive: true, force: true })
       await mkdir(publishDir, { recursive: true })
-      if (m.kind === 'seeded') {
-        say(`${m.id}: generating the seeded checkpoint, converting and quantizing`)
-        await generateCheckpoint({ preset: m.preset, seed: m.seed, outDir: dir, id2label: ID2LABEL })
-      } else {
-        say(`${m.id}: converting and quantizing the trained checkpoint in ${m.dir}`)
-        await writeFile(files.config, await readFile(join(repoRoot, m.dir, 'config.json')))
-        await symlink(join(repoRoot, m.dir, 'model.safetensors'), join(dir, 'model.safetensors'))
-      }
+      say(`${m.id}: ${m.kind === 'seeded' ? 'generating the seeded checkpoint' : `reading the trained checkpoint in ${m.dir}`}, converting and quantizing`)
+      await checkpointInto(m, dir)
       const { onnx } = await convertCheckpoint(dir)
       await writeFile(files.fp32, onnx)
       await writeFile(files.int8, quantizeModel(onnx).model)

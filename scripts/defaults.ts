@@ -108,12 +108,8 @@ export async function publishDefaults(
     }
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })
-    if (model.kind === 'seeded') {
-      say(`${model.id}: generating the seeded checkpoint`)
-      await generateCheckpoint({ preset: model.preset, seed: model.seed, outDir: dir, id2label: ID2LABEL })
-    } else {
-      for (const file of ['config.json', 'model.safetensors']) await symlink(join(repoRoot, model.dir, file), join(dir, file))
-    }
+    if (model.kind === 'seeded') say(`${model.id}: generating the seeded checkpoint`)
+    await checkpointInto(model, dir)
     // Read in place from the shared folder, never copied.
     await symlink(tokenizerFile(model.tokenizer, 'tokenizer.json'), join(dir, 'tokenizer.json'))
     const result = await publish(dir, {
@@ -125,6 +121,15 @@ export async function publishDefaults(
     })
     await writeFile(stamp, JSON.stringify({ key, version: result.version.version }))
     say(`${model.id}: ${result.created ? 'published' : 'unchanged'} ${result.version.version}`)
+  }
+}
+
+/** Puts a default model's checkpoint (config.json, model.safetensors) in `dir`: generated from its seed, or linked to the committed files. */
+export async function checkpointInto(model: DefaultModel, dir: string): Promise<void> {
+  if (model.kind === 'seeded') {
+    await generateCheckpoint({ preset: model.preset, seed: model.seed, outDir: dir, id2label: ID2LABEL })
+  } else {
+    for (const file of ['config.json', 'model.safetensors']) await symlink(join(repoRoot, model.dir, file), join(dir, file))
   }
 }
 
