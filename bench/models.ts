@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { convertCheckpoint } from '../scripts/convert/index.ts'
-import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS, checkpointInto, hashSources } from '../scripts/defaults.ts'
-import { artifactsDir, repoRoot, tokenizerFile } from '../scripts/paths.ts'
+import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS, checkpointInto, checkpointKey, hashSources } from '../scripts/defaults.ts'
+import { artifactsDir, tokenizerFile } from '../scripts/paths.ts'
 import { quantizeModel } from '../scripts/quantize/index.ts'
 import { compileTokenizer } from '../src/tokenizers/index.ts'
 
@@ -40,10 +40,10 @@ export const BENCH_MODELS: readonly DefaultModel[] = [...SEEDED_MODELS, ...TRAIN
 const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'scripts/defaults.ts', 'bench/models.ts']
 
 /** Builds (or reuses) the three graphs of each benchmarked model. */
-export async function prepareModels(say: (m: string) => void, models: readonly DefaultModel[] = BENCH_MODELS): Promise<BenchModel[]> {
+export async function prepareModels(say: (m: string) => void): Promise<BenchModel[]> {
   const sources = await hashSources(SOURCES)
   const out: BenchModel[] = []
-  for (const m of models) {
+  for (const m of BENCH_MODELS) {
     const dir = join(artifactsDir, 'bench', 'models', m.id)
     const publishDir = join(dir, 'publish')
     const files = {
@@ -53,7 +53,7 @@ export async function prepareModels(say: (m: string) => void, models: readonly D
       config: join(dir, 'config.json'),
       tokenizerJson: tokenizerFile(m.tokenizer, 'tokenizer.json'),
     }
-    const key = await keyOf(m, sources)
+    const key = createHash('sha256').update(sources).update(await checkpointKey(m)).digest('hex')
     const stamp = join(dir, 'built.json')
     const fresh = existsSync(stamp) && (JSON.parse(await readFile(stamp, 'utf8')) as { key: string }).key === key
     if (!fresh) {
@@ -74,11 +74,4 @@ export async function prepareModels(say: (m: string) => void, models: readonly D
     out.push({ id: m.id, kind: m.kind, dir, publishDir, files, tokenizerJson, tokenizerBytes: compileTokenizer(tokenizerJson) })
   }
   return out
-}
-
-/** A trained model's graphs are rebuilt when its committed weights change, a seeded one's when its seed does. */
-async function keyOf(m: DefaultModel, sources: string): Promise<string> {
-  const hash = createHash('sha256').update(sources).update(JSON.stringify(m))
-  if (m.kind === 'trained') hash.update(await readFile(join(repoRoot, m.dir, 'model.safetensors')))
-  return hash.digest('hex')
 }

@@ -94,10 +94,8 @@ export async function publishDefaults(
   for (const model of options.models ?? DEFAULT_MODELS) {
     const dir = join(artifactsDir, 'defaults', model.id)
     const stamp = join(dir, 'published.json')
-    const hash = createHash('sha256').update(JSON.stringify({ model, ID2LABEL, pipeline }))
-    hash.update(await readFile(tokenizerFile(model.tokenizer, 'tokenizer.json')))
-    if (model.kind === 'trained') hash.update(await readFile(join(repoRoot, model.dir, 'model.safetensors')))
-    const key = hash.digest('hex')
+    const hash = createHash('sha256').update(JSON.stringify({ checkpoint: await checkpointKey(model), pipeline }))
+    const key = hash.update(await readFile(tokenizerFile(model.tokenizer, 'tokenizer.json'))).digest('hex')
     const manifest = await readManifest(stores, model.id)
     if (options.force !== true && existsSync(stamp)) {
       const previous = JSON.parse(await readFile(stamp, 'utf8')) as { key: string; version: string }
@@ -131,6 +129,13 @@ export async function checkpointInto(model: DefaultModel, dir: string): Promise<
   } else {
     for (const file of ['config.json', 'model.safetensors']) await symlink(join(repoRoot, model.dir, file), join(dir, file))
   }
+}
+
+/** sha256 of what `checkpointInto` writes for `model`: its description and labels, and a trained model's committed weights. */
+export async function checkpointKey(model: DefaultModel): Promise<string> {
+  const hash = createHash('sha256').update(JSON.stringify({ model, ID2LABEL }))
+  if (model.kind === 'trained') hash.update(await readFile(join(repoRoot, model.dir, 'model.safetensors')))
+  return hash.digest('hex')
 }
 
 /** sha256 over the TypeScript files under `entries` (folders or single files), in a stable order. */
