@@ -32,6 +32,9 @@ import type { PretrainState } from './pretrain.ts'
  *   --fresh            ignore an existing checkpoint
  *   --init DIR         start a new run from the weights of an HF checkpoint folder: an earlier run's best/,
  *                      or a pre-training run's pretrained/ (encoder + embeddings loaded, heads dropped)
+ *   --views            train on views of the bodies at many lengths, one length per batch (scripts/train/views.ts),
+ *                      and score short views of the validation split beside it (selection: mean of both accuracies)
+ *   --eval-at-start    validate the starting weights before the first step (recorded as state.initial)
  *   --background       detach; log to <out>/train.log
  *
  * `npm run train -- pretrain --model albert|electra [options]` pre-trains the
@@ -70,6 +73,8 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string' },
     'eval-every': { type: 'string' },
     background: { type: 'boolean', default: false },
+    views: { type: 'boolean', default: false },
+    'eval-at-start': { type: 'boolean', default: false },
     phases: { type: 'string' },
     positions: { type: 'string' },
     steps: { type: 'string' },
@@ -177,7 +182,12 @@ const splits = loadSplits()
 const tokenizer = sharedTokenizer(preset.tokenizer)
 const limit = num(values.limit)
 const train = encodeExamples(tokenizer, limit === undefined ? splits.train : splits.train.slice(0, limit), preset.maxLength)
-const validation = encodeExamples(tokenizer, limit === undefined ? splits.validation : splits.validation.slice(0, Math.max(32, Math.floor(limit / 8))), preset.maxLength)
+const validationExamples = limit === undefined ? splits.validation : splits.validation.slice(0, Math.max(32, Math.floor(limit / 8)))
+const validation = encodeExamples(tokenizer, validationExamples, preset.maxLength)
+const trainExamples = limit === undefined ? splits.train : splits.train.slice(0, limit)
+const { viewBatcher, validationViews } = await import('./view-batches.ts')
+const views = values.views ? viewBatcher(tokenizer, trainExamples, preset.maxLength, seed) : undefined
+const validationViewSet = values.views ? validationViews(tokenizer, validationExamples, preset.maxLength) : undefined
 const model = createModel(preset.config, mulberry32(seed))
 if (values.init !== undefined) {
   const { initFrom } = await import('./init.ts')
@@ -193,5 +203,10 @@ const state: TrainState = resumed === null
 log(`${resumed === null ? (values.init === undefined ? 'start' : `start from ${values.init}`) : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
   `max_length ${preset.maxLength}, batch ${preset.batchSize}, ${preset.epochs} epochs = ${totalSteps} steps, peak lr ${preset.peakLr}, dir ${dir}`)
 const maxSteps = num(values['max-steps'])
-const done = await trainLoop({ preset, model, opt, train, validation, padId: tokenizer.pad_id, dir, seed, log, ...(maxSteps === undefined ? {} : { maxSteps }) }, state)
+const done = await trainLoop({
+  preset, model, opt, train, validation, padId: tokenizer.pad_id, dir, seed, log, evalAtStart: values['eval-at-start'],
+  ...(maxSteps === undefined ? {} : { maxSteps }),
+  ...(views === undefined ? {} : { views }),
+  ...(validationViewSet === undefined ? {} : { validationViews: validationViewSet }),
+}, state)
 log(`stopped at step ${done.step}/${done.totalSteps}; best validation accuracy ${((done.best?.validation.accuracy ?? 0) * 100).toFixed(2)}% at step ${done.best?.step ?? '-'} (${join(dir, 'best')})`)

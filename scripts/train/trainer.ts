@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import '@tensorflow/tfjs-backend-wasm'
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -21,6 +21,8 @@ import type { TrainPreset } from './presets.ts'
 /** Selects the tfjs wasm backend (once per process). */
 export async function useWasm(): Promise<void> {
   if (tf.getBackend() !== 'wasm') {
+    // One thread: training shares a small machine (tfjs-wasm is single-threaded under Node today; this keeps it so).
+    setThreadsCount(1)
     await tf.setBackend('wasm')
     await tf.ready()
   }
@@ -93,9 +95,19 @@ export interface TrainState {
   totalSteps: number
   seed: number
   elapsedSeconds: number
-  best: { step: number; validation: Metrics } | null
-  history: Array<{ step: number; epoch: number; trainLoss: number; validation: Metrics; elapsedSeconds: number }>
+  best: { step: number; validation: Metrics; views?: Metrics } | null
+  history: Array<{ step: number; epoch: number; trainLoss: number; validation: Metrics; views?: Metrics; elapsedSeconds: number }>
+  /** the starting weights' validation (runs with --eval-at-start): what an adoption rule compares against */
+  initial?: { validation: Metrics; views?: Metrics }
 }
+
+/**
+ * The selection score of a validation result: accuracy, or with a views set
+ * the mean of whole-body and views accuracy, so a checkpoint is chosen for
+ * both the corpus task and short texts.
+ */
+export const selectionScore = (validation: Metrics, views?: Metrics): number =>
+  views === undefined ? validation.accuracy : (validation.accuracy + views.accuracy) / 2
 
 /** Where a run keeps its files. */
 export const runFiles = (dir: string) => ({
@@ -163,6 +175,15 @@ export interface RunOptions {
   seed: number
   /** stop after this many steps in this process (smoke runs, tests) */
   maxSteps?: number
+  /**
+   * Replaces a batch (indices into `train`, in epoch order) with views of it
+   * (scripts/train/views.ts); drawn from the step, so a resumed run sees the same batches.
+   */
+  views?: (indices: readonly number[], step: number) => Encoded[]
+  /** short views of the validation split, scored beside it (selection: {@link selectionScore}) */
+  validationViews?: Encoded[]
+  /** evaluate the starting weights before the first step */
+  evalAtStart?: boolean
   log: (line: string) => void
 }
 
@@ -173,26 +194,43 @@ export interface RunOptions {
 export async function trainLoop(o: RunOptions, state: TrainState): Promise<TrainState> {
   const { preset, model, opt } = o
   const stepsPerEpoch = Math.floor(o.train.length / preset.batchSize)
-  let order: Encoded[] = []
+  let order: number[] = []
   let orderEpoch = -1
   let lossSum = 0
   let lossCount = 0
   let mark = performance.now()
   const stopAt = Math.min(state.totalSteps, o.maxSteps === undefined ? Infinity : state.step + o.maxSteps)
+  const validate = async (): Promise<{ validation: Metrics; views?: Metrics }> => {
+    const validation = await evaluate(model, o.validation, o.padId)
+    return o.validationViews === undefined ? { validation } : { validation, views: await evaluate(model, o.validationViews, o.padId) }
+  }
+  const describe = (v: { validation: Metrics; views?: Metrics }): string =>
+    `val_loss ${v.validation.loss.toFixed(4)} val_acc ${(v.validation.accuracy * 100).toFixed(2)}% val_f1 ${v.validation.f1.toFixed(4)}` +
+    (v.views === undefined ? '' : ` views_loss ${v.views.loss.toFixed(4)} views_acc ${(v.views.accuracy * 100).toFixed(2)}% views_f1 ${v.views.f1.toFixed(4)}`)
+  if (o.evalAtStart === true && state.step === 0 && state.initial === undefined) {
+    state.initial = await validate()
+    o.log(`eval start ${describe(state.initial)}`)
+    mark = performance.now()
+  }
+  const indices = o.train.map((_, i) => i)
   while (state.step < stopAt) {
     const epoch = Math.floor(state.step / stepsPerEpoch)
     if (epoch !== orderEpoch) {
-      order = shuffled(o.train, mulberry32(o.seed * 1000 + epoch))
+      order = shuffled(indices, mulberry32(o.seed * 1000 + epoch))
       orderEpoch = epoch
     }
     const at = (state.step % stepsPerEpoch) * preset.batchSize
-    const batch = makeBatch(order.slice(at, at + preset.batchSize), o.padId)
+    const picked = order.slice(at, at + preset.batchSize)
+    const items = o.views === undefined ? picked.map((i) => o.train[i] as Encoded) : o.views(picked, state.step)
+    const batch = makeBatch(items, o.padId)
     const lr = learningRate(state.step, preset.peakLr, preset.warmupSteps, state.totalSteps)
-    // Gradients are summed over micro-batches (wasm memory caps activations), weighted by their share.
-    const micro = Math.min(preset.microBatch ?? preset.batchSize, preset.batchSize)
+    // Gradients are summed over micro-batches (wasm memory caps activations), weighted by their share;
+    // the micro-batch is sized for maxLength tokens and grows as a batch's sequences shrink.
+    const base = Math.min(preset.microBatch ?? preset.batchSize, preset.batchSize)
+    const micro = Math.min(preset.batchSize, base * Math.max(1, Math.floor(preset.maxLength / batch.seq)))
     const parts: Array<() => tf.Scalar> = []
     for (let m0 = 0; m0 < batch.batch; m0 += micro) {
-      const part = makeBatch(order.slice(at + m0, at + Math.min(m0 + micro, batch.batch)), o.padId)
+      const part = makeBatch(items.slice(m0, Math.min(m0 + micro, batch.batch)), o.padId)
       const weight = part.batch / batch.batch
       const labels = Array.from(part.labels)
       parts.push(() => {
@@ -211,19 +249,22 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       o.log(`step ${state.step}/${state.totalSteps} epoch ${(state.step / stepsPerEpoch).toFixed(2)} loss ${(lossSum / lossCount).toFixed(4)} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`)
     }
     if (state.step % preset.evalEvery === 0 || state.step === state.totalSteps) {
-      const validation = await evaluate(model, o.validation, o.padId)
+      const result = await validate()
+      const { validation, views } = result
       const trainLoss = lossSum / Math.max(1, lossCount)
       lossSum = 0
       lossCount = 0
-      state.history.push({ step: state.step, epoch: state.step / stepsPerEpoch, trainLoss, validation, elapsedSeconds: state.elapsedSeconds })
-      const better = state.best === null || validation.accuracy > state.best.validation.accuracy ||
-        (validation.accuracy === state.best.validation.accuracy && validation.loss < state.best.validation.loss)
+      state.history.push({ step: state.step, epoch: state.step / stepsPerEpoch, trainLoss, ...result, elapsedSeconds: state.elapsedSeconds })
+      const score = selectionScore(validation, views)
+      const bestScore = state.best === null ? -1 : selectionScore(state.best.validation, state.best.views)
+      const lossOf = (r: { validation: Metrics; views?: Metrics }): number => r.validation.loss + (r.views?.loss ?? 0)
+      const better = state.best === null || score > bestScore || (score === bestScore && lossOf(result) < lossOf(state.best))
       if (better) {
-        state.best = { step: state.step, validation }
+        state.best = { step: state.step, ...result }
         await saveHfCheckpoint(runFiles(o.dir).best, model, 'F32', { step: String(state.step) })
       }
       await saveCheckpoint(o.dir, model, opt, state)
-      o.log(`eval step ${state.step} train_loss ${trainLoss.toFixed(4)} val_loss ${validation.loss.toFixed(4)} val_acc ${(validation.accuracy * 100).toFixed(2)}% val_f1 ${validation.f1.toFixed(4)}${better ? ' (best, saved)' : ''} checkpoint saved`)
+      o.log(`eval step ${state.step} train_loss ${trainLoss.toFixed(4)} ${describe(result)}${better ? ' (best, saved)' : ''} checkpoint saved`)
       mark = performance.now()
     }
   }
