@@ -30,6 +30,8 @@ const MS = 'com.microsoft'
 export interface AttentionOptions {
   /** one weight scale per output column of [H, 3H] (QAttention's per-column mode) */
   perChannel: boolean
+  /** the largest |q| of a weight (INT8_MAX, or INT7_MAX for 7-bit weights) */
+  weightMax: number
 }
 
 /** One projection lin(x) = x @ W + b and the nodes that compute it. */
@@ -234,7 +236,7 @@ export function fuseAttention(g: GraphIndex, options: AttentionOptions): number 
       const K = q.weight.k
       const H = q.weight.n
       const w = concatColumns([q.weight.values(), k.weight.values(), v.weight.values()], K, [H, H, H])
-      const { q: wq, scales } = quantizeInt8(w, K, 3 * H, options.perChannel ? 'column' : 'tensor')
+      const { q: wq, scales } = quantizeInt8(w, K, 3 * H, options.perChannel ? 'column' : 'tensor', options.weightMax)
       const base = q.weight.source.replace(/query\.weight$|query$/, 'qkv')
       ref = { w: g.fresh(`${base}_quantized`), b: g.fresh(`${base}_bias`), scale: g.fresh(`${base}_scale`), records: [] }
       g.addInitializer(makeTensor(ref.w, wq, [K, 3 * H]))

@@ -17,6 +17,7 @@ import { quantizeMatMuls, type MatMulForm } from './matmul.ts'
 import { elementCount, makeOpsetId, tensorDims } from '../onnx/builder.ts'
 import { onnx, readModel, writeModel } from '../onnx/proto.ts'
 import { QuantizeError } from './errors.ts'
+import { INT7_MAX, INT8_MAX } from './int8.ts'
 
 export { QuantizeError } from './errors.ts'
 export type { MatMulForm } from './matmul.ts'
@@ -37,12 +38,20 @@ export interface QuantizeOptions {
   fuseAttention?: boolean
   /** residual Add + LayerNormalization -> SkipLayerNormalization; default: on for form 'fused' */
   fuseSkipLayerNorm?: boolean
+  /**
+   * 7-bit weights in [-63, 63] (ORT's `reduce_range`), for running the model with native
+   * onnxruntime on x86 CPUs without VNNI, whose int8 kernels saturate on full-range weights
+   * (docs/int8-exactness.md). onnxruntime-web is exact either way; default false.
+   */
+  reduceRange?: boolean
   onProgress?: (msg: string) => void
 }
 
 export interface QuantizeReport {
   form: MatMulForm
   per_channel: boolean
+  /** weights in [-63, 63] instead of [-127, 127] */
+  reduce_range: boolean
   embeddings: GatherOptions['granularity'] | 'none'
   /** initializers replaced by int8, each once */
   quantized: QuantizedWeight[]
@@ -114,6 +123,8 @@ function decodeModel(bytes: Uint8Array): onnx.ModelProto {
 export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}): QuantizeResult {
   const form = options.form ?? DEFAULT_FORM
   const perChannel = options.perChannel ?? true
+  const reduceRange = options.reduceRange ?? false
+  const weightMax = reduceRange ? INT7_MAX : INT8_MAX
   const progress = options.onProgress
   const proto = decodeModel(model)
   // decodeModel checked the graph exists; decoded messages are class instances
@@ -136,11 +147,11 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
   const deduplicated = dedupeInitializers(g)
   const fused = { attention: 0, skip_layer_norm: 0 }
   if (options.fuseAttention ?? form === 'fused') {
-    fused.attention = fuseAttention(g, { perChannel })
+    fused.attention = fuseAttention(g, { perChannel, weightMax })
     progress?.(`quantize: ${fused.attention} attention blocks fused into QAttention`)
   }
   progress?.(`quantize: ${deduplicated.length} duplicate initializers merged; quantizing MatMul/Gemm`)
-  quantizeMatMuls(g, { form, perChannel, shareInputQuant: options.shareInputQuant ?? false }, progress)
+  quantizeMatMuls(g, { form, perChannel, shareInputQuant: options.shareInputQuant ?? false, weightMax }, progress)
   progress?.('quantize: quantizing embeddings')
   const embeddings = options.embeddings ?? 'row'
   if (embeddings !== 'none') quantizeGathers(g, { granularity: embeddings, minElements: options.minGatherElements ?? 4096 })
@@ -156,6 +167,7 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
     report: {
       form,
       per_channel: perChannel,
+      reduce_range: reduceRange,
       embeddings,
       fused,
       quantized: g.quantized,

@@ -1,8 +1,19 @@
 /**
- * Symmetric int8 weight quantization: q = round(w / scale), scale = max|w| / 127,
+ * Symmetric int8 weight quantization: q = round(w / scale), scale = max|w| / qmax,
  * zero point 0. The range is [-127, 127] (not -128) so that negating a value
  * never saturates, as ORT's own symmetric weight quantizer does.
  */
+
+/** The largest weight magnitude of full-range int8 weights. */
+export const INT8_MAX = 127
+
+/**
+ * The largest weight magnitude of 7-bit weights (ORT's `reduce_range`). x86
+ * kernels without VNNI add pairs of u8 x s8 products into a saturating int16;
+ * with |q| <= 63 no pair can reach the int16 limit, so every CPU computes the
+ * same integers.
+ */
+export const INT7_MAX = 63
 
 export interface Int8Weights {
   q: Int8Array
@@ -16,18 +27,18 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r
 }
 
-const scaleFor = (absMax: number): number => (absMax === 0 ? 1 : absMax / 127)
 
 /**
  * Quantizes a row-major [rows, cols] matrix. `granularity` picks one scale for
  * the tensor, one per column (a MatMul weight [K, N]: one per output channel)
- * or one per row (an embedding table: one per token).
+ * or one per row (an embedding table: one per token). `qmax` bounds |q|.
  */
 export function quantizeInt8(
   w: Float32Array,
   rows: number,
   cols: number,
   granularity: 'tensor' | 'column' | 'row',
+  qmax: number = INT8_MAX,
 ): Int8Weights {
   const groups = granularity === 'tensor' ? 1 : granularity === 'column' ? cols : rows
   const group = (r: number, c: number): number => (granularity === 'tensor' ? 0 : granularity === 'column' ? c : r)
@@ -39,13 +50,13 @@ export function quantizeInt8(
       if (a > (absMax[g] ?? 0)) absMax[g] = a
     }
   }
-  const scales = absMax.map(scaleFor)
+  const scales = absMax.map((a) => (a === 0 ? 1 : a / qmax))
   const q = new Int8Array(rows * cols)
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const i = r * cols + c
       const v = roundHalfEven((w[i] ?? 0) / (scales[group(r, c)] ?? 1))
-      q[i] = Math.max(-127, Math.min(127, v))
+      q[i] = Math.max(-qmax, Math.min(qmax, v))
     }
   }
   return { q, scales }

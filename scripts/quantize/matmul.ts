@@ -34,6 +34,8 @@ export interface MatMulOptions {
   perChannel: boolean
   /** reuse one DynamicQuantizeLinear for every MatMul reading the same activation (`matmul-integer` only; always on for `matmul-integer-to-float`) */
   shareInputQuant: boolean
+  /** the largest |q| of a weight (INT8_MAX, or INT7_MAX for 7-bit weights) */
+  weightMax: number
 }
 
 /** A weight as the MatMul sees it: [K, N] row-major, plus where it came from. */
@@ -118,7 +120,7 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
     }
     let values = w.values()
     if (alpha !== 1) values = values.map((v) => v * alpha)
-    const { q, scales } = quantizeInt8(values, w.k, w.n, options.perChannel ? 'column' : 'tensor')
+    const { q, scales } = quantizeInt8(values, w.k, w.n, options.perChannel ? 'column' : 'tensor', options.weightMax)
     const base = w.key.replace('^T', '_T')
     const qName = g.fresh(`${base}_quantized`)
     const sName = g.fresh(`${base}_scale`)
