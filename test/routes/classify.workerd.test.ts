@@ -28,7 +28,7 @@ describe('POST /v1/models/{id}/classify', () => {
     expect((body[0]?.score ?? 0) + (body[1]?.score ?? 0)).toBeCloseTo(1, 5)
   })
 
-  it.each([ELECTRA, ALBERT])('matches onnxruntime-node on a padded batch with a pair ($id)', async (model) => {
+  it.each([ELECTRA, ALBERT])('matches onnxruntime-web in Node on a padded batch with a pair ($id)', async (model) => {
     const res = await classify(model.id, { inputs: PARITY_INPUTS })
     expect(res.status).toBe(200)
     const body = (await res.json()) as LabelScore[][]

@@ -44,7 +44,7 @@ export const FIXTURE_MODELS: readonly FixtureModel[] = [ELECTRA, ALBERT]
 /** A second version of the ELECTRA fixture (new seed, so new weights), for version swaps. */
 export const ELECTRA_V2: FixtureModel = { ...ELECTRA, seed: 13, version: '2026-02-01-electra' }
 
-/** Inputs whose onnxruntime-node scores global-setup.ts records in expected.json. */
+/** Inputs whose onnxruntime-web scores global-setup.ts records in expected.json. */
 export const PARITY_INPUTS: readonly EncodeInput[] = [
   { text: 'Win a FREE cruise to the Bahamas, reply now!' },
   { text: 'Are we still on for lunch tomorrow?', text_pair: 'Yes, noon at the usual place.' },

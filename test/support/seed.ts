@@ -13,7 +13,7 @@ export async function fixtureManifests(): Promise<ModelManifest[]> {
   return JSON.parse(await fixtureText('manifests.json')) as ModelManifest[]
 }
 
-/** onnxruntime-node's scores for PARITY_INPUTS, by model id. */
+/** onnxruntime-web's scores in Node for PARITY_INPUTS, by model id. */
 export async function expectedScores(): Promise<Record<string, LabelScore[][]>> {
   return JSON.parse(await fixtureText('expected.json')) as Record<string, LabelScore[][]>
 }

@@ -2,7 +2,14 @@
  * Shared by the quantizer tests: seeded batches of token ids, running a model
  * under onnxruntime-node or onnxruntime-web (WASM, one thread) in Node, and
  * comparing logits.
+ *
+ * int8 is judged under onnxruntime-web, the engine that serves it: its Wasm
+ * kernel widens u8 x s8 products before adding them, so it computes the exact
+ * integers on every CPU. onnxruntime-node's kernels differ by ISA: x86 without
+ * VNNI adds pairs of products into a saturating int16 (vpmaddubsw), so native
+ * int8 logits on full-range weights are no reference (docs/int8-exactness.md).
  */
+import { expect } from 'vitest'
 import * as ortWeb from 'onnxruntime-web'
 import * as ortNode from 'onnxruntime-node'
 import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../../../scripts/onnx/builder.ts'
@@ -60,6 +67,19 @@ export async function runWeb(model: Uint8Array, feeds: Feeds): Promise<number[][
     return rows(logits.data as Float32Array, logits.dims[1] ?? 0)
   } finally {
     await session.release()
+  }
+}
+
+/**
+ * What native int8 on full-range weights must do on every ISA: load, and answer
+ * one finite row of `width` logits per input. No closer bound holds on x86
+ * without VNNI, where saturation moves logits by data-dependent amounts.
+ */
+export function expectRunsNatively(logits: number[][], count: number, width: number): void {
+  expect(logits).toHaveLength(count)
+  for (const row of logits) {
+    expect(row).toHaveLength(width)
+    for (const v of row) expect(Number.isFinite(v)).toBe(true)
   }
 }
 

@@ -10,7 +10,7 @@ import { generateCheckpoint } from '../../../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../../../scripts/convert/index.ts'
 import { quantizeModel } from '../../../scripts/quantize/index.ts'
 import { argmax } from '../../../scripts/verify.ts'
-import { maxAbsDiff, randomFeeds, runNode, runWeb } from './helpers.ts'
+import { expectRunsNatively, maxAbsDiff, randomFeeds, runNode, runWeb } from './helpers.ts'
 
 let dir = ''
 const fp32: Record<string, Uint8Array> = {}
@@ -37,16 +37,17 @@ afterAll(() => rm(dir, { recursive: true, force: true }))
 const MAX_LOGIT_ERROR = 0.1
 
 describe.each(presets)('%s', (preset) => {
-  it('int8 agrees with fp32 under onnxruntime-node and runs under onnxruntime-web', async () => {
+  it('int8 agrees with fp32 under onnxruntime-web and runs under onnxruntime-node', async () => {
     const model = fp32[preset] ?? new Uint8Array()
     const { model: int8, report } = quantizeModel(model)
     const feeds = randomFeeds(16, 32, 30000, 11)
     const reference = await runNode(model, feeds)
-    const node = await runNode(int8, feeds)
-    expect(maxAbsDiff(reference, node)).toBeLessThan(MAX_LOGIT_ERROR)
-    const agree = reference.filter((row, r) => argmax(row) === argmax(node[r] ?? [])).length / reference.length
+    const web = await runWeb(int8, feeds)
+    expect(maxAbsDiff(reference, web)).toBeLessThan(MAX_LOGIT_ERROR)
+    const agree = reference.filter((row, r) => argmax(row) === argmax(web[r] ?? [])).length / reference.length
     expect(agree).toBeGreaterThanOrEqual(0.9)
-    expect(maxAbsDiff(await runWeb(int8, feeds), node)).toBeLessThan(MAX_LOGIT_ERROR / 10)
+    // Native int8 is no reference on x86 without VNNI (helpers.ts): only that it runs.
+    expectRunsNatively(await runNode(int8, feeds), reference.length, reference[0]?.length ?? 0)
     expect(report.fused).toEqual({ attention: layers[preset], skip_layer_norm: 2 * layers[preset] })
     // Every weight MatMul/Gemm was rewritten: only attention's activation x activation MatMuls stay fp32.
     expect(report.skipped.filter((s) => s.op_type !== 'MatMul' || !/not an initializer|not a 2-D transpose/.test(s.reason)).map((s) => s.op_type)).not.toContain('Gemm')
