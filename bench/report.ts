@@ -72,6 +72,8 @@ export interface Machine {
   memory_gib: number
   os: string
   node: string
+  /** the CPU's int8 dot-product instructions (bench/cpu.ts): native onnxruntime's int8 rows depend on them */
+  int8_isa?: string
   /** 1-minute load average sampled through the run */
   load_avg: number[]
   versions: Record<string, string>
@@ -214,7 +216,7 @@ function renderMarkdown(r: BenchReport): string {
   const loads = m.load_avg.length > 0 ? `${Math.min(...m.load_avg).toFixed(2)}–${Math.max(...m.load_avg).toFixed(2)}` : 'unknown'
   out.push(`# edge-classify benchmark — ${r.started_at}`, '')
   out.push(
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; Node ${m.node}. ` +
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; Node ${m.node}; int8 instructions: ${m.int8_isa ?? 'not recorded'}. ` +
       `1-minute load average during the run: ${loads} (other processes shared the CPU). Run took ${Math.round(r.duration_s)} s.`,
   )
   out.push(`Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '')
@@ -232,7 +234,8 @@ function renderMarkdown(r: BenchReport): string {
         keys.map((key) => {
           const [method, variant] = key.split('|') as [Method, Variant]
           return [
-            METHOD_LABEL[method],
+            // Native int8 differs in speed and exactness across CPUs: the row names this one's instructions.
+            method === 'ort-node' && m.int8_isa !== undefined ? `${METHOD_LABEL[method]}, ${m.int8_isa}` : METHOD_LABEL[method],
             variant,
             ...shapes.map((shape) => {
               const s = rows.find((x) => x.method === method && x.variant === variant && shapeOf(x) === shape)

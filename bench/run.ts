@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { artifactsDir, repoRoot } from '../scripts/paths.ts'
 import { loadTokenizer } from '../src/tokenizers/index.ts'
+import { int8Isa } from './cpu.ts'
 import { prepareModels } from './models.ts'
 import { buildReport, type BenchInput, type LatencyCell, type Variant } from './report.ts'
 import { runOrt } from './runners/ort.ts'
@@ -166,6 +167,7 @@ const input: BenchInput = {
     memory_gib: Math.round(totalmem() / 2 ** 30),
     os: `${osType()} ${release()}`,
     node: process.version,
+    int8_isa: int8Isa(),
     load_avg: loads.map((x) => Math.round(x * 100) / 100),
     versions: {
       'onnxruntime-web': await versionOf('onnxruntime-web'),
