@@ -1,3 +1,4 @@
+import { type AssessReport, SET_NAMES, type SetFigures, type SetName } from './assess.ts'
 import type { EvalReport } from './evaluate.ts'
 import type { TrainPreset } from './presets.ts'
 import type { PretrainState } from './pretrain.ts'
@@ -139,4 +140,57 @@ function pretrainLine(p: CardPretraining): string {
   const last = p.state.history[p.state.history.length - 1]
   return `- **Pre-training**: ${task}. ${p.description} Ran ${p.state.step} steps, ${(p.state.elapsedSeconds / 60).toFixed(0)} min of wall time.
   Held-out windows: ${pretrainFigures(first)} at step ${first?.step ?? '-'}; ${pretrainFigures(last)} at step ${last?.step ?? '-'}.`
+}
+
+const SET_LABELS: Record<SetName, string> = {
+  validation: 'validation, whole bodies (573)',
+  validation_views: 'validation, short views (573)',
+  test: 'test split (573)',
+  modern: 'modern set (98)',
+}
+
+/**
+ * The model card's issue-#20 section: every set under fp32 and int8 at the
+ * fitted temperature (or the folded checkpoint's own figures when folded), and
+ * ECE before/after. Starts with {@link ASSESS_HEADING}.
+ */
+export function assessSummary(r: AssessReport): string {
+  const after = (engine: 'fp32' | 'int8', n: SetName): SetFigures =>
+    r.folded !== undefined && (n === 'test' || n === 'modern') ? r.folded[engine][n] : r.scaled[engine][n]
+  const lines = SET_NAMES.flatMap((n) => (['fp32', 'int8'] as const).map((e) => {
+    const a = after(e, n)
+    const b = r.before[e][n]
+    return `| ${SET_LABELS[n]} | ${e} | ${pct(a.accuracy)} | ${a.f1.toFixed(3)} | ${a.fp} / ${a.fn} | ${b.max_ham_score.toFixed(3)} → ${a.max_ham_score.toFixed(3)} | ${a.ham_at_0_9} | ${b.ece.toFixed(3)} → ${a.ece.toFixed(3)} |`
+  }))
+  const modernErrors = r.modern.filter((m) => (m.label === 'ham') === (m.score_after > 0.5))
+  return `${ASSESS_HEADING}
+
+Issue #20: the corpus splits beside the modern set (scripts/train/modern-set.jsonl: ${r.before.fp32.modern.n} messages written for this
+project, never used for training or selection), under fp32 (onnxruntime-node) and int8 (onnxruntime-web, the serving
+engine), first ${r.max_length} tokens. Temperature T = ${r.temperature.toFixed(3)}, fitted on validation (${r.fitted_on})
+by minimum NLL (Guo et al. 2017), ${r.folded === undefined ? 'not folded into this checkpoint (figures after are logits / T)' : `folded into the last classifier layer (weight and bias / T; the folded fp32 graph gives logits / T within ${r.folded.max_abs_diff_fp32.toExponential(1)})`}.
+Scores are softmax probabilities; "max ham score" is the highest spam score given to a ham message, before → after T;
+ECE: 15 equal-width confidence bins, before → after T. Temperature scaling changes no prediction.
+
+| set | engine | accuracy | spam F1 | FP / FN | max ham score | ham ≥ 0.9 | ECE |
+|---|---|---:|---:|---|---:|---:|---:|
+${lines.join('\n')}
+
+int8 vs fp32 prediction flips: ${SET_NAMES.map((n) => `${n} ${r.int8_flips[n]}`).join(', ')}.
+Modern-set errors (int8${r.folded === undefined ? ', logits / T' : ', folded'}): ${modernErrors.length === 0 ? 'none' : modernErrors.map((m) => `${m.id} ${m.score_after.toFixed(2)}`).join(', ')}.
+`
+}
+
+/** The heading that starts the section {@link assessSummary} writes into a model card. */
+export const ASSESS_HEADING = '## Modern messages and calibration'
+
+/** The card with its {@link ASSESS_HEADING} section replaced by (or, when absent, put before "## Limits") `section`. */
+export function withAssessSection(card: string, section: string): string {
+  const start = card.indexOf(ASSESS_HEADING)
+  if (start !== -1) {
+    const next = card.indexOf('\n## ', start + ASSESS_HEADING.length)
+    return `${card.slice(0, start)}${section}${next === -1 ? '' : `\n${card.slice(next + 1)}`}`
+  }
+  const limits = card.indexOf('## Limits')
+  return limits === -1 ? `${card.trimEnd()}\n\n${section}` : `${card.slice(0, limits)}${section}\n${card.slice(limits)}`
 }

@@ -45,6 +45,13 @@ import type { PretrainState } from './pretrain.ts'
  *   --steps N          total steps (sets the LR schedule)   --holdout-every N  every Nth body is held out for evaluation
  *   (and --lr --batch --micro-batch --warmup --eval-every --max-length --seed --max-steps --limit --fresh --background)
  *
+ * `npm run train -- assess --model albert [--model-dir DIR] [--fold] [--report FILE]`
+ * scores the checkpoint folder on validation (whole bodies and short views),
+ * the test split and the modern set (scripts/train/modern-set.jsonl) under
+ * fp32 and int8, fits a temperature on validation, and with --fold divides the
+ * last classifier layer by it and scores the folded checkpoint again; the
+ * report goes to --report (default <model-dir>/calibration.json).
+ *
  * `npm run train -- export --model electra` writes the run's best checkpoint
  * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
  * it on the test split (tfjs, fp32 ONNX, int8 ONNX) into models/<id>/eval.json
@@ -82,6 +89,8 @@ const { values, positionals } = parseArgs({
     'pretrain-run': { type: 'string' },
     'pretrain-note': { type: 'string' },
     without: { type: 'string' },
+    fold: { type: 'boolean', default: false },
+    report: { type: 'string' },
   },
   allowPositionals: true,
 })
@@ -102,8 +111,8 @@ const preset = {
   evalEvery: num(values['eval-every']) ?? base.evalEvery,
 }
 const command = positionals[0] ?? 'run'
-if (command !== 'run' && command !== 'export' && command !== 'evaluate' && command !== 'pretrain') {
-  console.error(`Unknown command "${command}"; use run (default), pretrain, export or evaluate.`)
+if (command !== 'run' && command !== 'export' && command !== 'evaluate' && command !== 'pretrain' && command !== 'assess') {
+  console.error(`Unknown command "${command}"; use run (default), pretrain, export, evaluate or assess.`)
   process.exit(2)
 }
 const dir = resolve(values.out ?? join(artifactsDir, 'train', command === 'pretrain' ? `${preset.id}-pretrain` : preset.id))
@@ -118,6 +127,28 @@ if (command === 'export') {
   const state = JSON.parse(await readFile(files.state, 'utf8')) as TrainState
   await exportModel(files.best, modelDir, { step: String(state.best?.step ?? '') }, num(values.positions))
   console.log(`wrote ${modelDir} (F16) from ${files.best}, best validation step ${state.best?.step ?? '-'}`)
+  process.exit(0)
+}
+
+if (command === 'assess') {
+  const { assess, encodeSets, writeAssessReport } = await import('./assess.ts')
+  const { loadModernSet } = await import('./modern-set.ts')
+  const { readFile } = await import('node:fs/promises')
+  const tokenizer = sharedTokenizer(preset.tokenizer)
+  const exported = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as { max_position_embeddings: number }
+  const modern = loadModernSet()
+  const sets = encodeSets(tokenizer, loadSplits(), modern, exported.max_position_embeddings)
+  const report = await assess(modelDir, sets, modern, tokenizer.pad_id, exported.max_position_embeddings, values.fold, (s) => console.log(s))
+  const path = resolve(values.report ?? join(modelDir, 'calibration.json'))
+  await writeAssessReport(path, report)
+  const { assessSummary, withAssessSection } = await import('./card.ts')
+  const section = assessSummary(report)
+  console.log(section)
+  if (values.fold) {
+    const { writeFile } = await import('node:fs/promises')
+    await writeFile(join(modelDir, 'README.md'), withAssessSection(await readFile(join(modelDir, 'README.md'), 'utf8'), section))
+  }
+  console.log(`wrote ${path}`)
   process.exit(0)
 }
 

@@ -7,7 +7,7 @@ import { mulberry32 } from '../../../scripts/random.ts'
 import { createModel, disposeModel } from '../../../scripts/train/model.ts'
 import { initAdamW, learningRate } from '../../../scripts/train/optimizer.ts'
 import { trainPreset } from '../../../scripts/train/presets.ts'
-import { evaluate, loadCheckpoint, metricsOf, predictBatchSize, type TrainState, trainLoop, useWasm } from '../../../scripts/train/trainer.ts'
+import { evaluate, loadCheckpoint, metricsOf, predictBatchSize, selectionScore, type TrainState, trainLoop, useWasm } from '../../../scripts/train/trainer.ts'
 
 let dir = ''
 beforeAll(async () => {
@@ -67,6 +67,41 @@ describe('trainLoop', () => {
     for (const [name, v] of model.params) expect(Array.from(copy.params.get(name)?.dataSync() ?? [])).toEqual(Array.from(v.dataSync()))
     disposeModel(model)
     disposeModel(copy)
+  })
+})
+
+describe('trainLoop with views', () => {
+  const random = mulberry32(6)
+  const example = (label: 0 | 1): Encoded => ({ ids: [101, ...Array.from({ length: 10 }, () => 1000 + label * 1000 + Math.floor(random() * 20)), 102], label })
+  const train = Array.from({ length: 48 }, (_, i) => example((i % 2) as 0 | 1))
+  const validation = Array.from({ length: 16 }, (_, i) => example((i % 2) as 0 | 1))
+
+  it('trains on the views it is given, scores the views set and the starting weights, selects by both', async () => {
+    const preset = { ...trainPreset('albert-tiny'), batchSize: 8, epochs: 1, evalEvery: 3, peakLr: 5e-3 }
+    const model = createModel(preset.config, mulberry32(1))
+    const seen: number[] = []
+    // a view: the first three tokens of each example, at a length drawn per step
+    const views = (indices: readonly number[], step: number): Encoded[] => {
+      seen.push(step)
+      return indices.map((i) => ({ ids: (train[i]?.ids ?? []).slice(0, 3 + (step % 3)), label: train[i]?.label ?? 0 }))
+    }
+    const validationViews = validation.map((e) => ({ ...e, ids: e.ids.slice(0, 4) }))
+    const state: TrainState = { step: 0, totalSteps: 6, seed: 1, elapsedSeconds: 0, best: null, history: [] }
+    const done = await trainLoop({ preset, model, opt: initAdamW(model.params), train, validation, validationViews, views, evalAtStart: true, padId: 0, dir: `${dir}/views`, seed: 1, log: () => {} }, state)
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5])
+    expect(done.initial?.views?.n).toBe(16)
+    expect(done.history.map((h) => h.views?.n)).toEqual([16, 16])
+    const scores = done.history.map((h) => selectionScore(h.validation, h.views))
+    expect(done.best === null ? -1 : selectionScore(done.best.validation, done.best.views)).toBe(Math.max(...scores))
+    disposeModel(model)
+  })
+})
+
+describe('selectionScore', () => {
+  it('is validation accuracy, or its mean with the views accuracy', () => {
+    const m = (accuracy: number) => ({ ...metricsOf([], []), accuracy })
+    expect(selectionScore(m(0.9))).toBe(0.9)
+    expect(selectionScore(m(0.9), m(0.7))).toBeCloseTo(0.8)
   })
 })
 
