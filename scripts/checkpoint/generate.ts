@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { architectureOf, type HfConfig, parseHfConfig } from '../convert/config.ts'
+import { architectureOf, configFields, type HfConfig, parseHfConfig } from '../convert/config.ts'
 import { f16ToF32, f32ToF16, type WritableTensor, writeSafetensors } from '../safetensors.ts'
-import { albertParameters, bertParameters, electraParameters, type ParameterSpec } from './parameters.ts'
+import { albertParameters, bertParameters, distilbertParameters, electraParameters, ernieParameters, type ParameterSpec } from './parameters.ts'
 import { mulberry32 } from '../random.ts'
 
 /**
@@ -37,6 +37,17 @@ const BERT_FIELDS = {
   initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0, position_embedding_type: 'absolute',
   type_vocab_size: 2, use_cache: true,
 }
+const DISTILBERT_FIELDS = {
+  model_type: 'distilbert', activation: 'gelu', attention_dropout: 0.1, dropout: 0.1, initializer_range: 0.02,
+  max_position_embeddings: 512, pad_token_id: 0, qa_dropout: 0.1, seq_classif_dropout: 0.2, sinusoidal_pos_embds: false,
+  tie_weights_: true,
+}
+/** ERNIE 3.0's config.json fields (nghuyong/ernie-3.0-*-zh): task ids on, eps 1e-5, a 40k Chinese vocabulary. */
+const ERNIE3_FIELDS = {
+  model_type: 'ernie', attention_probs_dropout_prob: 0.1, hidden_act: 'gelu', hidden_dropout_prob: 0.1,
+  initializer_range: 0.02, layer_norm_eps: 1e-5, max_position_embeddings: 2048, pad_token_id: 0,
+  task_type_vocab_size: 16, type_vocab_size: 4, use_task_id: true, vocab_size: 40000,
+}
 
 /**
  * Full-size presets with the published models' dims, and tiny ones for tests
@@ -62,6 +73,43 @@ export const PRESETS: Record<string, Preset> = {
   'bert-tiny': {
     architecture: 'BertForSequenceClassification',
     config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 512, hidden_act: 'gelu' },
+  },
+  // distilbert-base-uncased (and its SST-2 fine-tune).
+  'distilbert-base': {
+    architecture: 'DistilBertForSequenceClassification',
+    config: { ...DISTILBERT_FIELDS, vocab_size: 30522, dim: 768, n_layers: 6, n_heads: 12, hidden_dim: 3072 },
+  },
+  'distilbert-tiny': {
+    architecture: 'DistilBertForSequenceClassification',
+    config: { ...DISTILBERT_FIELDS, vocab_size: 30522, dim: 32, n_layers: 2, n_heads: 4, hidden_dim: 64 },
+  },
+  // nghuyong/ernie-3.0-nano-zh.
+  'ernie-3.0-nano': {
+    architecture: 'ErnieForSequenceClassification',
+    config: { ...ERNIE3_FIELDS, hidden_size: 312, num_hidden_layers: 4, num_attention_heads: 12, intermediate_size: 1248 },
+  },
+  'ernie-tiny': {
+    architecture: 'ErnieForSequenceClassification',
+    config: { ...ERNIE3_FIELDS, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64 },
+  },
+  // huawei-noah/TinyBERT_General_4L_312D: 12 heads of 26.
+  'tinybert-4l-312': {
+    architecture: 'BertForSequenceClassification',
+    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 312, num_hidden_layers: 4, num_attention_heads: 12, intermediate_size: 1200, max_position_embeddings: 512, hidden_act: 'gelu' },
+  },
+  // nreimers/MiniLM-L6-H384-uncased: 12 heads of 32.
+  'minilm-l6-h384': {
+    architecture: 'BertForSequenceClassification',
+    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12, intermediate_size: 1536, max_position_embeddings: 512, hidden_act: 'gelu' },
+  },
+  'minilm-l12-h384': {
+    architecture: 'BertForSequenceClassification',
+    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 384, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 1536, max_position_embeddings: 512, hidden_act: 'gelu' },
+  },
+  // cross-encoder/ms-marco-MiniLM-L6-v2: MiniLM-L6-H384 with one output (a relevance score), read on text pairs.
+  'cross-encoder-minilm-l6': {
+    architecture: 'BertForSequenceClassification',
+    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12, intermediate_size: 1536, max_position_embeddings: 512, hidden_act: 'gelu', id2label: { 0: 'LABEL_0' } },
   },
 }
 
@@ -95,7 +143,8 @@ export function resolveConfig(options: GenerateOptions): HfConfig {
   }
   const architecture = options.architecture ?? preset?.architecture
   if (architecture === undefined) throw new Error('generateCheckpoint needs a preset or an architecture')
-  const id2label = options.id2label ?? { 0: 'LABEL_0', 1: 'LABEL_1' }
+  const presetLabels = preset?.config.id2label as Record<string, string> | undefined
+  const id2label = options.id2label ?? presetLabels ?? { 0: 'LABEL_0', 1: 'LABEL_1' }
   const config = parseHfConfig({
     ...preset?.config,
     ...options.config,
@@ -114,7 +163,8 @@ export function parameterSpecs(config: HfConfig): ParameterSpec[] {
   if (architecture === 'albert') return albertParameters(config)
   if (architecture === 'electra') return electraParameters(config)
   if (architecture === 'bert') return bertParameters(config)
-  throw new Error(`No generator for ${architecture}`)
+  if (architecture === 'distilbert') return distilbertParameters(config)
+  return ernieParameters(config)
 }
 
 /** Generates the checkpoint tensors in memory (same values generateCheckpoint writes). */
@@ -140,7 +190,7 @@ export function generateTensors(config: HfConfig, options: Pick<GenerateOptions,
 
 /** The config.json text transformers' save_pretrained would write (sorted keys, 2-space indent). */
 export function configJson(config: HfConfig): string {
-  const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)))
+  const sorted = Object.fromEntries(Object.entries(configFields(config)).sort(([a], [b]) => a.localeCompare(b)))
   return `${JSON.stringify(sorted, null, 2)}\n`
 }
 

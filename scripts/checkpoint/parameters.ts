@@ -85,3 +85,38 @@ export function bertParameters(c: HfConfig): ParameterSpec[] {
   out.push(...linear('bert.pooler.dense', H, H), ...linear('classifier', H, numLabels(c)))
   return out
 }
+
+/** The state_dict of DistilBertForSequenceClassification (modeling_distilbert.py): no token_type table. */
+export function distilbertParameters(c: HfConfig): ParameterSpec[] {
+  const H = c.hidden_size
+  const out: ParameterSpec[] = [
+    { name: 'distilbert.embeddings.word_embeddings.weight', shape: [c.vocab_size, H], kind: 'embedding' },
+    { name: 'distilbert.embeddings.position_embeddings.weight', shape: [c.max_position_embeddings, H], kind: 'embedding' },
+    ...layerNorm('distilbert.embeddings.LayerNorm', H),
+  ]
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `distilbert.transformer.layer.${i}`
+    out.push(
+      ...linear(`${p}.attention.q_lin`, H, H),
+      ...linear(`${p}.attention.k_lin`, H, H),
+      ...linear(`${p}.attention.v_lin`, H, H),
+      ...linear(`${p}.attention.out_lin`, H, H),
+      ...layerNorm(`${p}.sa_layer_norm`, H),
+      ...linear(`${p}.ffn.lin1`, H, c.intermediate_size),
+      ...linear(`${p}.ffn.lin2`, c.intermediate_size, H),
+      ...layerNorm(`${p}.output_layer_norm`, H),
+    )
+  }
+  out.push(...linear('pre_classifier', H, H), ...linear('classifier', H, numLabels(c)))
+  return out
+}
+
+/** The state_dict of ErnieForSequenceClassification (modeling_ernie.py): BERT's, plus task_type_embeddings when use_task_id. */
+export function ernieParameters(c: HfConfig): ParameterSpec[] {
+  const H = c.hidden_size
+  const out: ParameterSpec[] = [...embeddings('ernie.embeddings', c, H)]
+  if (c.use_task_id === true) out.push({ name: 'ernie.embeddings.task_type_embeddings.weight', shape: [c.task_type_vocab_size ?? 0, H], kind: 'embedding' })
+  for (let i = 0; i < c.num_hidden_layers; i++) out.push(...bertLayer(`ernie.encoder.layer.${i}`, c))
+  out.push(...linear('ernie.pooler.dense', H, H), ...linear('classifier', H, numLabels(c)))
+  return out
+}

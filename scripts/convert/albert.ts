@@ -2,6 +2,7 @@ import type { onnx } from '../onnx/proto.ts'
 import { type HfConfig, numLabels } from './config.ts'
 import { GraphBuilder } from './graph.ts'
 import { activation, embeddings, extendedAttentionMask, firstToken, layerNorm, linear, selfAttention } from './layers.ts'
+import { bertInputs, type BuildOptions, tokenTypesOf } from './options.ts'
 import type { CheckpointWeights } from './weights.ts'
 
 /**
@@ -29,16 +30,16 @@ function albertLayer(g: GraphBuilder, x: string, mask: string, module: string, c
  * applications of the shared layer groups; each weight is one initializer
  * referenced by every application) -> pooler + tanh on token 0 -> classifier.
  */
-export function albertForSequenceClassification(config: HfConfig, weights: CheckpointWeights, onProgress?: (msg: string) => void): onnx.ModelProto {
+export function albertForSequenceClassification(config: HfConfig, weights: CheckpointWeights, options: BuildOptions = {}): onnx.ModelProto {
   const g = new GraphBuilder(weights)
   const H = config.hidden_size
   const groups = config.num_hidden_groups ?? 1
   const innerGroupNum = config.inner_group_num ?? 1
   const mask = extendedAttentionMask(g, '/albert/mask')
-  let x = embeddings(g, 'albert.embeddings', config, '/albert/embeddings') // [B, T, E]
+  let x = embeddings(g, 'albert.embeddings', config, '/albert/embeddings', { tokenTypes: tokenTypesOf(options) }) // [B, T, E]
   x = linear(g, x, 'albert.encoder.embedding_hidden_mapping_in', config.embedding_size, H, '/albert/encoder/embedding_hidden_mapping_in') // [B, T, H]
   for (let i = 0; i < config.num_hidden_layers; i++) {
-    onProgress?.(`albert layer ${i + 1}/${config.num_hidden_layers}`)
+    options.onProgress?.(`albert layer ${i + 1}/${config.num_hidden_layers}`)
     // AlbertTransformer.forward: group_idx = int(i / (num_hidden_layers / num_hidden_groups)).
     const groupIdx = Math.floor(i / (config.num_hidden_layers / groups))
     for (let j = 0; j < innerGroupNum; j++) {
@@ -50,7 +51,7 @@ export function albertForSequenceClassification(config: HfConfig, weights: Check
   weights.assertComplete('AlbertForSequenceClassification')
   return g.build({
     name: 'AlbertForSequenceClassification',
-    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    inputs: bertInputs(options),
     logits,
     numLabels: numLabels(config),
     metadata: { hf_architecture: 'AlbertForSequenceClassification', id2label: JSON.stringify(config.id2label) },

@@ -3,6 +3,7 @@ import { type HfConfig, numLabels } from './config.ts'
 import { bertStyleLayer } from './electra.ts'
 import { GraphBuilder } from './graph.ts'
 import { embeddings, extendedAttentionMask, firstToken, linear } from './layers.ts'
+import { bertInputs, type BuildOptions, tokenTypesOf } from './options.ts'
 import type { CheckpointWeights } from './weights.ts'
 
 /**
@@ -10,13 +11,13 @@ import type { CheckpointWeights } from './weights.ts'
  * BertEncoder (same layer as ELECTRA) -> BertPooler (dense + tanh on token 0)
  * -> classifier.
  */
-export function bertForSequenceClassification(config: HfConfig, weights: CheckpointWeights, onProgress?: (msg: string) => void): onnx.ModelProto {
+export function bertForSequenceClassification(config: HfConfig, weights: CheckpointWeights, options: BuildOptions = {}): onnx.ModelProto {
   const g = new GraphBuilder(weights)
   const H = config.hidden_size
   const mask = extendedAttentionMask(g, '/bert/mask')
-  let x = embeddings(g, 'bert.embeddings', { ...config, embedding_size: H }, '/bert/embeddings') // [B, T, H]
+  let x = embeddings(g, 'bert.embeddings', { ...config, embedding_size: H }, '/bert/embeddings', { tokenTypes: tokenTypesOf(options) }) // [B, T, H]
   for (let i = 0; i < config.num_hidden_layers; i++) {
-    onProgress?.(`bert layer ${i + 1}/${config.num_hidden_layers}`)
+    options.onProgress?.(`bert layer ${i + 1}/${config.num_hidden_layers}`)
     x = bertStyleLayer(g, x, mask, `bert.encoder.layer.${i}`, config, `/bert/encoder/layer.${i}`)
   }
   const pooled = g.op('Tanh', [linear(g, firstToken(g, x, '/bert/pooler'), 'bert.pooler.dense', H, H, '/bert/pooler/dense')], '/bert/pooler/activation/Tanh') // [B, H]
@@ -24,7 +25,7 @@ export function bertForSequenceClassification(config: HfConfig, weights: Checkpo
   weights.assertComplete('BertForSequenceClassification')
   return g.build({
     name: 'BertForSequenceClassification',
-    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    inputs: bertInputs(options),
     logits,
     numLabels: numLabels(config),
     metadata: { hf_architecture: 'BertForSequenceClassification', id2label: JSON.stringify(config.id2label) },

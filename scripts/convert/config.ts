@@ -6,12 +6,15 @@ import { ConvertError } from './errors.ts'
 /**
  * A Hugging Face `config.json` for the encoder classifiers we convert, with the
  * file's own snake_case field names (transformers' AlbertConfig, ElectraConfig,
- * BertConfig). Fields a file may omit are filled with the class defaults by
- * {@link parseHfConfig}, because `save_pretrained` drops values equal to them.
+ * BertConfig, ErnieConfig). Fields a file may omit are filled with the class
+ * defaults by {@link parseHfConfig}, because `save_pretrained` drops values
+ * equal to them. DistilBertConfig names its fields differently (`dim`,
+ * `n_layers`, ...); parseHfConfig also sets the BERT names from them, as
+ * DistilBertConfig.attribute_map does.
  */
 export interface HfConfig {
   architectures: string[]
-  model_type: 'albert' | 'electra' | 'bert'
+  model_type: 'albert' | 'electra' | 'bert' | 'distilbert' | 'ernie'
   vocab_size: number
   /** Factorized embedding width (ALBERT, ELECTRA); BERT uses hidden_size. */
   embedding_size: number
@@ -35,6 +38,9 @@ export interface HfConfig {
   /** ALBERT's classifier dropout; ELECTRA/BERT use classifier_dropout. */
   classifier_dropout_prob?: number
   classifier_dropout?: number | null
+  /** ERNIE 2.0/3.0: a task_type_embeddings table added to the embeddings (task id 0 at inference). */
+  use_task_id?: boolean
+  task_type_vocab_size?: number
   id2label: Record<string, string>
   label2id: Record<string, number>
   problem_type?: 'single_label_classification' | 'multi_label_classification' | 'regression' | null
@@ -48,9 +54,11 @@ export const SUPPORTED_ARCHITECTURES: Record<string, Architecture> = {
   AlbertForSequenceClassification: 'albert',
   ElectraForSequenceClassification: 'electra',
   BertForSequenceClassification: 'bert',
+  DistilBertForSequenceClassification: 'distilbert',
+  ErnieForSequenceClassification: 'ernie',
 }
 
-/** Defaults of transformers' config classes (configuration_{albert,electra,bert}.py). */
+/** Defaults of transformers' config classes (configuration_{albert,electra,bert,distilbert,ernie}.py). */
 const CLASS_DEFAULTS: Record<HfConfig['model_type'], Partial<HfConfig>> = {
   albert: {
     vocab_size: 30000, embedding_size: 128, hidden_size: 4096, num_hidden_layers: 12, num_hidden_groups: 1,
@@ -71,9 +79,39 @@ const CLASS_DEFAULTS: Record<HfConfig['model_type'], Partial<HfConfig>> = {
     type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12, position_embedding_type: 'absolute',
     pad_token_id: 0, classifier_dropout: null,
   },
+  // DistilBertConfig's own field names; DISTILBERT_ATTRIBUTES maps them to the BERT names.
+  distilbert: {
+    vocab_size: 30522, max_position_embeddings: 512, sinusoidal_pos_embds: false, n_layers: 6, n_heads: 12, dim: 768,
+    hidden_dim: 3072, dropout: 0.1, attention_dropout: 0.1, activation: 'gelu', initializer_range: 0.02,
+    qa_dropout: 0.1, seq_classif_dropout: 0.2, pad_token_id: 0,
+  },
+  ernie: {
+    vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
+    hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 512,
+    type_vocab_size: 2, task_type_vocab_size: 3, use_task_id: false, initializer_range: 0.02, layer_norm_eps: 1e-12,
+    position_embedding_type: 'absolute', pad_token_id: 0, classifier_dropout: null,
+  },
 }
 
-const isModelType = (s: unknown): s is HfConfig['model_type'] => s === 'albert' || s === 'electra' || s === 'bert'
+/**
+ * DistilBertConfig.attribute_map (BERT name -> DistilBERT field), plus the two
+ * values its modules fix in code: LayerNorm eps 1e-12 and no token types.
+ */
+export const DISTILBERT_ATTRIBUTES = {
+  hidden_size: 'dim', num_hidden_layers: 'n_layers', num_attention_heads: 'n_heads', intermediate_size: 'hidden_dim',
+  hidden_act: 'activation', hidden_dropout_prob: 'dropout', attention_probs_dropout_prob: 'attention_dropout',
+} as const
+const DISTILBERT_FIXED = { layer_norm_eps: 1e-12, type_vocab_size: 1, position_embedding_type: 'absolute' }
+
+/** The config.json fields of `config` as transformers writes them (without the BERT names set for DistilBERT). */
+export function configFields(config: HfConfig): Record<string, unknown> {
+  if (config.model_type !== 'distilbert') return { ...config }
+  const drop = new Set<string>([...Object.keys(DISTILBERT_ATTRIBUTES), ...Object.keys(DISTILBERT_FIXED), 'embedding_size'])
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !drop.has(k)))
+}
+
+const MODEL_TYPES: readonly string[] = ['albert', 'electra', 'bert', 'distilbert', 'ernie']
+const isModelType = (s: unknown): s is HfConfig['model_type'] => typeof s === 'string' && MODEL_TYPES.includes(s)
 
 /** The architecture and HF class named by a config, or a ConvertError naming the supported ones. */
 export function architectureOf(config: Pick<HfConfig, 'architectures' | 'model_type'>): { architecture: Architecture; hf_architecture: string } {
@@ -109,6 +147,10 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
   }
   const defaults = CLASS_DEFAULTS[modelType]
   const merged: Record<string, unknown> = { ...defaults, ...raw }
+  if (modelType === 'distilbert') {
+    for (const [bert, own] of Object.entries(DISTILBERT_ATTRIBUTES)) merged[bert] = merged[own]
+    Object.assign(merged, DISTILBERT_FIXED)
+  }
   if (merged.embedding_size === undefined) merged.embedding_size = merged.hidden_size
   if (!Array.isArray(merged.architectures) || merged.architectures.length === 0) {
     throw new ConvertError('invalid_config', `${source}: "architectures" is missing; it names the HF class, e.g. ["${Object.keys(SUPPORTED_ARCHITECTURES)[0]}"]`)
@@ -128,6 +170,12 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
   }
   if ((merged.hidden_size as number) % (merged.num_attention_heads as number) !== 0) {
     throw new ConvertError('invalid_config', `${source}: hidden_size ${String(merged.hidden_size)} is not a multiple of num_attention_heads ${String(merged.num_attention_heads)}`)
+  }
+  if (modelType === 'ernie' && merged.use_task_id === true) {
+    const n = merged.task_type_vocab_size
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
+      throw new ConvertError('invalid_config', `${source}: "task_type_vocab_size" must be a positive integer when use_task_id is true, got ${JSON.stringify(n)}`)
+    }
   }
   if (merged.position_embedding_type !== 'absolute') {
     throw new ConvertError('invalid_config', `${source}: position_embedding_type ${String(merged.position_embedding_type)} is not supported; only "absolute"`)

@@ -2,6 +2,7 @@ import type { onnx } from '../onnx/proto.ts'
 import { type HfConfig, numLabels } from './config.ts'
 import { GraphBuilder } from './graph.ts'
 import { activation, embeddings, extendedAttentionMask, firstToken, layerNorm, linear, selfAttention } from './layers.ts'
+import { bertInputs, type BuildOptions, tokenTypesOf } from './options.ts'
 import type { CheckpointWeights } from './weights.ts'
 
 /**
@@ -29,16 +30,16 @@ export function bertStyleLayer(g: GraphBuilder, x: string, mask: string, module:
  * -> ElectraClassificationHead: token 0 -> dense -> gelu (always the erf form,
  * whatever hidden_act says) -> out_proj.
  */
-export function electraForSequenceClassification(config: HfConfig, weights: CheckpointWeights, onProgress?: (msg: string) => void): onnx.ModelProto {
+export function electraForSequenceClassification(config: HfConfig, weights: CheckpointWeights, options: BuildOptions = {}): onnx.ModelProto {
   const g = new GraphBuilder(weights)
   const H = config.hidden_size
   const mask = extendedAttentionMask(g, '/electra/mask')
-  let x = embeddings(g, 'electra.embeddings', config, '/electra/embeddings') // [B, T, E]
+  let x = embeddings(g, 'electra.embeddings', config, '/electra/embeddings', { tokenTypes: tokenTypesOf(options) }) // [B, T, E]
   if (config.embedding_size !== H) {
     x = linear(g, x, 'electra.embeddings_project', config.embedding_size, H, '/electra/embeddings_project') // [B, T, H]
   }
   for (let i = 0; i < config.num_hidden_layers; i++) {
-    onProgress?.(`electra layer ${i + 1}/${config.num_hidden_layers}`)
+    options.onProgress?.(`electra layer ${i + 1}/${config.num_hidden_layers}`)
     x = bertStyleLayer(g, x, mask, `electra.encoder.layer.${i}`, config, `/electra/encoder/layer.${i}`)
   }
   const cls = firstToken(g, x, '/classifier') // [B, H]
@@ -47,7 +48,7 @@ export function electraForSequenceClassification(config: HfConfig, weights: Chec
   weights.assertComplete('ElectraForSequenceClassification')
   return g.build({
     name: 'ElectraForSequenceClassification',
-    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    inputs: bertInputs(options),
     logits,
     numLabels: numLabels(config),
     metadata: { hf_architecture: 'ElectraForSequenceClassification', id2label: JSON.stringify(config.id2label) },

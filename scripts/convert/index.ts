@@ -7,8 +7,12 @@ import { loadSafetensors } from '../safetensors.ts'
 import { albertForSequenceClassification } from './albert.ts'
 import { bertForSequenceClassification } from './bert.ts'
 import { architectureOf, type HfConfig, readHfConfig } from './config.ts'
+import { distilbertForSequenceClassification } from './distilbert.ts'
 import { electraForSequenceClassification } from './electra.ts'
+import { ernieForSequenceClassification } from './ernie.ts'
 import { ConvertError } from './errors.ts'
+import type { BuildOptions } from './options.ts'
+import { readModelInputNames } from './tokenizer-config.ts'
 import { CheckpointWeights } from './weights.ts'
 
 export { type HfConfig, parseHfConfig, readHfConfig, SUPPORTED_ARCHITECTURES } from './config.ts'
@@ -22,27 +26,34 @@ export interface ConvertResult {
   hf_architecture: string
 }
 
-/** Options for {@link convertCheckpoint}. */
+/** Options for {@link convertCheckpoint} and {@link convertWeights}. */
 export interface ConvertOptions {
   /** Called with a short line per long step (reading weights, each layer, encoding). */
   onProgress?: (msg: string) => void
+  /**
+   * The tokenizer's model_input_names (tokenizer_config.json): without
+   * token_type_ids the graph takes none and embeds token type 0. Default: the
+   * class's own inputs (token_type_ids for all but DistilBERT).
+   */
+  modelInputNames?: readonly string[]
 }
 
-type ModelBuilder = (config: HfConfig, weights: CheckpointWeights, onProgress?: (msg: string) => void) => onnx.ModelProto
+type ModelBuilder = (config: HfConfig, weights: CheckpointWeights, options: BuildOptions) => onnx.ModelProto
 
-const BUILDERS: Record<Architecture, ModelBuilder | undefined> = {
+const BUILDERS: Record<Architecture, ModelBuilder> = {
   albert: albertForSequenceClassification,
   electra: electraForSequenceClassification,
   bert: bertForSequenceClassification,
-  distilbert: undefined,
+  distilbert: distilbertForSequenceClassification,
+  ernie: ernieForSequenceClassification,
 }
 
 /** Builds the fp32 ONNX graph for an already-read config and checkpoint. */
 export function convertWeights(config: HfConfig, weights: CheckpointWeights, options: ConvertOptions = {}): ConvertResult {
   const { architecture, hf_architecture } = architectureOf(config)
   const build = BUILDERS[architecture]
-  if (build === undefined) throw new ConvertError('unsupported_architecture', `${hf_architecture} has no converter yet`)
-  const model = build(config, weights, options.onProgress)
+  const tokenTypeIds = options.modelInputNames === undefined || options.modelInputNames.includes('token_type_ids')
+  const model = build(config, weights, { tokenTypeIds, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
   options.onProgress?.('encoding ONNX')
   return { onnx: writeModel(model), config, architecture, hf_architecture }
 }
@@ -50,8 +61,9 @@ export function convertWeights(config: HfConfig, weights: CheckpointWeights, opt
 /**
  * Converts a Hugging Face checkpoint folder (config.json + model.safetensors)
  * to an fp32 ONNX model with inputs input_ids / attention_mask /
- * token_type_ids (int64 [batch, sequence]) and output logits (float32
- * [batch, num_labels]). Every checkpoint tensor must be used and match its
+ * token_type_ids (int64 [batch, sequence]; no token_type_ids for DistilBERT,
+ * or when tokenizer_config.json's model_input_names lacks them) and output
+ * logits (float32 [batch, num_labels]). Every checkpoint tensor must be used and match its
  * shape; a ConvertError lists the missing, unexpected and misshaped keys.
  *
  * @example
@@ -66,5 +78,6 @@ export async function convertCheckpoint(dir: string, options: ConvertOptions = {
   })
   options.onProgress?.(`reading ${path}`)
   const { tensors } = await loadSafetensors(path)
-  return convertWeights(config, new CheckpointWeights(tensors), options)
+  const modelInputNames = options.modelInputNames ?? (await readModelInputNames(dir))
+  return convertWeights(config, new CheckpointWeights(tensors), { ...options, ...(modelInputNames ? { modelInputNames } : {}) })
 }

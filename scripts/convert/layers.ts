@@ -70,20 +70,45 @@ export function activation(g: GraphBuilder, x: string, name: string, path: strin
   }
 }
 
+/** Where an embeddings block gets its token types. */
+export interface EmbeddingOptions {
+  /**
+   * 'input': the graph's token_type_ids; 'zeros': row 0 for every token, as
+   * transformers does when the tokenizer's model_input_names has no
+   * token_type_ids (its all-zero token_type_ids buffer). Default 'input'.
+   */
+  tokenTypes?: 'input' | 'zeros'
+  /** ERNIE's use_task_id: add task_type_embeddings row 0 (task_type_ids default to zeros). */
+  taskTypes?: boolean
+}
+
 /**
- * BertEmbeddings / AlbertEmbeddings / ElectraEmbeddings: word + token_type +
- * position (ids 0..T-1) -> LayerNorm (dropout is identity at inference).
+ * BertEmbeddings / AlbertEmbeddings / ElectraEmbeddings / ErnieEmbeddings:
+ * word + token_type + position (ids 0..T-1) [+ task_type] -> LayerNorm
+ * (dropout is identity at inference).
  */
-export function embeddings(g: GraphBuilder, module: string, config: HfConfig, path: string): string {
+export function embeddings(g: GraphBuilder, module: string, config: HfConfig, path: string, options: EmbeddingOptions = {}): string {
   const E = config.embedding_size
   const word = g.op('Gather', [g.param(`${module}.word_embeddings.weight`, [config.vocab_size, E]), 'input_ids'], `${path}/word_embeddings/Gather`) // [B, T, E]
-  const tokenType = g.op('Gather', [g.param(`${module}.token_type_embeddings.weight`, [config.type_vocab_size, E]), 'token_type_ids'], `${path}/token_type_embeddings/Gather`)
+  const tokenTypeTable = g.param(`${module}.token_type_embeddings.weight`, [config.type_vocab_size, E])
+  const tokenTypeIds = options.tokenTypes === 'zeros' ? g.constInt64('zero_scalar', [0], []) : 'token_type_ids'
+  const tokenType = g.op('Gather', [tokenTypeTable, tokenTypeIds], `${path}/token_type_embeddings/Gather`) // [B, T, E] or [E]
+  const position = positionEmbeddings(g, `${module}.position_embeddings.weight`, config, path) // [T, E]
+  let sum = g.op('Add', [g.op('Add', [word, tokenType], `${path}/Add`), position], `${path}/Add_1`)
+  if (options.taskTypes === true) {
+    const table = g.param(`${module}.task_type_embeddings.weight`, [config.task_type_vocab_size ?? 0, E])
+    const task = g.op('Gather', [table, g.constInt64('zero_scalar', [0], [])], `${path}/task_type_embeddings/Gather`) // [E]
+    sum = g.op('Add', [sum, task], `${path}/Add_2`)
+  }
+  return layerNorm(g, sum, `${module}.LayerNorm`, E, config.layer_norm_eps, `${path}/LayerNorm`)
+}
+
+/** position_embeddings(arange(T)) -> [T, E], T read from input_ids at run time. */
+export function positionEmbeddings(g: GraphBuilder, weight: string, config: HfConfig, path: string): string {
   const shape = g.op('Shape', ['input_ids'], `${path}/Shape`)
   const seqLength = g.op('Gather', [shape, g.constInt64('one_scalar', [1], [])], `${path}/Gather`, [attrInt('axis', 0)]) // scalar T
   const positionIds = g.op('Range', [g.constInt64('zero_scalar', [0], []), seqLength, g.constInt64('one_scalar', [1], [])], `${path}/Range`) // [T]
-  const position = g.op('Gather', [g.param(`${module}.position_embeddings.weight`, [config.max_position_embeddings, E]), positionIds], `${path}/position_embeddings/Gather`) // [T, E]
-  const sum = g.op('Add', [g.op('Add', [word, tokenType], `${path}/Add`), position], `${path}/Add_1`)
-  return layerNorm(g, sum, `${module}.LayerNorm`, E, config.layer_norm_eps, `${path}/LayerNorm`)
+  return g.op('Gather', [g.param(weight, [config.max_position_embeddings, config.embedding_size]), positionIds], `${path}/position_embeddings/Gather`) // [T, E]
 }
 
 /**

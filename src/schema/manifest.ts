@@ -8,7 +8,7 @@ import { z } from 'zod'
  */
 
 /** Architectures the converter and the runtime understand. */
-export type Architecture = 'albert' | 'electra' | 'bert' | 'distilbert'
+export type Architecture = 'albert' | 'electra' | 'bert' | 'distilbert' | 'ernie'
 
 export type ProblemType = 'single_label_classification' | 'multi_label_classification'
 
@@ -105,7 +105,7 @@ const blobRefSchema = z.object({
 
 const modelVersionSchema = z.object({
   version: z.string().min(1),
-  architecture: z.enum(['albert', 'electra', 'bert', 'distilbert']),
+  architecture: z.enum(['albert', 'electra', 'bert', 'distilbert', 'ernie']),
   hf_architecture: z.string(),
   precision: z.enum(['int8', 'fp32']),
   problem_type: z.enum(['single_label_classification', 'multi_label_classification']),

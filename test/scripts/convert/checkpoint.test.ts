@@ -140,8 +140,8 @@ describe('convertCheckpoint', () => {
     expect(error.type).toBe('unsupported_architecture')
     expect(error.message).toContain('ElectraForPreTraining')
     expect(error.message).toContain('AlbertForSequenceClassification, ElectraForSequenceClassification')
-    const distil = await writeCheckpoint('distil', { architectures: ['DistilBertForSequenceClassification'], model_type: 'distilbert' }, {})
-    expect((await convertError(distil)).type).toBe('unsupported_architecture')
+    const roberta = await writeCheckpoint('roberta', { architectures: ['RobertaForSequenceClassification'], model_type: 'roberta' }, {})
+    expect((await convertError(roberta)).type).toBe('unsupported_architecture')
   })
 
   it('fills transformers class defaults for fields save_pretrained omits', async () => {

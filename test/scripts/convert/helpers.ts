@@ -39,15 +39,16 @@ export const unpadded = (input: RefInput): RefInput => {
 const int64 = (rows: number[][]): ort.Tensor =>
   new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0]?.length ?? 0])
 
-/** Runs an ONNX classifier on a batch with onnxruntime-node; returns logits per row. */
+/** Runs an ONNX classifier on a batch with onnxruntime-node, feeding only the inputs the graph declares; returns logits per row. */
 export async function runOnnx(model: Uint8Array, batch: RefInput[]): Promise<number[][]> {
   const session = await ort.InferenceSession.create(model)
   try {
-    const out = await session.run({
+    const all: Record<string, ort.Tensor> = {
       input_ids: int64(batch.map((b) => b.input_ids)),
       attention_mask: int64(batch.map((b) => b.attention_mask)),
       token_type_ids: int64(batch.map((b) => b.token_type_ids)),
-    })
+    }
+    const out = await session.run(Object.fromEntries(session.inputNames.map((name) => [name, all[name] as ort.Tensor])))
     const logits = out.logits
     if (!logits) throw new Error('no logits output')
     const [rows = 0, cols = 0] = logits.dims
