@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { ModelVersion, Precision, ProblemType, Verification } from '../../src/schema/manifest.ts'
 import type { EncodeInput, Tokenizer } from '../../src/tokenizers/types.ts'
 import { architectureOf } from '../convert/config.ts'
+import { numLabels } from '../convert/config.ts'
 import { type HfConfig, convertCheckpoint, readHfConfig } from '../convert/index.ts'
 import { readModel } from '../onnx/proto.ts'
 import { type QuantizeReport, quantizeModel } from '../quantize/index.ts'
@@ -97,22 +98,52 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
   const { model: int8, report } = quantizeModel(fp32, { onProgress: say })
   say(`int8 model: ${(int8.byteLength / 2 ** 20).toFixed(1)} MiB (fp32 ${(fp32.byteLength / 2 ** 20).toFixed(1)} MiB)`)
   say(`verifying int8 against fp32 on ${texts.length} texts`)
-  const { per_text: _perText, ...verification } = await verifyModels({
+  const { per_text, ...summary } = await verifyModels({
     fp32,
     int8,
     tokenizer: options.tokenizer,
     texts,
     max_length: Math.min(max_length, 128),
   })
+  // One logit has one argmax. A one-output score ranks candidates (a cross-encoder's passages), so its
+  // argmax is over texts: its agreement is the share of text pairs that fp32 and int8 order alike.
+  const verification = numLabels(config) === 1 ? { ...summary, argmax_agreement: orderAgreement(per_text) } : summary
   return { ...base, precision: 'int8', ...(await optimize(int8)), verification, quantization: report }
 }
 
+/**
+ * The served problem type. A one-label model (a cross-encoder's relevance
+ * score, a regression) is 'regression', as transformers sets it when it
+ * trains one, and served through a sigmoid, as its text-classification
+ * pipeline does for one label. A regression with several outputs has no
+ * labels to rank, so it is refused.
+ */
 function problemTypeOf(config: HfConfig): ProblemType {
-  if (config.problem_type === 'regression' || Object.keys(config.id2label).length < 2) {
+  const labels = numLabels(config)
+  if (labels === 0) throw new PublishError('unsupported_model', 'config.json has an empty id2label; set one label per output of the classifier.')
+  if (config.problem_type === 'multi_label_classification') return 'multi_label_classification'
+  if (labels === 1) return 'regression'
+  if (config.problem_type === 'regression') {
     throw new PublishError(
       'unsupported_model',
-      'This is a regression model (problem_type "regression" or a single label); only classification is served. Set id2label with two or more labels.',
+      `This is a regression model with ${labels} outputs (problem_type "regression"); only classifiers and one-output scores are served. ` +
+        'Set id2label to one label for a single score, or fine-tune it as a classifier.',
     )
   }
   return config.problem_type ?? 'single_label_classification'
+}
+
+/** Share of text pairs whose one-output scores fp32 and int8 put in the same order (ties count as agreeing with ties). */
+function orderAgreement(rows: ReadonlyArray<{ fp32: number[]; int8: number[] }>): number {
+  let pairs = 0
+  let same = 0
+  for (let i = 0; i < rows.length; i++) {
+    for (let j = i + 1; j < rows.length; j++) {
+      const a = Math.sign((rows[i]?.fp32[0] ?? 0) - (rows[j]?.fp32[0] ?? 0))
+      const b = Math.sign((rows[i]?.int8[0] ?? 0) - (rows[j]?.int8[0] ?? 0))
+      pairs++
+      if (a === b) same++
+    }
+  }
+  return pairs === 0 ? 1 : same / pairs
 }

@@ -26,9 +26,13 @@ export interface ScoreOptions {
   top_k: number | null
 }
 
-/** The activation a model gets when the request names none (multi-label: sigmoid, else softmax). */
+/**
+ * The activation a model gets when the request names none, as the pipeline
+ * chooses it: sigmoid for multi-label and for one-label models (served as
+ * 'regression'), else softmax.
+ */
 export const defaultActivation = (problemType: ProblemType): Activation =>
-  problemType === 'multi_label_classification' ? 'sigmoid' : 'softmax'
+  problemType === 'multi_label_classification' || problemType === 'regression' ? 'sigmoid' : 'softmax'
 
 /** Applies an activation to one row of logits (max-shifted softmax, so large logits don't overflow). */
 export function activate(row: ArrayLike<number>, activation: Activation): number[] {

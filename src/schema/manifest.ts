@@ -10,7 +10,13 @@ import { z } from 'zod'
 /** Architectures the converter and the runtime understand. */
 export type Architecture = 'albert' | 'electra' | 'bert' | 'distilbert' | 'ernie'
 
-export type ProblemType = 'single_label_classification' | 'multi_label_classification'
+/**
+ * transformers' problem_type. A one-label model is 'regression' (what
+ * transformers sets for num_labels 1 when it trains one): a score, such as a
+ * cross-encoder's relevance, served through a sigmoid unless the request asks
+ * for the raw value.
+ */
+export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression'
 
 export type Precision = 'int8' | 'fp32'
 
@@ -108,7 +114,7 @@ const modelVersionSchema = z.object({
   architecture: z.enum(['albert', 'electra', 'bert', 'distilbert', 'ernie']),
   hf_architecture: z.string(),
   precision: z.enum(['int8', 'fp32']),
-  problem_type: z.enum(['single_label_classification', 'multi_label_classification']),
+  problem_type: z.enum(['single_label_classification', 'multi_label_classification', 'regression']),
   id2label: z.record(z.string(), z.string()),
   max_length: z.number().int().positive(),
   inputs: z.array(z.string()).min(1),
