@@ -6,9 +6,10 @@ import { defineConfig } from 'vitest/config'
 const fixturesDir = join(import.meta.dirname, '.artifacts', 'test-fixtures')
 
 /**
- * Two projects: `node` for the tokenizers, the pipeline and the schemas (plain
+ * Three projects: `node` for the tokenizers, the pipeline and the schemas (plain
  * Node 22), `workerd` for everything that runs inside the Worker (real workerd
- * through Miniflare, with local R2 and KV).
+ * through Miniflare, with local R2 and KV), `browser` for the playground and
+ * the API docs in Chromium against `wrangler dev`.
  */
 export default defineConfig({
   test: {
@@ -17,8 +18,18 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.workerd.test.ts'],
+          exclude: ['test/**/*.workerd.test.ts', 'test/browser/**'],
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          // Serves the Worker under `wrangler dev`; without Chromium it says how to install it, and the tests skip.
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
