@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: latency, cold start, memory and size of the int8 models,
  * next to onnxruntime-node (the native limit) and Transformers.js (the peer).
- * Writes bench/results/latest.json and bench/results/latest.md.
+ * Writes bench/results/latest.json and bench/results/latest.md, and the SVG
+ * charts beside them (bench/charts.ts).
  *
  *   node bench/run.ts [--quick] [--only workerd,ort,tjs,tokenizers] [--out bench/results/latest]
  *
@@ -18,6 +19,7 @@ import { artifactsDir, repoRoot } from '../scripts/paths.ts'
 import { loadTokenizer } from '../src/tokenizers/index.ts'
 import { int8Isa } from './cpu.ts'
 import { prepareModels } from './models.ts'
+import { writeCharts } from './charts-cli.ts'
 import { buildReport, type BenchInput, type LatencyCell, type Variant } from './report.ts'
 import { runOrt } from './runners/ort.ts'
 import { type TjsJob } from './runners/transformers-js.ts'
@@ -191,3 +193,4 @@ await mkdir(dirname(out), { recursive: true })
 await writeFile(`${out}.json`, `${JSON.stringify(json, null, 1)}\n`)
 await writeFile(`${out}.md`, markdown)
 say(`wrote ${out}.json and ${out}.md`)
+say(`wrote ${(await writeCharts(`${out}.json`)).join(', ')}`)
