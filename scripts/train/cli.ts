@@ -35,6 +35,7 @@ import type { PretrainState } from './pretrain.ts'
  *   --views            train on views of the bodies at many lengths, one length per batch (scripts/train/views.ts),
  *                      and score short views of the validation split beside it (selection: mean of both accuracies)
  *   --eval-at-start    validate the starting weights before the first step (recorded as state.initial)
+ *   --onnx-eval        validate through the exported fp32 ONNX graph on onnxruntime-node (one thread) instead of tfjs
  *   --background       detach; log to <out>/train.log
  *
  * `npm run train -- pretrain --model albert|electra [options]` pre-trains the
@@ -82,6 +83,7 @@ const { values, positionals } = parseArgs({
     background: { type: 'boolean', default: false },
     views: { type: 'boolean', default: false },
     'eval-at-start': { type: 'boolean', default: false },
+    'onnx-eval': { type: 'boolean', default: false },
     phases: { type: 'string' },
     positions: { type: 'string' },
     steps: { type: 'string' },
@@ -234,10 +236,12 @@ const state: TrainState = resumed === null
 log(`${resumed === null ? (values.init === undefined ? 'start' : `start from ${values.init}`) : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
   `max_length ${preset.maxLength}, batch ${preset.batchSize}, ${preset.epochs} epochs = ${totalSteps} steps, peak lr ${preset.peakLr}, dir ${dir}`)
 const maxSteps = num(values['max-steps'])
+const score = values['onnx-eval'] ? (await import('./onnx-score.ts')).onnxScorer(join(dir, 'eval-checkpoint'), tokenizer.pad_id) : undefined
 const done = await trainLoop({
   preset, model, opt, train, validation, padId: tokenizer.pad_id, dir, seed, log, evalAtStart: values['eval-at-start'],
   ...(maxSteps === undefined ? {} : { maxSteps }),
   ...(views === undefined ? {} : { views }),
+  ...(score === undefined ? {} : { score }),
   ...(validationViewSet === undefined ? {} : { validationViews: validationViewSet }),
 }, state)
 log(`stopped at step ${done.step}/${done.totalSteps}; best validation accuracy ${((done.best?.validation.accuracy ?? 0) * 100).toFixed(2)}% at step ${done.best?.step ?? '-'} (${join(dir, 'best')})`)
