@@ -74,8 +74,16 @@ app.use('/v1/models/:id/*', timing({ total: false }))
 
 const routes = app.route('/', health).route('/', models).route('/', classify).route('/', tokenize)
 
+// API keys are optional (no API_KEYS: open), hence `{}` beside the bearer scheme; /docs/ offers the key field.
+routes.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'One of the API_KEYS secret\'s keys, when it is set; /healthz and /openapi.json never need one.',
+})
+
 routes.doc31('/openapi.json', {
   openapi: '3.1.0',
+  security: [{}, { apiKey: [] }],
   info: {
     title: 'edge-classify',
     version: '0.1.0',

@@ -170,7 +170,7 @@ describe.skipIf(playground === null)('the playground at /', () => {
 })
 
 describe.skipIf(playground === null)('the API docs at /docs', () => {
-  it('render /openapi.json with Swagger UI from local assets', async () => {
+  it('render /openapi.json with Swagger UI from local assets, and try a call with the key', async () => {
     const browser = await launchChromium()
     try {
       const page = await browser.context.newPage()
@@ -189,6 +189,20 @@ describe.skipIf(playground === null)('the API docs at /docs', () => {
           .sort(),
       )
       expect(requests.some((url) => url === `${base}/openapi.json`)).toBe(true)
+
+      // "Try it out" against the Worker, with the key given to Swagger UI's Authorize dialog.
+      await page.click('button.authorize')
+      await page.fill('.modal-ux input', API_KEY)
+      await page.click('.modal-ux .auth-btn-wrapper button.authorize')
+      await page.click('.modal-ux button.btn-done')
+      const operation = page.locator('.opblock', { has: page.locator('.opblock-summary-path[data-path="/v1/models"]') })
+      await operation.locator('.opblock-summary').click()
+      await operation.locator('button.execute').click()
+      const status = operation.locator('.live-responses-table tbody td.response-col_status').first()
+      await status.waitFor()
+      expect((await status.innerText()).trim()).toBe('200')
+      expect(await operation.locator('.live-responses-table tbody td.response-col_description').first().innerText()).toContain('"models"')
+
       expect(requests.filter((url) => !url.startsWith(`${base}/`))).toEqual([])
       expect(pageErrors).toEqual([])
     } finally {
