@@ -4,6 +4,7 @@
  * from public/, the default models in local R2/KV (support/models.ts), on a
  * free loopback port.
  */
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bundleWorker, startDev, stopDev } from '../../../bench/dev.ts'
 import { browserDir, publishModels, stateDir } from './models.ts'
@@ -24,8 +25,20 @@ export interface PlaygroundOptions {
 export async function startPlayground(options: PlaygroundOptions = {}): Promise<Playground> {
   await publishModels(options.onProgress)
   options.onProgress?.('bundling the Worker and starting wrangler dev')
-  const entry = bundleWorker(join(browserDir, 'bundle'))
+  // One bundle folder per process, so that a test run and `npm run screenshot` never share one.
+  const bundleDir = join(browserDir, `bundle-${process.pid}`)
   const vars: Record<string, string> = options.apiKeys === undefined ? {} : { API_KEYS: options.apiKeys }
-  const dev = await startDev(entry, stateDir, { vars })
-  return { base: dev.base, stop: () => stopDev(dev) }
+  try {
+    const dev = await startDev(bundleWorker(bundleDir), stateDir, { vars })
+    return {
+      base: dev.base,
+      async stop() {
+        await stopDev(dev)
+        await rm(bundleDir, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    await rm(bundleDir, { recursive: true, force: true })
+    throw error
+  }
 }
