@@ -124,6 +124,7 @@ function showProblem(error) {
   byId('problem-errors', HTMLUListElement).replaceChildren(...problem.errors.map((e) => el('li', `${e.path}: ${e.message}`)))
   const meta = [problem.status === null ? '' : `HTTP ${problem.status}`, problem.type ?? ''].filter(Boolean).join(' · ')
   byId('problem-meta', HTMLParagraphElement).textContent = meta
+  byId('problem-hint', HTMLParagraphElement).hidden = problem.status !== 401 && problem.status !== 403
   byId('problem', HTMLElement).hidden = false
 }
 

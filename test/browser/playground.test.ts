@@ -71,6 +71,7 @@ describe.skipIf(playground === null)('the playground at /', () => {
     const missing = await api<Problem>('/v1/models', undefined, null)
     expect(missing.status).toBe(401)
     expect(await shownProblem(page)).toEqual({ title: missing.data.title, detail: missing.data.detail })
+    expect(await page.locator('#problem-hint').isVisible()).toBe(true)
     expect(await page.locator('#models tbody tr').count()).toBe(0)
 
     await useKey(page, 'not-the-key')
@@ -148,6 +149,7 @@ describe.skipIf(playground === null)('the playground at /', () => {
     const expected = await api<Problem>(`/v1/models/${model}/classify`, { inputs: tooLong })
     expect(expected.status).toBeGreaterThanOrEqual(400)
     expect(await shownProblem(page)).toEqual({ title: expected.data.title, detail: expected.data.detail })
+    expect(await page.locator('#problem-hint').isHidden()).toBe(true)
     expect(await page.locator('#result').isHidden()).toBe(true)
   })
 
