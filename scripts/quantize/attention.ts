@@ -15,6 +15,20 @@
  *   probs = Softmax(Add(Div(MatMul(q, kT), c) | Mul(.., c), mask))
  *   out = Reshape(Transpose[0,2,1,3](MatMul(probs, v)), [0,0,H])   or MatMul(probs, v)
  *   mask = Unsqueeze(Mul(Sub(1, Cast(attention_mask)), filter))
+ * and, in the layouts torch.onnx writes for optimum's BERT, DistilBERT and
+ * ERNIE exports (those onnxruntime's transformers optimizer fuses,
+ * fusion_attention.py):
+ *   - view shapes computed at run time: Reshape(lin, Concat(B, T, nh, hs)),
+ *     constants as Constant nodes;
+ *   - kT = Transpose[0,1,3,2](Transpose[0,2,1,3](Reshape(lin_k, ..)));
+ *   - the scale on q (DistilBERT: MatMul(Div(q, c), kT)) or on both sides
+ *     (scaled_dot_product_attention: MatMul(Mul(q, s), Mul(kT, s)), s the
+ *     square root of 1/sqrt(hs), computed from the shape);
+ *   - mask = Mul(Sub(1, Cast(Unsqueeze(Unsqueeze(attention_mask)))), filter)
+ *     (BERT eager), Where(Cast(i), filter, i) with
+ *     i = Sub(1, Expand(Unsqueeze(Unsqueeze(attention_mask)))) (SDPA), or
+ *     probs = Softmax(Where(Expand(Reshape(Equal(attention_mask, 0))), filter,
+ *     scores)) (DistilBERT's masked_fill).
  * Anything else is left to the MatMul pass, unchanged.
  */
 import { attrFloat, attrInt, floatValues, makeTensor, tensorToArray } from '../onnx/builder.ts'
@@ -61,19 +75,44 @@ interface Match {
 const sameInts = (a: number | number[] | undefined, b: readonly number[]): boolean =>
   Array.isArray(a) && a.length === b.length && a.every((v, i) => v === b[i])
 
-/** A scalar (or one-element) float initializer's value. */
+/** A constant tensor: an initializer, or the `value` of a Constant node (torch.onnx writes scalars so). */
+function constant(g: GraphIndex, name: string | undefined): onnx.ITensorProto | undefined {
+  if (name === undefined) return undefined
+  const init = g.initializers.get(name)
+  if (init != null) return init
+  const node = g.producer(name)
+  if (node?.opType !== 'Constant') return undefined
+  return node.attribute.find((a) => a.name === 'value')?.t ?? undefined
+}
+
+/** A scalar (or one-element) float constant's value. */
 function scalar(g: GraphIndex, name: string | undefined): number | undefined {
-  const t = name === undefined ? undefined : g.initializers.get(name)
+  const t = constant(g, name)
   if (t == null || t.dataType !== DT.FLOAT) return undefined
   const values = floatValues(t)
   return values.length === 1 ? values[0] : undefined
 }
 
-/** An int64 initializer's values as numbers. */
+/** An int64 constant's values as numbers. */
 function ints(g: GraphIndex, name: string | undefined): number[] | undefined {
-  const t = name === undefined ? undefined : g.initializers.get(name)
+  const t = constant(g, name)
   if (t == null || t.dataType !== DT.INT64) return undefined
   return Array.from(tensorToArray(t) as BigInt64Array, Number)
+}
+
+/**
+ * The last `count` entries of a Reshape target of `rank` entries, when they
+ * are constant: a constant shape, or a Concat of 1-element pieces (torch's
+ * view(B, -1, nh, hs) with B and T read from the input's shape).
+ */
+function shapeTail(g: GraphIndex, name: string | undefined, rank: number, count: number): number[] | undefined {
+  const fixed = ints(g, name)
+  if (fixed !== undefined) return fixed.length === rank ? fixed.slice(rank - count) : undefined
+  const concat = name === undefined ? undefined : g.producer(name)
+  if (concat?.opType !== 'Concat' || concat.input.length !== rank) return undefined
+  const tail = concat.input.slice(rank - count).map((piece) => ints(g, piece))
+  if (tail.some((v) => v?.length !== 1)) return undefined
+  return tail.map((v) => v?.[0] ?? 0)
 }
 
 /** The other input of a two-input node. */
@@ -98,20 +137,32 @@ function projection(g: GraphIndex, t: string): Projection | undefined {
   return undefined
 }
 
-/** q / v: Transpose[0,2,1,3](Reshape(lin, [0,0,nh,hs])) or lin itself; k: the same with perm [0,2,3,1] or Transpose[0,2,1](lin). */
-function heads(g: GraphIndex, t: string, role: 'qv' | 'k'): { projection: Projection; heads: number; nodes: NodeProto[] } | undefined {
+/** Reshape(lin, [.., .., nh, hs]) read by `reader` alone -> the projection, nh and the Reshape. */
+function splitHeads(g: GraphIndex, t: string, reader: NodeProto): { projection: Projection; heads: number; reshape: NodeProto } | undefined {
+  const reshape = g.producer(t)
+  if (reshape?.opType !== 'Reshape' || g.soleConsumer(t) !== reader) return undefined
+  const [nh = 0, hs = 0] = shapeTail(g, reshape.input[1], 4, 2) ?? []
+  const p = projection(g, reshape.input[0] ?? '')
+  if (p === undefined || nh <= 0 || nh * hs !== p.weight.n || g.soleConsumer(reshape.input[0] ?? '') !== reshape) return undefined
+  return { projection: p, heads: nh, reshape }
+}
+
+/**
+ * q / v: Transpose[0,2,1,3](Reshape(lin, [.., .., nh, hs])) or lin itself; k: the same with perm [0,2,3,1],
+ * Transpose[0,1,3,2] of the q form, or Transpose[0,2,1](lin).
+ */
+function heads(g: GraphIndex, t: string, role: 'qv' | 'k', alsoReadBy: ReadonlySet<NodeProto> = new Set()): { projection: Projection; heads: number; nodes: NodeProto[] } | undefined {
   const transpose = g.producer(t)
   const perm = transpose?.opType === 'Transpose' ? readPerm(transpose) : undefined
-  if (transpose !== undefined && perm !== undefined && g.soleConsumer(t) !== undefined) {
+  if (transpose !== undefined && perm !== undefined && !g.isGraphOutput(t) && g.consumers(t).filter((n) => !alsoReadBy.has(n)).length === 1) {
     const src = transpose.input[0] ?? ''
     if (sameInts(perm, role === 'k' ? [0, 2, 3, 1] : [0, 2, 1, 3])) {
-      const reshape = g.producer(src)
-      const shape = ints(g, reshape?.input[1])
-      if (reshape?.opType !== 'Reshape' || shape?.length !== 4 || shape[0] !== 0 || shape[1] !== 0 || g.soleConsumer(src) !== transpose) return undefined
-      const p = projection(g, reshape.input[0] ?? '')
-      const [, , nh = 0, hs = 0] = shape
-      if (p === undefined || nh * hs !== p.weight.n || g.soleConsumer(reshape.input[0] ?? '') !== reshape) return undefined
-      return { projection: p, heads: nh, nodes: [transpose, reshape] }
+      const split = splitHeads(g, src, transpose)
+      return split === undefined ? undefined : { projection: split.projection, heads: split.heads, nodes: [transpose, split.reshape] }
+    }
+    if (role === 'k' && sameInts(perm, [0, 1, 3, 2])) {
+      const inner = heads(g, src, 'qv')
+      return inner === undefined || inner.nodes.length === 0 || g.soleConsumer(src) !== transpose ? undefined : { ...inner, nodes: [transpose, ...inner.nodes] }
     }
     if (role === 'k' && sameInts(perm, [0, 2, 1])) {
       const p = projection(g, src)
@@ -153,20 +204,142 @@ function readAxes(node: NodeProto): number[] | undefined {
   return node.attribute.find((x) => x.name === 'axes')?.ints?.map(Number)
 }
 
+/** Ops that only reshape, broadcast or retype a mask on its way from the graph input. */
+const MASK_PLUMBING = new Set(['Cast', 'Unsqueeze', 'Expand', 'Reshape'])
+
+/** The graph input `t` is computed from through MASK_PLUMBING alone, if any. */
+function maskInputOf(g: GraphIndex, t: string, nodes: NodeProto[]): string | undefined {
+  for (let name = t; ; ) {
+    if (g.graph.input.some((v) => v.name === name)) return name
+    const node = g.producer(name)
+    if (node === undefined || !MASK_PLUMBING.has(node.opType)) return undefined
+    nodes.push(node)
+    name = node.input[0] ?? ''
+  }
+}
+
+/** Sub(1, x) with x computed from a graph input: the inverted mask. */
+function invertedMask(g: GraphIndex, t: string, nodes: NodeProto[]): string | undefined {
+  const sub = g.producer(t)
+  if (sub?.opType !== 'Sub' || scalar(g, sub.input[0]) !== 1) return undefined
+  nodes.push(sub)
+  return maskInputOf(g, sub.input[1] ?? '', nodes)
+}
+
+/**
+ * The additive [B, 1, 1, T] mask of torch.onnx's BERT exports:
+ * Mul(Sub(1, x), filter) (eager) or Where(Cast(i), filter, i) with i = Sub(1, x) (SDPA's masked_fill).
+ */
+function exportedMask(g: GraphIndex, t: string): { input: string; filter: number; nodes: NodeProto[] } | undefined {
+  const node = g.producer(t)
+  const nodes: NodeProto[] = node === undefined ? [] : [node]
+  if (node?.opType === 'Mul') {
+    for (const subOut of node.input) {
+      const filter = scalar(g, other(node, subOut))
+      const input = filter === undefined || filter > -1e4 ? undefined : invertedMask(g, subOut, nodes)
+      if (filter !== undefined && input !== undefined) return { input, filter, nodes }
+    }
+  }
+  if (node?.opType === 'Where') {
+    const [cond = '', fill, inverted = ''] = node.input
+    const filter = scalar(g, fill)
+    const cast = g.producer(cond)
+    if (filter === undefined || filter > -1e4 || cast?.opType !== 'Cast' || cast.input[0] !== inverted) return undefined
+    nodes.push(cast)
+    const input = invertedMask(g, inverted, nodes)
+    return input === undefined ? undefined : { input, filter, nodes }
+  }
+  return undefined
+}
+
+/** DistilBERT's masked_fill: the condition Expand(Reshape(Equal(x, 0))) of Where(cond, filter, scores). */
+function maskedFill(g: GraphIndex, where: NodeProto): { input: string; filter: number; nodes: NodeProto[] } | undefined {
+  const filter = scalar(g, where.input[1])
+  if (filter === undefined || filter > -1e4) return undefined
+  const nodes: NodeProto[] = []
+  let name = where.input[0] ?? ''
+  for (let node = g.producer(name); node !== undefined && MASK_PLUMBING.has(node.opType); node = g.producer(name)) {
+    nodes.push(node)
+    name = node.input[0] ?? ''
+  }
+  const equal = g.producer(name)
+  if (equal?.opType !== 'Equal') return undefined
+  for (const x of equal.input) {
+    const zero = constant(g, other(equal, x))
+    const isZero = zero != null && Array.from(tensorToArray(zero), Number).every((v) => v === 0) && tensorToArray(zero).length === 1
+    const input = isZero ? maskInputOf(g, x, nodes) : undefined
+    if (input !== undefined) return { input, filter, nodes: [...nodes, equal] }
+  }
+  return undefined
+}
+
+/**
+ * The nodes that compute scaled_dot_product_attention's sqrt(1/sqrt(hs)) from
+ * Shape(q): Sqrt(Div(1, Sqrt(Cast(Slice(Shape(q)))))), read by nothing but
+ * the chain and `muls`. They die with the block, so the Shape may read q.
+ */
+function sdpaScale(g: GraphIndex, sqrt: string, muls: readonly NodeProto[]): Set<NodeProto> | undefined {
+  const chain = new Set<NodeProto>()
+  for (let name = sqrt; ; ) {
+    const node = g.producer(name)
+    if (node === undefined || !['Sqrt', 'Div', 'Cast', 'Slice', 'Gather', 'Shape'].includes(node.opType)) return undefined
+    chain.add(node)
+    if (node.opType === 'Shape') break
+    const computed = node.input.filter((i) => i !== '' && constant(g, i) === undefined)
+    if (computed.length !== 1) return undefined
+    name = computed[0] ?? ''
+  }
+  const inside = (n: NodeProto): boolean => chain.has(n) || muls.includes(n)
+  for (const node of chain) if (node.output.some((o) => g.isGraphOutput(o) || !g.consumers(o).every(inside))) return undefined
+  return chain
+}
+
+/** A tensor scaled by a constant (Div or Mul) or by torch's SDPA square root (Mul by a Sqrt output), or the tensor itself. */
+function unscaled(g: GraphIndex, t: string, reader: NodeProto): { x: string; factor: number | { sqrt: string }; nodes: NodeProto[] } {
+  const node = g.producer(t)
+  if ((node?.opType === 'Div' || node?.opType === 'Mul') && g.soleConsumer(t) === reader) {
+    for (const x of node.opType === 'Div' ? [node.input[0] ?? ''] : node.input) {
+      const by = other(node, x)
+      const c = scalar(g, by)
+      if (c !== undefined && c !== 0) return { x, factor: node.opType === 'Div' ? 1 / c : c, nodes: [node] }
+      if (node.opType === 'Mul' && by !== undefined && g.producer(by)?.opType === 'Sqrt') return { x, factor: { sqrt: by }, nodes: [node] }
+    }
+  }
+  return { x: t, factor: 1, nodes: [] }
+}
+
 function match(g: GraphIndex, softmax: NodeProto): Match | undefined {
   const axis = softmax.attribute.find((a) => a.name === 'axis')
-  const scoresAdd = g.producer(softmax.input[0] ?? '')
+  const scoresMasked = g.producer(softmax.input[0] ?? '')
   const probs = softmax.output[0] ?? ''
   const context = g.soleConsumer(probs)
-  if (scoresAdd?.opType !== 'Add' || context?.opType !== 'MatMul' || context.input[0] !== probs || g.soleConsumer(softmax.input[0] ?? '') !== softmax) return undefined
-  for (const scaledName of scoresAdd.input) {
-    const scaled = g.producer(scaledName)
-    if ((scaled?.opType !== 'Div' && scaled?.opType !== 'Mul') || g.soleConsumer(scaledName) !== scoresAdd) continue
-    const c = scalar(g, scaled.input[1])
-    const qk = g.producer(scaled.input[0] ?? '')
-    if (c === undefined || c === 0 || qk?.opType !== 'MatMul' || g.soleConsumer(scaled.input[0] ?? '') !== scaled) continue
-    const q = heads(g, qk.input[0] ?? '', 'qv')
-    const k = heads(g, qk.input[1] ?? '', 'k')
+  if (scoresMasked === undefined || context?.opType !== 'MatMul' || context.input[0] !== probs || g.soleConsumer(softmax.input[0] ?? '') !== softmax) return undefined
+  // (scores, mask) readings of the node before the Softmax: Add(scores, mask) either way round, or Where(cond, filter, scores).
+  const readings: Array<{ scoresName: string; mask: () => ReturnType<typeof maskedFill> }> =
+    scoresMasked.opType === 'Add'
+      ? scoresMasked.input.map((scoresName) => ({ scoresName, mask: () => undefined }))
+      : scoresMasked.opType === 'Where'
+        ? [{ scoresName: scoresMasked.input[2] ?? '', mask: () => maskedFill(g, scoresMasked) }]
+        : []
+  for (const reading of readings) {
+    const { scoresName } = reading
+    // DistilBERT's expand_as(scores) also reads the scores' shape; that Shape dies with the mask.
+    const fill = scoresMasked.opType === 'Where' ? reading.mask() : undefined
+    const readers = g.consumers(scoresName).filter((n) => n !== scoresMasked)
+    if (g.isGraphOutput(scoresName) || !readers.every((n) => n.opType === 'Shape' && fill !== undefined && fill.nodes.includes(g.soleConsumer(n.output[0] ?? '') ?? n))) continue
+    // Scale after q k^T (Div/Mul), or on q and/or kT before it.
+    const after = unscaled(g, scoresName, scoresMasked)
+    if (typeof after.factor !== 'number') continue
+    const qk = g.producer(after.x)
+    if (qk?.opType !== 'MatMul' || (after.nodes.length > 0 && g.soleConsumer(after.x) !== after.nodes[0])) continue
+    const qSide = unscaled(g, qk.input[0] ?? '', qk)
+    const kSide = unscaled(g, qk.input[1] ?? '', qk)
+    const sqrtOf = (f: number | { sqrt: string }): string | undefined => (typeof f === 'number' ? undefined : f.sqrt)
+    const sqrt = sqrtOf(qSide.factor)
+    const chain = sqrt === undefined ? new Set<NodeProto>() : sdpaScale(g, sqrt, [...qSide.nodes, ...kSide.nodes])
+    if (chain === undefined) continue
+    const q = heads(g, qSide.x, 'qv', chain)
+    const k = heads(g, kSide.x, 'k', chain)
     const v = heads(g, context.input[1] ?? '', 'qv')
     if (q === undefined || k === undefined || v === undefined) continue
     const nh = q.heads
@@ -177,15 +350,22 @@ function match(g: GraphIndex, softmax: NodeProto): Match | undefined {
     if (k.projection.x !== x || v.projection.x !== x) continue
     const H = q.projection.weight.n
     if (k.projection.weight.n !== H || v.projection.weight.n !== H || q.projection.weight.k !== k.projection.weight.k || q.projection.weight.k !== v.projection.weight.k) continue
-    const mask = maskOf(g, other(scoresAdd, scaledName) ?? '', rank)
+    let scale = after.factor
+    const sides = [qSide.factor, kSide.factor]
+    if (sides.every((f) => typeof f === 'number')) scale *= (sides[0] as number) * (sides[1] as number)
+    // scaled_dot_product_attention's default scale, split as a square root onto q and kT.
+    else if (sqrt !== undefined && sqrtOf(kSide.factor) === sqrt) scale *= 1 / Math.sqrt(H / nh)
+    else continue
+    const maskName = scoresMasked.opType === 'Add' ? (other(scoresMasked, scoresName) ?? '') : ''
+    const mask = scoresMasked.opType === 'Where' ? fill : (maskOf(g, maskName, rank) ?? (rank === 4 ? exportedMask(g, maskName) : undefined))
     if (mask === undefined) continue
-    // Merge heads back: Reshape(Transpose[0,2,1,3](ctx), [0,0,H]), or ctx itself with one head.
+    // Merge heads back: Reshape(Transpose[0,2,1,3](ctx), [.., .., H]), or ctx itself with one head.
     let output = context.output[0] ?? ''
     const tail: NodeProto[] = []
     if (rank === 4) {
       const t = g.soleConsumer(output)
       const r = t?.opType === 'Transpose' && sameInts(readPerm(t), [0, 2, 1, 3]) ? g.soleConsumer(t.output[0] ?? '') : undefined
-      if (t === undefined || r?.opType !== 'Reshape' || !sameInts(ints(g, r.input[1]), [0, 0, H])) continue
+      if (t === undefined || r?.opType !== 'Reshape' || !sameInts(shapeTail(g, r.input[1], 3, 1), [H])) continue
       tail.push(t, r)
       output = r.output[0] ?? ''
     }
@@ -195,11 +375,14 @@ function match(g: GraphIndex, softmax: NodeProto): Match | undefined {
       k: k.projection,
       v: v.projection,
       heads: nh,
-      scale: scaled.opType === 'Div' ? 1 / c : c,
+      scale,
       filter: mask.filter,
       maskInput: mask.input,
       output,
-      nodes: [...q.projection.nodes, ...k.projection.nodes, ...v.projection.nodes, ...q.nodes, ...k.nodes, ...v.nodes, qk, scaled, scoresAdd, softmax, context, ...tail],
+      nodes: [
+        ...q.projection.nodes, ...k.projection.nodes, ...v.projection.nodes, ...q.nodes, ...k.nodes, ...v.nodes,
+        ...qSide.nodes, ...kSide.nodes, qk, ...after.nodes, scoresMasked, softmax, context, ...tail,
+      ],
     }
   }
   return undefined
