@@ -26,6 +26,9 @@ const EXAMPLES = {
 
 let apiKey = ''
 
+/** @type {Map<string, number | null>} each listed model's max_length, from the last listing */
+const maxLengths = new Map()
+
 /**
  * @template {HTMLElement} T
  * @param {string} id
@@ -178,7 +181,9 @@ async function loadModels() {
     const details = await Promise.all(
       list.models.map(async (m) => /** @type {ModelDetail} */ ((await call(`/v1/models/${encodeURIComponent(m.id)}`)).data)),
     )
-    renderModels(list.models.map((m, i) => ({ ...details[i], ...m })))
+    const models = list.models.map((m, i) => ({ ...details[i], ...m }))
+    for (const m of models) maxLengths.set(m.id, m.max_length ?? null)
+    renderModels(models)
     return true
   } catch (error) {
     status.textContent = 'The models could not be listed (see the error above).'
@@ -269,11 +274,10 @@ async function onClassify(event) {
     const answer = await call(`${path}/classify`, { inputs })
     // After classify, so that the model's load shows in classify's timing.
     const tokens = await call(`${path}/tokenize`, { inputs })
-    const detail = /** @type {ModelDetail} */ ((await call(path)).data)
     clearProblem()
     renderScores(/** @type {LabelScore[]} */ (answer.data))
     renderTiming(answer)
-    renderTokens(/** @type {Encoding} */ (tokens.data), detail.max_length)
+    renderTokens(/** @type {Encoding} */ (tokens.data), maxLengths.get(id) ?? null)
     byId('result', HTMLElement).hidden = false
     await loadModels()
   } catch (error) {
