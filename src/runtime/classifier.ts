@@ -11,7 +11,10 @@
 import type { ProblemType } from '../schema/manifest.ts'
 import { padBatch } from '../tokenizers/index.ts'
 import type { Encoding } from '../tokenizers/types.ts'
+import { type BatchBudget, DEFAULT_RUN_COST, type PlannedRun, planByLength } from './plan.ts'
 import type { ClassifierSession, LogitsOutput } from './session.ts'
+
+export { DEFAULT_BATCH_BUDGET, planRuns, type BatchBudget } from './plan.ts'
 
 export type Activation = 'softmax' | 'sigmoid' | 'none'
 
@@ -82,51 +85,24 @@ export function scoreLogits(
   return out
 }
 
-/**
- * How large one padded run may be. Activation memory grows with
- * batch × sequence (hidden states) and batch × sequence² (attention), and
- * ORT's Wasm heap keeps its high-water mark for the isolate's life, so one
- * oversized run would cost the 128 MB isolate budget for good. Measured
- * (ALBERT-base int8 after ELECTRA-small, test/support/measure-memory.ts):
- * 8×128 → 80 MB, 1×512 → 81 MB, 4×256 → 97 MB, 2×512 → 106 MB, 16×128 → 116 MB.
- */
-export interface BatchBudget {
-  /** padded rows × sequence length */
-  tokens: number
-  /** padded rows × sequence length² */
-  attention: number
-}
+const EMPTY: Encoding = { ids: [], tokens: [], attention_mask: [], token_type_ids: [], offsets: [] }
 
-/** 8×128 or 2×256 or 1×512 (a single input always runs, whatever its length). */
-export const DEFAULT_BATCH_BUDGET: BatchBudget = { tokens: 1024, attention: 131_072 }
-
-/**
- * Splits a batch, in order, into runs that fit `budget` once padded to their
- * longest member. Returns [start, end) index pairs.
- */
-export function planRuns(lengths: readonly number[], budget: BatchBudget): Array<[number, number]> {
-  const runs: Array<[number, number]> = []
-  let start = 0
-  let longest = 0
-  for (let i = 0; i < lengths.length; i++) {
-    const t = Math.max(longest, lengths[i] ?? 0)
-    const rows = i - start + 1
-    if (rows > 1 && (rows * t > budget.tokens || rows * t * t > budget.attention)) {
-      runs.push([start, i])
-      start = i
-      longest = lengths[i] ?? 0
-    } else {
-      longest = t
-    }
+/** Orders equal-length encodings by content (ids, then token types), so a plan does not depend on request order. */
+function compareContent(a: Pick<Encoding, 'ids' | 'token_type_ids'>, b: Pick<Encoding, 'ids' | 'token_type_ids'>): number {
+  for (const key of ['ids', 'token_type_ids'] as const) {
+    const x = a[key]
+    const y = b[key]
+    for (let t = 0; t < x.length && t < y.length; t++) if (x[t] !== y[t]) return (x[t] ?? 0) - (y[t] ?? 0)
   }
-  if (lengths.length > 0) runs.push([start, lengths.length])
-  return runs
+  return 0
 }
 
 /**
- * Runs a batch of encodings as padded batches (one, unless `budget` splits
- * it; runs go one after another, so memory is bounded by the largest run)
- * and scores them.
+ * Runs a batch of encodings and scores them; results come back in input
+ * order. With a `budget`, the batch is planned by length (`planByLength`:
+ * sorted, cut into the cheapest runs that fit the budget; runs go one after
+ * another, so memory is bounded by the largest run). Without one, it runs as
+ * one padded batch in input order.
  */
 export async function classifyEncodings(
   session: ClassifierSession,
@@ -135,15 +111,40 @@ export async function classifyEncodings(
   options: ScoreOptions,
   budget?: BatchBudget,
 ): Promise<LabelScore[][]> {
-  const runs = budget ? planRuns(encodings.map((e) => e.ids.length), budget) : [[0, encodings.length] as [number, number]]
-  const out: LabelScore[][] = []
-  for (const [start, end] of runs) {
-    const feeds = padBatch(encodings.slice(start, end), model.pad_id)
+  const runs = budget
+    ? planByLength(
+        encodings.map((e) => e.ids.length),
+        budget,
+        DEFAULT_RUN_COST,
+        (a, b) => compareContent(encodings[a] ?? EMPTY, encodings[b] ?? EMPTY),
+      )
+    : [{ rows: encodings.map((_, i) => i) }]
+  return classifyRuns(session, encodings, runs, model, options)
+}
+
+/**
+ * Runs `encodings` as the given runs (each padded to its longest member, one
+ * after another) and scores them; results come back in input order. Every
+ * position must be in exactly one run (as `planByLength` and `planRuns` make them).
+ */
+export async function classifyRuns(
+  session: ClassifierSession,
+  encodings: readonly Encoding[],
+  runs: ReadonlyArray<Pick<PlannedRun, 'rows'>>,
+  model: { pad_id: number; id2label: Record<string, string> },
+  options: ScoreOptions,
+): Promise<LabelScore[][]> {
+  const out = new Array<LabelScore[]>(encodings.length)
+  for (const { rows } of runs) {
+    const feeds = padBatch(
+      rows.map((i) => encodings[i] ?? EMPTY),
+      model.pad_id,
+    )
     const logits = await session.run(feeds)
-    if (logits.dims[0] !== end - start) {
-      throw new ClassifierError(`The model returned ${logits.dims[0]} rows of logits for ${end - start} inputs.`)
+    if (logits.dims[0] !== rows.length) {
+      throw new ClassifierError(`The model returned ${logits.dims[0]} rows of logits for ${rows.length} inputs.`)
     }
-    out.push(...scoreLogits(logits, model.id2label, options))
+    for (const [r, scores] of scoreLogits(logits, model.id2label, options).entries()) out[rows[r] ?? 0] = scores
   }
   return out
 }

@@ -14,7 +14,7 @@ import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
 import { artifactsDir, tokenizerFile } from '../../scripts/paths.ts'
 import { openWebSession } from '../../scripts/ort-web.ts'
 import { buildVersion } from '../../scripts/publish/index.ts'
-import { classifyEncodings, defaultActivation } from '../../src/runtime/classifier.ts'
+import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../../src/runtime/classifier.ts'
 import type { ModelManifest } from '../../src/schema/manifest.ts'
 import { loadTokenizer } from '../../src/tokenizers/index.ts'
 import { ELECTRA_V2, FIXTURE_MODELS, MEMORY_MODELS, PARITY_INPUTS } from './fixture-models.ts'
@@ -24,8 +24,9 @@ import { buildTinyClassifier } from './tiny-onnx.ts'
 export const fixturesDir = join(artifactsDir, 'test-fixtures')
 
 /**
- * What onnxruntime-web answers in Node for PARITY_INPUTS (one padded batch,
- * default activation): the reference the Worker's answers are checked against.
+ * What onnxruntime-web answers in Node for PARITY_INPUTS (planned as the
+ * Worker plans a batch, DEFAULT_BATCH_BUDGET; default activation): the
+ * reference the Worker's answers are checked against.
  * The same Wasm kernels in another host, so the comparison holds on every CPU;
  * onnxruntime-node's int8 kernels are not exact on x86 without VNNI.
  */
@@ -38,6 +39,7 @@ async function expectedScores(model: FixtureModel, weights: Uint8Array, tokenize
     encodings,
     { pad_id: tokenizer.pad_id, id2label: model.id2label },
     { activation: defaultActivation(model.problem_type), top_k: null },
+    DEFAULT_BATCH_BUDGET,
   )
   await session.release()
   return scores
