@@ -52,6 +52,43 @@ interface Bindings {
   }
 }
 
+/** Socket-level failures of a request on a connection the server had already closed. */
+const DROPPED_CONNECTION = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE'])
+
+/** Whether `error` (undici's `fetch failed` TypeError, or its cause) is a dropped connection. */
+export function isDroppedConnection(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && DROPPED_CONNECTION.has(code)) return true
+  }
+  return false
+}
+
+/** Attempts per store operation: a block can leave every pooled connection dead, each found on use. */
+const ATTEMPTS = 3
+
+/**
+ * Runs `operation`, again on a fresh connection if its connection turned out
+ * to be dead.
+ *
+ * The platform proxy keeps keep-alive connections to its workerd. A publish
+ * converts, quantizes and verifies synchronously, and while that blocks the
+ * event loop the server closes the idle connections unseen; the next request
+ * is then written into a closed socket. Every store operation is idempotent
+ * (content-addressed puts, the manifest put of the same bytes, reads, lists
+ * and deletes), so repeating it is safe, and simpler than keeping the loop
+ * free during the build.
+ */
+export async function retryOnDroppedConnection<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation()
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !isDroppedConnection(error)) throw error
+    }
+  }
+}
+
 /**
  * The local R2/KV that `wrangler dev` (and so `npm start`) serves, reached
  * through wrangler's platform proxy: a write shows up in a running dev server
@@ -62,41 +99,34 @@ export async function openLocalStores(options: StoreOptions = {}): Promise<Store
   const persist = options.persistTo === undefined ? true : { path: join(options.persistTo, 'v3') }
   const proxy = await getPlatformProxy<Bindings>({ configPath, persist, remoteBindings: false })
   const { MODELS, TOKENIZERS } = proxy.env
+  const retry = retryOnDroppedConnection
   return {
     description: `local state (${options.persistTo ?? '.wrangler/state'})`,
     canList: true,
-    async getObject(key) {
-      const object = await MODELS.get(key)
-      return object === null ? null : new Uint8Array(await object.arrayBuffer())
-    },
-    async hasObject(key) {
-      return (await MODELS.head(key)) !== null
-    },
-    async putObject(key, bytes, contentType) {
-      await MODELS.put(key, bytes, { httpMetadata: { contentType } })
-    },
-    async deleteObject(key) {
-      await MODELS.delete(key)
-    },
+    getObject: (key) =>
+      retry(async () => {
+        const object = await MODELS.get(key)
+        return object === null ? null : new Uint8Array(await object.arrayBuffer())
+      }),
+    hasObject: (key) => retry(async () => (await MODELS.head(key)) !== null),
+    putObject: (key, bytes, contentType) =>
+      retry(async () => {
+        await MODELS.put(key, bytes, { httpMetadata: { contentType } })
+      }),
+    deleteObject: (key) => retry(() => MODELS.delete(key)),
     async listObjects(prefix) {
       const keys: string[] = []
       let cursor: string | undefined
       do {
-        const page = await MODELS.list({ prefix, cursor })
+        const page = await retry(() => MODELS.list({ prefix, cursor }))
         keys.push(...page.objects.map((o) => o.key))
         cursor = page.truncated ? page.cursor : undefined
       } while (cursor !== undefined)
       return keys
     },
-    async hasKv(key) {
-      return (await TOKENIZERS.get(key, 'arrayBuffer')) !== null
-    },
-    async putKv(key, bytes) {
-      await TOKENIZERS.put(key, bytes)
-    },
-    async deleteKv(key) {
-      await TOKENIZERS.delete(key)
-    },
+    hasKv: (key) => retry(async () => (await TOKENIZERS.get(key, 'arrayBuffer')) !== null),
+    putKv: (key, bytes) => retry(() => TOKENIZERS.put(key, bytes)),
+    deleteKv: (key) => retry(() => TOKENIZERS.delete(key)),
     close: () => proxy.dispose(),
   }
 }
