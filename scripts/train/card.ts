@@ -65,8 +65,13 @@ export function modelCard(preset: TrainPreset, report: EvalReport, state: TrainS
     : `${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}, ${c.hidden_act}; embeddings ${c.embedding_size} projected to ${c.hidden_size}`
   const met = targetsMet(report)
   const best = state.best
-  const history = state.history.map((h) =>
-    `| ${h.step} | ${h.epoch.toFixed(2)} | ${h.trainLoss.toFixed(4)} | ${h.validation.loss.toFixed(4)} | ${pct(h.validation.accuracy)} | ${h.validation.f1.toFixed(4)} |`)
+  const withViews = state.history.some((h) => h.views !== undefined)
+  const viewCells = (v: Metrics | undefined): string => (withViews ? ` ${v === undefined ? '-' : pct(v.accuracy)} | ${v === undefined ? '-' : v.f1.toFixed(4)} |` : '')
+  const history = [
+    ...(state.initial === undefined ? [] : [`| start | - | - | ${state.initial.validation.loss.toFixed(4)} | ${pct(state.initial.validation.accuracy)} | ${state.initial.validation.f1.toFixed(4)} |${viewCells(state.initial.views)}`]),
+    ...state.history.map((h) =>
+      `| ${h.step} | ${h.epoch.toFixed(2)} | ${h.trainLoss.toFixed(4)} | ${h.validation.loss.toFixed(4)} | ${pct(h.validation.accuracy)} | ${h.validation.f1.toFixed(4)} |${viewCells(h.views)}`),
+  ]
   return `# ${preset.id}
 
 ${arch} spam/ham classifier (\`id2label\` {0: "ham", 1: "spam"}), ${pretraining === undefined ? 'trained from random initialisation' : 'pre-trained (self-supervised, on the training split\'s bodies) and then fine-tuned'} in this
@@ -84,7 +89,7 @@ the data preparation, the model code and how to resume or repeat the run.
 - **Training**: AdamW (weight decay 0.01), peak lr ${preset.peakLr}, warm-up ${preset.warmupSteps} steps then linear decay
   over ${state.totalSteps} steps, batch ${preset.batchSize}, hidden dropout ${c.hidden_dropout_prob}, gradient clip 1.0, seed ${state.seed}. ${phases}
   Ran ${state.step} steps (${(state.step / Math.floor(4577 / preset.batchSize)).toFixed(2)} epochs), ${(state.elapsedSeconds / 60).toFixed(0)} min of wall time on a shared 2-core machine.
-  Exported checkpoint: best validation accuracy, step ${best?.step ?? '-'} (${best === null ? '-' : pct(best.validation.accuracy)} on validation).
+  Exported checkpoint: ${best?.views === undefined ? 'best validation accuracy' : 'best mean of validation and validation-views accuracy'}, step ${best?.step ?? '-'} (${best === null ? '-' : pct(best.validation.accuracy)} on validation${best?.views === undefined ? '' : `, ${pct(best.views.accuracy)} on its short views`}).
 ${pretraining === undefined ? '- **Pre-training**: none (no ELECTRA replaced-token detection or ALBERT MLM/SOP); fine-tuned from scratch.' : pretrainLine(pretraining)}
 
 ## Test split (${report.test_examples} emails, first ${report.max_length} tokens)
@@ -113,8 +118,8 @@ Without pre-training: ${pretraining.without.description}
 
 `}## Validation during training
 
-| step | epoch | train loss | val loss | val accuracy | val F1 |
-|---:|---:|---:|---:|---:|---:|
+| step | epoch | train loss | val loss | val accuracy | val F1 |${withViews ? ' views accuracy | views F1 |' : ''}
+|---:|---:|---:|---:|---:|---:|${withViews ? '---:|---:|' : ''}
 ${history.join('\n')}
 
 ## Limits
@@ -160,7 +165,7 @@ export function assessSummary(r: AssessReport): string {
   const lines = SET_NAMES.flatMap((n) => (['fp32', 'int8'] as const).map((e) => {
     const a = after(e, n)
     const b = r.before[e][n]
-    return `| ${SET_LABELS[n]} | ${e} | ${pct(a.accuracy)} | ${a.f1.toFixed(3)} | ${a.fp} / ${a.fn} | ${b.max_ham_score.toFixed(3)} → ${a.max_ham_score.toFixed(3)} | ${a.ham_at_0_9} | ${b.ece.toFixed(3)} → ${a.ece.toFixed(3)} |`
+    return `| ${SET_LABELS[n]} | ${e} | ${pct(a.accuracy)} | ${a.f1.toFixed(3)} | ${a.fp} / ${a.fn} | ${b.max_ham_score.toFixed(3)} → ${a.max_ham_score.toFixed(3)} | ${b.ham_at_0_9} → ${a.ham_at_0_9} | ${b.ece.toFixed(3)} → ${a.ece.toFixed(3)} |`
   }))
   const modernErrors = r.modern.filter((m) => (m.label === 'ham') === (m.score_after > 0.5))
   return `${ASSESS_HEADING}
