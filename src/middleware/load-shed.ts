@@ -21,25 +21,45 @@ export interface LoadShedOptions {
   retryAfterSeconds: number
 }
 
-/** Caps the requests this middleware's routes serve at once in this isolate; the count lives in the returned handler. */
-export function loadShed(options: LoadShedOptions = { retryAfterSeconds: 1 }): MiddlewareHandler<{ Bindings: object; Variables: LimitsVariables }> {
-  let inFlight = 0
-  return async (c, next) => {
-    const max = c.var.limits.maxInFlight
-    if (max > 0 && inFlight >= max) {
+/**
+ * The count of model runs in flight in this isolate. HTTP's classify route
+ * and the RPC entrypoint share one, since both queue on the same inference.
+ */
+export class InFlightGate {
+  #inFlight = 0
+
+  /** Counts one more run, or throws the 429 when `max` (0 = no cap) are already in flight; call the returned release once. */
+  enter(max: number, retryAfterSeconds: number): () => void {
+    if (max > 0 && this.#inFlight >= max) {
       throw new ProblemError(
         429,
         'limit_exceeded',
-        `This server is already handling MAX_IN_FLIGHT (${max}) requests. Retry after ${options.retryAfterSeconds} s, or send fewer requests at once.`,
+        `This server is already handling MAX_IN_FLIGHT (${max}) requests. Retry after ${retryAfterSeconds} s, or send fewer requests at once.`,
         { limit: 'MAX_IN_FLIGHT', max },
-        { 'Retry-After': String(options.retryAfterSeconds) },
+        { 'Retry-After': String(retryAfterSeconds) },
       )
     }
-    inFlight++
+    this.#inFlight++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.#inFlight--
+    }
+  }
+}
+
+/** Caps the requests this middleware's routes serve at once in this isolate; the count lives in `gate` (by default one of its own). */
+export function loadShed(
+  options: LoadShedOptions = { retryAfterSeconds: 1 },
+  gate: InFlightGate = new InFlightGate(),
+): MiddlewareHandler<{ Bindings: object; Variables: LimitsVariables }> {
+  return async (c, next) => {
+    const release = gate.enter(c.var.limits.maxInFlight, options.retryAfterSeconds)
     try {
       await next()
     } finally {
-      inFlight--
+      release()
     }
   }
 }

@@ -29,6 +29,7 @@ const TITLES: Record<ProblemType, string> = {
   forbidden: 'Forbidden',
   model_unavailable: 'Model unavailable',
   storage_unavailable: 'Storage unavailable',
+  over_budget: 'Over the memory budget',
   not_ready: 'Not ready',
   internal: 'Internal error',
 }
@@ -67,8 +68,19 @@ export function problemResponse(
   extras: Extras = {},
   headers: Record<string, string> = {},
 ): Response {
-  const body = { type: problemTypeUri(problem), title: TITLES[problem], status, detail, instance: c.req.path, ...extras }
+  const body = problemDocument(status, problem, detail, extras, c.req.path)
   return c.body(JSON.stringify(body), status, { ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE })
+}
+
+/** The RFC 9457 document itself, for a transport without a response (RPC: src/rpc/). */
+export function problemDocument(
+  status: ContentfulStatusCode,
+  problem: ProblemType,
+  detail: string,
+  extras: Extras = {},
+  instance?: string,
+): Problem {
+  return { type: problemTypeUri(problem), title: TITLES[problem], status, detail, ...(instance === undefined ? {} : { instance }), ...extras }
 }
 
 interface Issue {
@@ -109,9 +121,15 @@ export function validationHook(
   if (result.target === 'param') {
     return problemResponse(c, 404, 'not_found', `No model has the id in ${c.req.path}: ids are lowercase letters, digits, ".", "_" or "-". GET /v1/models lists the served models.`)
   }
-  const errors = (result.error.issues as Issue[]).map((i) => explain(i))
+  const invalid = invalidRequest(result.error)
+  return problemResponse(c, invalid.status, invalid.problem, invalid.message, invalid.extras)
+}
+
+/** A body that fails its schema: a 422 listing every invalid field (HTTP's hook and RPC share it). */
+export function invalidRequest(error: ZodError): ProblemError {
+  const errors = (error.issues as Issue[]).map((i) => explain(i))
   const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ')
-  return problemResponse(c, 422, 'invalid_request', `The request body is invalid. ${detail}.`, { errors })
+  return new ProblemError(422, 'invalid_request', `The request body is invalid. ${detail}.`, { errors })
 }
 
 /** Status and problem kind for errors other layers throw, by their `type`. */
@@ -124,6 +142,7 @@ const BY_TYPE: Record<string, [ContentfulStatusCode, ProblemType]> = {
   ort_error: [503, 'model_unavailable'],
   label_mismatch: [503, 'model_unavailable'],
   storage_unavailable: [503, 'storage_unavailable'],
+  over_budget: [503, 'over_budget'],
   too_long: [422, 'too_long'],
 }
 
@@ -155,15 +174,29 @@ export const onError: ErrorHandler = (err, c) => {
     const status = err.status as ContentfulStatusCode
     return problemResponse(c, status, status >= 500 ? 'internal' : 'invalid_request', err.message || TITLES.invalid_request)
   }
-  const mapped = BY_TYPE[typeOf(err) ?? '']
   // ORT and classifier errors do not know their model; the route's {id} does.
-  const model = modelOf(err) ?? c.req.param('id')
-  if (mapped) {
-    const retryAfter = mapped[0] === 503 ? retryAfterOf(err) : undefined
-    return problemResponse(c, mapped[0], mapped[1], err.message, model ? { model } : {}, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) })
-  }
+  const known = asProblem(err, c.req.param('id'))
+  if (known) return problemResponse(c, known.status, known.problem, known.message, known.extras, known.headers)
   console.error('unhandled error', err)
-  return problemResponse(c, 500, 'internal', 'The server failed unexpectedly; the error was logged. Retry, and report it if it persists.')
+  return problemResponse(c, 500, 'internal', UNEXPECTED)
+}
+
+/** The detail of a 500 for an error no layer describes. */
+export const UNEXPECTED = 'The server failed unexpectedly; the error was logged. Retry, and report it if it persists.'
+
+/**
+ * The problem an error stands for: a `ProblemError` as it is, an error of
+ * another layer by its `type`; undefined for anything else (a bug: a 500).
+ * `model` names the model when the error does not.
+ */
+export function asProblem(err: unknown, model?: string): ProblemError | undefined {
+  if (err instanceof ProblemError) return err
+  const mapped = BY_TYPE[typeOf(err) ?? '']
+  if (!mapped) return undefined
+  const named = modelOf(err) ?? model
+  const retryAfter = mapped[0] === 503 ? retryAfterOf(err) : undefined
+  const message = err instanceof Error ? err.message : String((err as { message?: unknown }).message)
+  return new ProblemError(mapped[0], mapped[1], message, named ? { model: named } : {}, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) })
 }
 
 /** `app.notFound`: unknown paths. */

@@ -4,14 +4,13 @@
  * runs when padding would exceed DEFAULT_BATCH_BUDGET's memory bound).
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
-import { endTime, setMetric, startTime } from 'hono/timing'
+import { classifyRequest } from '../api/classify.ts'
 import type { AppEnv } from '../env.ts'
 import { validationHook } from '../middleware/problem.ts'
-import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../runtime/classifier.ts'
 import { ClassifyRequestSchema, ModelIdParamSchema } from '../schema/request.ts'
 import { ClassifyResponseSchema } from '../schema/response.ts'
+import { apiContext, serverTiming } from './context.ts'
 import { problemResponses } from './docs.ts'
-import { encodeOptions, normalizeInputs } from './inputs.ts'
 
 const route = createRoute({
   method: 'post',
@@ -32,31 +31,7 @@ const route = createRoute({
 
 export const classify = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(route, async (c) => {
   const { id } = c.req.valid('param')
-  const body = c.req.valid('json')
-  const { items, batch } = normalizeInputs(body.inputs, c.var.limits)
-  const lease = await c.var.registry.acquire(id, (p) => c.executionCtx.waitUntil(p))
-  try {
-    const { version, tokenizer, session } = lease.model
-    setMetric(c, 'load', lease.waitedMs, 'model load (0 when warm)')
-    const options = encodeOptions(body.parameters, version, c.var.limits)
-    startTime(c, 'tokenize')
-    const encodings = items.map((item) => tokenizer.encode(item, options))
-    endTime(c, 'tokenize')
-    startTime(c, 'infer')
-    const results = await classifyEncodings(
-      session,
-      encodings,
-      { pad_id: tokenizer.pad_id, id2label: version.id2label },
-      {
-        activation: body.parameters?.function_to_apply ?? defaultActivation(version.problem_type),
-        top_k: body.parameters?.top_k ?? null,
-      },
-      DEFAULT_BATCH_BUDGET,
-    )
-    endTime(c, 'infer')
-    c.header('X-Model-Version', version.version)
-    return c.json(batch ? results : (results[0] ?? []), 200)
-  } finally {
-    lease.done()
-  }
+  const answer = await classifyRequest(apiContext(c), id, c.req.valid('json'), serverTiming(c))
+  c.header('X-Model-Version', answer.version)
+  return c.json(answer.body, 200)
 })

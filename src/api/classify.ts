@@ -1,0 +1,48 @@
+/**
+ * Classify, transport-free: the Hugging Face Inference text-classification
+ * request against one model, run as padded batches within
+ * DEFAULT_BATCH_BUDGET's memory bound. `POST /v1/models/{id}/classify` and
+ * the RPC entrypoint's `classify` both call it.
+ */
+import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../runtime/classifier.ts'
+import type { LabelScore } from '../runtime/classifier.ts'
+import type { ClassifyRequest } from '../schema/request.ts'
+import type { Answer, ApiContext, PhaseReporter } from './context.ts'
+import { encodeOptions, normalizeInputs } from './inputs.ts'
+
+/** One input: labels sorted by score. A list of inputs: one such list per input. */
+export type ClassifyResult = LabelScore[] | LabelScore[][]
+
+/** Classifies a validated request with model `id`; throws ProblemErrors and the registry's errors. */
+export async function classifyRequest(
+  ctx: ApiContext,
+  id: string,
+  request: ClassifyRequest,
+  report: PhaseReporter = () => {},
+): Promise<Answer<ClassifyResult>> {
+  const { items, batch } = normalizeInputs(request.inputs, ctx.limits)
+  const lease = await ctx.registry.acquire(id, (p) => ctx.waitUntil(p))
+  try {
+    const { version, tokenizer, session } = lease.model
+    report('load', lease.waitedMs)
+    const options = encodeOptions(request.parameters, version, ctx.limits)
+    let start = performance.now()
+    const encodings = items.map((item) => tokenizer.encode(item, options))
+    report('tokenize', performance.now() - start)
+    start = performance.now()
+    const results = await classifyEncodings(
+      session,
+      encodings,
+      { pad_id: tokenizer.pad_id, id2label: version.id2label },
+      {
+        activation: request.parameters?.function_to_apply ?? defaultActivation(version.problem_type),
+        top_k: request.parameters?.top_k ?? null,
+      },
+      DEFAULT_BATCH_BUDGET,
+    )
+    report('infer', performance.now() - start)
+    return { body: batch ? results : (results[0] ?? []), version: version.version }
+  } finally {
+    lease.done()
+  }
+}
