@@ -88,12 +88,14 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
     const { generateCheckpoint, PRESETS } = await import('./checkpoint/generate.ts')
     const preset = need(flags.preset, `generate needs --preset (${Object.keys(PRESETS).join(', ')}).`)
     const out = resolve(need(flags.out, 'generate needs --out <dir>.'))
-    const labels = (flags.labels ?? 'negative,positive').split(',')
+    // A preset with its own labels (the one-label cross-encoder) keeps them unless --labels says otherwise.
+    const ownLabels = PRESETS[preset]?.config.id2label !== undefined
+    const labels = flags.labels ?? (ownLabels ? undefined : 'negative,positive')
     await generateCheckpoint({
       preset,
       seed: int(flags, 'seed') ?? 0,
       outDir: out,
-      id2label: Object.fromEntries(labels.map((label, i) => [String(i), label])),
+      ...(labels === undefined ? {} : { id2label: Object.fromEntries(labels.split(',').map((label, i) => [String(i), label])) }),
     })
     if (flags.tokenizer !== undefined) await copyFile(flags.tokenizer, join(out, 'tokenizer.json'))
     console.log(`wrote ${out}`)
