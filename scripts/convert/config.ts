@@ -159,17 +159,22 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
     'vocab_size', 'embedding_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size',
     'max_position_embeddings', 'type_vocab_size', 'layer_norm_eps',
   ] as const
+  // Errors name the field as the file spells it (DistilBERT's dim, n_heads, ...).
+  const fileName = (key: string): string =>
+    modelType !== 'distilbert' ? key
+    : key === 'embedding_size' ? 'dim'
+    : key in DISTILBERT_ATTRIBUTES ? DISTILBERT_ATTRIBUTES[key as keyof typeof DISTILBERT_ATTRIBUTES] : key
   for (const key of numeric) {
     const v = merged[key]
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new ConvertError('invalid_config', `${source}: "${key}" must be a positive number, got ${JSON.stringify(v)}`)
+      throw new ConvertError('invalid_config', `${source}: "${fileName(key)}" must be a positive number, got ${JSON.stringify(v)}`)
     }
   }
   if (typeof merged.hidden_act !== 'string') {
-    throw new ConvertError('invalid_config', `${source}: "hidden_act" must be a string such as "gelu" or "gelu_new"`)
+    throw new ConvertError('invalid_config', `${source}: "${fileName('hidden_act')}" must be a string such as "gelu" or "gelu_new"`)
   }
   if ((merged.hidden_size as number) % (merged.num_attention_heads as number) !== 0) {
-    throw new ConvertError('invalid_config', `${source}: hidden_size ${String(merged.hidden_size)} is not a multiple of num_attention_heads ${String(merged.num_attention_heads)}`)
+    throw new ConvertError('invalid_config', `${source}: ${fileName('hidden_size')} ${String(merged.hidden_size)} is not a multiple of ${fileName('num_attention_heads')} ${String(merged.num_attention_heads)}`)
   }
   if (modelType === 'ernie' && merged.use_task_id === true) {
     const n = merged.task_type_vocab_size

@@ -68,6 +68,12 @@ describe('DistilBERT', () => {
     expect(new Set(epsilons(model))).toEqual(new Set([Math.fround(1e-12)]))
   })
 
+  it('names DistilBertConfig fields in its errors', () => {
+    const base = { architectures: ['DistilBertForSequenceClassification'], model_type: 'distilbert' }
+    expect(() => parseHfConfig({ ...base, dim: 0 })).toThrow(/"dim" must be a positive number/)
+    expect(() => parseHfConfig({ ...base, dim: 100, n_heads: 12 })).toThrow(/dim 100 is not a multiple of n_heads 12/)
+  })
+
   it('writes config.json with DistilBertConfig field names only', () => {
     const json = JSON.parse(configJson(config)) as Record<string, unknown>
     expect(json).toMatchObject({ dim: 32, n_layers: 2, n_heads: 4, hidden_dim: 64, activation: 'gelu', model_type: 'distilbert' })
