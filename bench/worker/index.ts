@@ -1,5 +1,5 @@
 /**
- * The Worker under benchmark plus two bench-only routes, served by
+ * The Worker under benchmark plus three bench-only routes, served by
  * `wrangler dev bench/worker/index.ts` (never deployed). Every other path
  * goes to the real app unchanged.
  *
@@ -8,13 +8,17 @@
  *   local clock ticks in 1 ms steps, so each sample repeats the run until at
  *   least `min_ms` passed and reports the mean per run.
  * - `GET /__bench/memory`: bytes of ORT's Wasm linear memory in this isolate.
+ * - `POST /__bench/cold` `{ id, text }`: a first load timed step by step (`coldSteps`).
  */
 import app from '../../src/index.ts'
+import { classifyEncodings, DEFAULT_BATCH_BUDGET } from '../../src/runtime/classifier.ts'
 import { createSession, wasmMemoryBytes } from '../../src/runtime/ort.ts'
 import type { ClassifierSession, Int64Input } from '../../src/runtime/session.ts'
 import { activeVersion } from '../../src/schema/manifest.ts'
+import { readTokenizer } from '../../src/storage/kv.ts'
 import { readManifest, readWeights } from '../../src/storage/r2.ts'
-import type { RunRequest, RunResponse } from './protocol.ts'
+import { loadTokenizer } from '../../src/tokenizers/index.ts'
+import type { ColdRequest, ColdResponse, RunRequest, RunResponse } from './protocol.ts'
 
 
 /** Bench sessions, separate from the app's registry (created after its memory was read). */
@@ -71,11 +75,53 @@ async function run(r: RunRequest, env: Env): Promise<Response> {
   return Response.json({ samples_ms, repeats } satisfies RunResponse)
 }
 
+/**
+ * A model's first load in this isolate, timed step by step with the Worker's
+ * own storage and ORT code (the bench sends it as a fresh isolate's first
+ * request). The registry reads weights and tokenizer concurrently; here they go
+ * one after the other, so that each step has a time of its own.
+ */
+async function coldSteps(r: ColdRequest, env: Env): Promise<Response> {
+  const steps: ColdResponse['steps_ms'] = {}
+  let t0 = performance.now()
+  const lap = (name: string): void => {
+    const now = performance.now()
+    steps[name] = now - t0
+    t0 = now
+  }
+  const version = activeVersion(await readManifest(env.MODELS, r.id))
+  if (version === undefined) throw new Error(`model ${r.id} has no active version`)
+  lap('r2_manifest')
+  const weights = await readWeights(env.MODELS, r.id, version.weights)
+  lap('r2_weights_sha256')
+  const tokenizerBytes = await readTokenizer(env.TOKENIZERS, r.id, version.tokenizer)
+  lap('kv_tokenizer')
+  const tokenizer = loadTokenizer(tokenizerBytes)
+  lap('tokenizer_parse')
+  const session = await createSession(weights)
+  lap('session_create')
+  // Wasm memory (MiB), not a time: whether a first run grows ORT's heap.
+  const memory = (): number => Math.round((wasmMemoryBytes() / 2 ** 20) * 10) / 10
+  const encodings = [tokenizer.encode({ text: r.text }, { max_length: version.max_length, truncation: true })]
+  const model = { pad_id: tokenizer.pad_id, id2label: version.id2label }
+  const options = { activation: 'softmax' as const, top_k: null }
+  for (const name of ['first_run', 'second_run', 'third_run']) {
+    const before = memory()
+    await classifyEncodings(session, encodings, model, options, DEFAULT_BATCH_BUDGET)
+    lap(name)
+    steps[`${name}_wasm_mib_before`] = before
+    steps[`${name}_wasm_mib_after`] = memory()
+  }
+  await session.release()
+  return Response.json({ steps_ms: steps } satisfies ColdResponse)
+}
+
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url)
     if (url.pathname === '/__bench/memory') return Response.json({ wasm_bytes: wasmMemoryBytes() })
     if (url.pathname === '/__bench/run' && request.method === 'POST') return run((await request.json()) as RunRequest, env)
+    if (url.pathname === '/__bench/cold' && request.method === 'POST') return coldSteps((await request.json()) as ColdRequest, env)
     return app.fetch(request, env, ctx)
   },
 } satisfies ExportedHandler<Env>

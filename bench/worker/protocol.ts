@@ -15,3 +15,14 @@ export interface RunResponse {
   samples_ms: number[]
   repeats: number[]
 }
+
+/** `POST /__bench/cold`: load model `id` step by step (a fresh isolate's first request) and classify `text`. */
+export interface ColdRequest {
+  id: string
+  text: string
+}
+
+/** ms of each step, in order: R2 manifest, R2 weights + sha256, KV tokenizer, parse, session creation, runs. */
+export interface ColdResponse {
+  steps_ms: Record<string, number>
+}

@@ -17,6 +17,7 @@ import * as ort from 'onnxruntime-web/wasm'
 import ortWasmModule from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm'
 import { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions, webSessionOptions } from './ort-options.ts'
 import type { ClassifierSession, Int64Input, LogitsOutput } from './session.ts'
+import { STARTER_MODELS, STARTER_VOCAB } from './starter-models.ts'
 
 export { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions } from './ort-options.ts'
 
@@ -152,28 +153,50 @@ export async function createSession(
   }
 }
 
-/** ONNX for `y = Identity(x)` on a float[1]: a session from it starts ORT's Wasm backend without any weights. */
-const STARTER_MODEL = new Uint8Array([
-  8, 8, 58, 55, 10, 16, 10, 1, 120, 18, 1, 121, 34, 8, 73, 100, 101, 110, 116, 105, 116, 121, 18, 1, 103, 90, 15, 10, 1, 120,
-  18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 98, 15, 10, 1, 121, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 66, 4, 10, 0, 16, 17,
-])
+/** [batch, sequence] shapes each starter graph runs once: one row, and a padded batch. */
+const STARTER_SHAPES: ReadonlyArray<[number, number]> = [
+  [1, 16],
+  [2, 64],
+]
+
+function starterFeeds(batch: number, seq: number): Record<string, Int64Input> {
+  const dims: [number, number] = [batch, seq]
+  const ids = new BigInt64Array(batch * seq)
+  for (let i = 0; i < ids.length; i++) ids[i] = BigInt(i % STARTER_VOCAB)
+  return { input_ids: { data: ids, dims }, attention_mask: { data: new BigInt64Array(batch * seq).fill(1n), dims }, token_type_ids: { data: new BigInt64Array(batch * seq), dims } }
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text)
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}
 
 let starting: Promise<void> | undefined
 
 /**
- * Starts ORT's Wasm backend in this isolate before any model is asked for.
- * The Worker calls it at module scope, so the backend start (Emscripten's
- * runtime, ORT's environment and kernel registry, the first Wasm compiled
- * lazily: ~170 ms of a fresh isolate's first load, measured in local
- * workerd) runs while the isolate starts, not inside the first request.
+ * Starts ORT's Wasm backend in this isolate before any model is asked for,
+ * and runs the starter graphs (tiny int8 ELECTRA and ALBERT with the served
+ * operator set, src/runtime/starter-models.ts) through it. The Worker calls it
+ * at module scope, so what a fresh isolate's first request would otherwise
+ * pay happens while the isolate starts: Emscripten's runtime, ORT's
+ * environment and kernel registry, and V8's lazy compilation of every Wasm
+ * function that session creation and the served kernels call on first use.
  * It needs no I/O, so workerd lets it run there. Idempotent; never rejects:
  * if it fails, the first model load starts the backend as before.
  */
 export function startBackend(): Promise<void> {
-  starting ??= createSession(STARTER_MODEL).then(
-    (session) => session.release(),
-    () => undefined,
-  )
+  starting ??= (async () => {
+    for (const model of STARTER_MODELS) {
+      const session = await createSession(fromBase64(model))
+      try {
+        for (const [batch, seq] of STARTER_SHAPES) await session.run(starterFeeds(batch, seq))
+      } finally {
+        await session.release()
+      }
+    }
+  })().catch(() => undefined)
   return starting
 }
 
