@@ -8,7 +8,7 @@ import { timing } from 'hono/timing'
 import type { AppEnv, Bindings } from './env.ts'
 import { apiKeyAuth } from './middleware/auth.ts'
 import { limits } from './middleware/limits.ts'
-import { loadShed } from './middleware/load-shed.ts'
+import { InFlightGate, loadShed } from './middleware/load-shed.ts'
 import { notFound, onError, validationHook } from './middleware/problem.ts'
 import { createSession, startBackend } from './runtime/ort.ts'
 import { activateAll } from './runtime/activation.ts'
@@ -19,6 +19,7 @@ import { classify } from './routes/classify.ts'
 import { health } from './routes/health.ts'
 import { models } from './routes/models.ts'
 import { tokenize } from './routes/tokenize.ts'
+import { classifierEntrypoint } from './rpc/classifier.ts'
 import { readTokenizer } from './storage/kv.ts'
 import { listModelIds, readManifest, readManifestForUpdate, readWeights, writeManifest } from './storage/r2.ts'
 import { loadTokenizer } from './tokenizers/index.ts'
@@ -69,7 +70,9 @@ app.use(async (c, next) => {
 app.use('/v1/*', apiKeyAuth({ keys: (c) => (c.env as Bindings).API_KEYS }))
 app.use('/readyz', apiKeyAuth({ keys: (c) => (c.env as Bindings).API_KEYS }))
 app.use('/v1/*', limits())
-app.use('/v1/models/:id/classify', loadShed())
+// One MAX_IN_FLIGHT count for HTTP's classify and RPC's (the Classifier entrypoint below).
+const inFlight = new InFlightGate()
+app.use('/v1/models/:id/classify', loadShed(undefined, inFlight))
 app.use('/v1/models/:id/*', timing({ total: false }))
 
 const routes = app.route('/', health).route('/', models).route('/', classify).route('/', tokenize)
@@ -93,6 +96,14 @@ routes.doc31('/openapi.json', {
 
 /** For typed clients (`hc<AppType>`). */
 export type AppType = typeof routes
+
+/**
+ * The RPC entrypoint for other Workers (src/rpc/classifier.ts): bind it with
+ * `services = [{ binding = "CLASSIFIER", service = "edge-classify", entrypoint = "Classifier" }]`.
+ */
+export const Classifier = classifierEntrypoint({ registryFor, inFlight })
+// Types only: every value this module exports is a handler or an entrypoint (consumers import problemOf from src/rpc/problem.ts).
+export type { ClassifierProblem } from './rpc/problem.ts'
 
 export default {
   fetch: app.fetch,
