@@ -34,9 +34,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ortNode from 'onnxruntime-node'
 import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
-import { onnx, readModel, writeModel } from '../../scripts/onnx/proto.ts'
+import { type ExternalRange, toExternalData } from '../../scripts/onnx/external-data.ts'
 import { artifactsDir, tokenizerFile } from '../../scripts/paths.ts'
 import { prepareModel } from '../../scripts/publish/prepare.ts'
+import { ExternalDataPieces } from '../../src/runtime/external-data.ts'
 import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/runtime/ort-options.ts'
 import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
 
@@ -117,30 +118,12 @@ async function child(file: string, inputs: string[]): Promise<Row> {
   }
 }
 
-/** The served model with every initializer of 1 KiB or more in `<preset>.ext.data` (64-byte aligned), as ONNX external data. */
+/** The served model with its initializers as ONNX external data: `<preset>.ext.onnx` and `<preset>.ext.data`. */
 async function externalForm(preset: string): Promise<void> {
-  const model = readModel(readFileSync(join(dir, `${preset}.int8.onnx`)))
-  const pieces: Uint8Array[] = []
-  let offset = 0
-  for (const t of model.graph?.initializer ?? []) {
-    const raw = t.rawData
-    if (!raw || raw.byteLength < 1024) continue
-    const pad = (64 - (offset % 64)) % 64
-    pieces.push(new Uint8Array(pad), new Uint8Array(raw))
-    offset += pad
-    t.externalData = [{ key: 'location', value: 'model.data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(raw.byteLength) }]
-    t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL
-    t.rawData = new Uint8Array(0)
-    offset += raw.byteLength
-  }
-  const data = new Uint8Array(offset)
-  let at = 0
-  for (const p of pieces) {
-    data.set(p, at)
-    at += p.byteLength
-  }
-  await writeFile(join(dir, `${preset}.ext.onnx`), writeModel(model))
+  const { graph, data, ranges } = toExternalData(readFileSync(join(dir, `${preset}.int8.onnx`)), { location: 'model.data' })
+  await writeFile(join(dir, `${preset}.ext.onnx`), graph)
   await writeFile(join(dir, `${preset}.ext.data`), data)
+  await writeFile(join(dir, `${preset}.ext.json`), JSON.stringify(ranges))
 }
 
 /** The served model in ORT format, as onnxruntime-node saves it (no further optimization). */
@@ -155,33 +138,16 @@ async function ortForm(preset: string): Promise<void> {
 
 type Form = 'onnx' | 'ort' | 'ort-initializers' | 'external' | 'external-pieces'
 
-/**
- * External data as one Uint8Array per initializer, keyed by offset: what
- * range reads of the .data blob would give. ORT's loader asks for each range
- * once; the piece is forgotten as soon as it is handed over.
- */
-class ExternalPieces extends Uint8Array {
-  readonly #pieces: Map<number, Uint8Array<ArrayBuffer>>
-  readonly #total: number
+/** ExternalDataPieces that records, at each hand-over, the pieces still held plus the Wasm memory. */
+class MeasuredPieces extends ExternalDataPieces {
   readonly #onTake: (held: number) => void
-  #held: number
-  constructor(pieces: Map<number, Uint8Array<ArrayBuffer>>, total: number, onTake: (held: number) => void) {
-    super(0)
-    this.#pieces = pieces
-    this.#total = total
+  constructor(size: number, pieces: Map<number, Uint8Array<ArrayBuffer>>, onTake: (held: number) => void) {
+    super(size, pieces)
     this.#onTake = onTake
-    this.#held = [...pieces.values()].reduce((a, p) => a + p.byteLength, 0)
   }
-  override get byteLength(): number {
-    return this.#total
-  }
-  override subarray(begin = 0, end = 0): Uint8Array<ArrayBuffer> {
-    const piece = this.#pieces.get(begin)
-    if (piece === undefined || piece.byteLength !== end - begin) throw new Error(`no external data piece at [${begin}, ${end})`)
-    this.#pieces.delete(begin)
-    this.#onTake(this.#held)
-    this.#held -= piece.byteLength
-    return piece
+  override subarray(begin?: number, end?: number): Uint8Array<ArrayBuffer> {
+    this.#onTake(this.held)
+    return super.subarray(begin, end)
   }
 }
 
@@ -204,12 +170,9 @@ async function leverChild(preset: string, form: Form, shape: string, inputs: str
   let peak = 0
   if (form === 'external-pieces') {
     const whole = readFileSync(join(dir, `${preset}.ext.data`))
-    const pieces = new Map<number, Uint8Array<ArrayBuffer>>()
-    for (const t of readModel(bytes).graph?.initializer ?? []) {
-      const at = Object.fromEntries((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']))
-      if (at.offset !== undefined) pieces.set(Number(at.offset), new Uint8Array(whole.subarray(Number(at.offset), Number(at.offset) + Number(at.length))))
-    }
-    data = new ExternalPieces(pieces, whole.byteLength, (held) => {
+    const ranges = JSON.parse(readFileSync(join(dir, `${preset}.ext.json`), 'utf8')) as ExternalRange[]
+    const pieces = new Map(ranges.map((r) => [r.offset, new Uint8Array(whole.subarray(r.offset, r.offset + r.length))]))
+    data = new MeasuredPieces(whole.byteLength, pieces, (held) => {
       peak = Math.max(peak, held + (memory?.buffer.byteLength ?? 0))
     })
   }
