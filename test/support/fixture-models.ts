@@ -41,6 +41,35 @@ export const ALBERT: FixtureModel = {
 
 export const FIXTURE_MODELS: readonly FixtureModel[] = [ELECTRA, ALBERT]
 
+/**
+ * Issue 18's families in the Worker: a DistilBERT (its graph takes no
+ * token_type_ids) and a one-label cross-encoder (a BERT scoring text pairs,
+ * served as problem_type regression through a sigmoid).
+ */
+export const DISTILBERT: FixtureModel = {
+  id: 'distilbert-tiny',
+  preset: 'distilbert-tiny',
+  tokenizer: 'electra-small',
+  seed: 14,
+  version: '2026-01-01-distilbert',
+  problem_type: 'single_label_classification',
+  id2label: { '0': 'negative', '1': 'positive' },
+  max_length: 64,
+}
+
+export const CROSS_ENCODER: FixtureModel = {
+  id: 'cross-encoder-tiny',
+  preset: 'bert-tiny',
+  tokenizer: 'electra-small',
+  seed: 15,
+  version: '2026-01-01-cross-encoder',
+  problem_type: 'regression',
+  id2label: { '0': 'LABEL_0' },
+  max_length: 64,
+}
+
+export const FAMILY_MODELS: readonly FixtureModel[] = [DISTILBERT, CROSS_ENCODER]
+
 /** A second version of the ELECTRA fixture (new seed, so new weights), for version swaps. */
 export const ELECTRA_V2: FixtureModel = { ...ELECTRA, seed: 13, version: '2026-02-01-electra' }
 

@@ -17,7 +17,7 @@ import { buildVersion } from '../../scripts/publish/index.ts'
 import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../../src/runtime/classifier.ts'
 import type { ModelManifest } from '../../src/schema/manifest.ts'
 import { loadTokenizer } from '../../src/tokenizers/index.ts'
-import { ELECTRA_V2, FIXTURE_MODELS, MEMORY_MODELS, PARITY_INPUTS } from './fixture-models.ts'
+import { ELECTRA_V2, FAMILY_MODELS, FIXTURE_MODELS, MEMORY_MODELS, PARITY_INPUTS } from './fixture-models.ts'
 import type { FixtureModel } from './fixture-models.ts'
 import { buildTinyClassifier } from './tiny-onnx.ts'
 
@@ -103,6 +103,9 @@ export default async function setup(): Promise<void> {
   await writeFile(join(fixturesDir, 'manifests.json'), JSON.stringify(built.map((b) => b.manifest), null, 2))
   const expected = Object.fromEntries(built.map((b) => [b.manifest.id, b.expected]))
   await writeFile(join(fixturesDir, 'expected.json'), JSON.stringify(expected))
+  const families = await Promise.all(FAMILY_MODELS.map((m) => buildModel(m)))
+  await writeFile(join(fixturesDir, 'families-manifests.json'), JSON.stringify(families.map((b) => b.manifest), null, 2))
+  await writeFile(join(fixturesDir, 'families-expected.json'), JSON.stringify(Object.fromEntries(families.map((b) => [b.manifest.id, b.expected]))))
   const v2 = await buildModel({ ...ELECTRA_V2, id: `${ELECTRA_V2.id}-v2` }, false)
   await writeFile(join(fixturesDir, 'electra-v2.json'), JSON.stringify(v2.manifest.versions[0]))
   await buildMemoryModels()

@@ -45,3 +45,10 @@ export async function seedModels(): Promise<ModelManifest[]> {
   for (const m of manifests) await seedManifest(m)
   return manifests
 }
+
+/** Seeds FAMILY_MODELS (DistilBERT, the one-label cross-encoder); returns their manifests and onnxruntime-web's scores in Node. */
+export async function seedFamilyModels(): Promise<{ manifests: ModelManifest[]; expected: Record<string, LabelScore[][]> }> {
+  const manifests = JSON.parse(await fixtureText('families-manifests.json')) as ModelManifest[]
+  for (const m of manifests) await seedManifest(m)
+  return { manifests, expected: JSON.parse(await fixtureText('families-expected.json')) as Record<string, LabelScore[][]> }
+}
