@@ -26,6 +26,7 @@ export type TokenizeResult = z.infer<typeof TokenizeResponseSchema>
 export type ModelList = z.infer<typeof ModelListSchema>
 export type ModelDetail = z.infer<typeof ModelDetailSchema>
 
+/** The entrypoint's methods; every failure is a ClassifierError (read it with problemOf, src/rpc/problem.ts). */
 export interface ClassifierRpc extends Rpc.WorkerEntrypointBranded {
   /** As `POST /v1/models/{model}/classify` with `{ inputs, parameters }`. */
   classify(model: string, inputs: Inputs, parameters?: ClassifyParameters): Promise<ClassifyResult>
