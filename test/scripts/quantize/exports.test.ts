@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configJson } from '../../../scripts/checkpoint/generate.ts'
+import { convertWeights } from '../../../scripts/convert/index.ts'
+import { CheckpointWeights } from '../../../scripts/convert/weights.ts'
 import { openWebSession } from '../../../scripts/ort-web.ts'
 import { tokenizerFile } from '../../../scripts/paths.ts'
 import { prepareModel } from '../../../scripts/publish/prepare.ts'
@@ -79,5 +81,29 @@ describe('an optimum export folder (model.onnx, config.json, tokenizer.json)', (
     expect(model.inputs).toEqual(inputs)
     expect(model.quantization?.fused.attention).toBe(config.num_hidden_layers)
     expect(model.verification?.argmax_agreement).toBeGreaterThanOrEqual(0.95)
+  })
+})
+
+describe('fused attention with heads of 26 (TinyBERT 4L-312)', () => {
+  it('computes what the unfused int8 graph does, padding masked', async () => {
+    const { config, tensors } = tinyCheckpoint({ preset: 'tinybert-4l-312', seed: 4 })
+    const fp32 = convertWeights(config, new CheckpointWeights(tensors)).onnx
+    const fused = quantizeModel(fp32)
+    const unfused = quantizeModel(fp32, { fuseAttention: false })
+    expect([fused.report.fused.attention, unfused.report.fused.attention]).toEqual([4, 0])
+    const run = async (model: Uint8Array): Promise<number[][]> => {
+      const session = await openWebSession(model)
+      try {
+        const feeds = Object.fromEntries(session.inputNames.map((name) => {
+          const rows = BATCH.map((b) => (name === 'input_ids' ? b.input_ids : name === 'attention_mask' ? b.attention_mask : b.token_type_ids))
+          return [name, { data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)), dims: [rows.length, rows[0]?.length ?? 0] as [number, number] }]
+        }))
+        const out = await session.run(feeds)
+        return Array.from({ length: out.dims[0] }, (_, r) => Array.from(out.data.subarray(r * out.dims[1], (r + 1) * out.dims[1])))
+      } finally {
+        await session.release()
+      }
+    }
+    expect(maxAbsDiff(await run(fused.model), await run(unfused.model))).toBeLessThan(1e-2)
   })
 })
