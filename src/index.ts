@@ -11,6 +11,7 @@ import { limits } from './middleware/limits.ts'
 import { InFlightGate, loadShed } from './middleware/load-shed.ts'
 import { notFound, onError, validationHook } from './middleware/problem.ts'
 import { createSession, startBackend } from './runtime/ort.ts'
+import { sessionOptionsFor } from './runtime/ort-options.ts'
 import { activateAll } from './runtime/activation.ts'
 import type { ActivationOutcome } from './runtime/activation.ts'
 import { ModelRegistry, registryOptions } from './runtime/registry.ts'
@@ -29,14 +30,25 @@ void startBackend()
 
 let registry: ModelRegistry | undefined
 
+/**
+ * Weight bytes read for a version whose graph `publish` already optimized: the
+ * registry hands `createSession` the bytes `readWeights` returned, and this is
+ * how the version's `graph_optimization` reaches the session options.
+ */
+const preOptimized = new WeakSet<Uint8Array>()
+
 /** Reads through this isolate's bindings, shared by the registry and the scheduled activation. */
 function storageDeps(env: Bindings): RegistryDeps {
   return {
     readManifest: (id) => readManifest(env.MODELS, id),
-    readWeights: (id, v) => readWeights(env.MODELS, id, v.weights),
+    readWeights: async (id, v) => {
+      const weights = await readWeights(env.MODELS, id, v.weights)
+      if (v.graph_optimization === 'extended') preOptimized.add(weights)
+      return weights
+    },
     readTokenizer: (id, v) => readTokenizer(env.TOKENIZERS, id, v.tokenizer),
     parseTokenizer: loadTokenizer,
-    createSession: (weights) => createSession(weights),
+    createSession: (weights) => createSession(weights, sessionOptionsFor(preOptimized.has(weights) ? 'extended' : undefined)),
     now: () => Date.now(),
   }
 }

@@ -12,6 +12,7 @@
  */
 import app from '../../src/index.ts'
 import { classifyEncodings, DEFAULT_BATCH_BUDGET } from '../../src/runtime/classifier.ts'
+import { sessionOptionsFor } from '../../src/runtime/ort-options.ts'
 import { createSession, wasmMemoryBytes } from '../../src/runtime/ort.ts'
 import type { ClassifierSession, Int64Input } from '../../src/runtime/session.ts'
 import { activeVersion } from '../../src/schema/manifest.ts'
@@ -35,7 +36,7 @@ async function sessionFor(env: Env, id: string): Promise<ClassifierSession> {
     session = (async () => {
       const version = activeVersion(await readManifest(env.MODELS, id))
       if (version === undefined) throw new Error(`model ${id} has no active version`)
-      return createSession(await readWeights(env.MODELS, id, version.weights))
+      return createSession(await readWeights(env.MODELS, id, version.weights), sessionOptionsFor(version.graph_optimization))
     })()
     sessions.set(id, session)
   }
@@ -98,7 +99,7 @@ async function coldSteps(r: ColdRequest, env: Env): Promise<Response> {
   lap('kv_tokenizer')
   const tokenizer = loadTokenizer(tokenizerBytes)
   lap('tokenizer_parse')
-  const session = await createSession(weights)
+  const session = await createSession(weights, sessionOptionsFor(version.graph_optimization))
   lap('session_create')
   // Wasm memory (MiB), not a time: whether a first run grows ORT's heap.
   const memory = (): number => Math.round((wasmMemoryBytes() / 2 ** 20) * 10) / 10

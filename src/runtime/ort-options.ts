@@ -44,3 +44,15 @@ export function webSessionOptions(o: OrtSessionOptions): {
     extra: { session: { disable_prepacking: o.prepacking ? '0' : '1' } },
   }
 }
+
+/**
+ * The options for one version's graph. `publish` saves onnxruntime's
+ * `extended` optimizations into the served graph (manifest
+ * `graph_optimization: 'extended'`); the optimizer would find nothing left to
+ * do in it, and skipping its passes roughly halves session creation, with the
+ * same logits (docs/benchmarks.md, "The first request"). Any other graph gets
+ * `DEFAULT_SESSION_OPTIONS`, whose full optimization is what keeps its heap small.
+ */
+export function sessionOptionsFor(graphOptimization: 'extended' | 'none' | undefined): OrtSessionOptions {
+  return graphOptimization === 'extended' ? { ...DEFAULT_SESSION_OPTIONS, graphOptimizationLevel: 'disabled' } : DEFAULT_SESSION_OPTIONS
+}
