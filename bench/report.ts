@@ -3,6 +3,7 @@
  * document (samples kept, summaries and ratios added) and a markdown page.
  * Pure: no clock, no I/O, so test/bench/report.test.ts can check it.
  */
+import type { BatchCell, BatchCheck, BatchMethod } from './runners/batches.ts'
 import { summarize, type Summary } from './stats.ts'
 
 /** Where a latency was measured. */
@@ -90,6 +91,8 @@ export interface BenchInput {
   sizes: SizeRow[]
   /** rows from bench/tokenizers.ts */
   tokenizers: Array<Record<string, number | string>>
+  /** mixed-length corpus batches (bench/runners/batches.ts): timings and answer checks */
+  batches?: { cells: BatchCell[]; checks: BatchCheck[] }
   notes: string[]
 }
 
@@ -144,8 +147,19 @@ export interface LatencySummary extends Summary {
   seq: number
 }
 
+/** One corpus batch: p50 per method and the ratios issue #19 asks for. */
+export interface BatchSummary {
+  model: string
+  distribution: string
+  size: number
+  p50_ms: Partial<Record<BatchMethod, number>>
+  /** planned / no-padding limit (target <= 1.05), Transformers.js / planned, unsorted / planned, HTTP / planned (p50 over p50) */
+  ratios: Partial<Record<'planned_over_singles' | 'tjs_q8_over_planned' | 'tjs_int8_over_planned' | 'unsorted_over_planned' | 'http_over_planned', number>>
+}
+
 export interface BenchReport extends BenchInput {
   summary: LatencySummary[]
+  batch_summary?: BatchSummary[]
   ratios: Ratio[]
   cold_summary: Array<{ model: string; first_in_isolate: boolean; client: Summary; server_load: Summary }>
 }
@@ -171,6 +185,7 @@ export function buildReport(input: BenchInput): { json: BenchReport; markdown: s
     }
   })
   const json: BenchReport = { ...input, summary, ratios, cold_summary }
+  if (input.batches !== undefined) json.batch_summary = summarizeBatches(input.batches.cells)
   return { json, markdown: renderMarkdown(json) }
 }
 
@@ -188,6 +203,92 @@ function computeRatios(summary: LatencySummary[]): Ratio[] {
       if (num === undefined || den === undefined || minus === undefined || !(den > 0)) continue
       out.push({ model, shape, name, value: round((num - minus) / den, 2) })
     }
+  }
+  return out
+}
+
+function summarizeBatches(cells: readonly BatchCell[]): BatchSummary[] {
+  const keys = [...new Set(cells.map((c) => `${c.model}|${c.distribution}|${c.size}`))]
+  return keys.map((key) => {
+    const mine = cells.filter((c) => `${c.model}|${c.distribution}|${c.size}` === key && c.samples_ms.length > 0)
+    const p50_ms: BatchSummary['p50_ms'] = Object.fromEntries(mine.map((c) => [c.method, summarize(c.samples_ms).p50_ms]))
+    const over = (num: BatchMethod, den: BatchMethod): number | undefined => {
+      const a = p50_ms[num]
+      const b = p50_ms[den]
+      return a === undefined || b === undefined || !(b > 0) ? undefined : round(a / b, 3)
+    }
+    const ratios: BatchSummary['ratios'] = {}
+    const pairs = [
+      ['planned_over_singles', 'planned', 'singles'],
+      ['tjs_q8_over_planned', 'transformers-js', 'planned'],
+      ['tjs_int8_over_planned', 'transformers-js-int8', 'planned'],
+      ['unsorted_over_planned', 'unsorted', 'planned'],
+      ['http_over_planned', 'http', 'planned'],
+    ] as const
+    for (const [name, num, den] of pairs) {
+      const v = over(num, den)
+      if (v !== undefined) ratios[name] = v
+    }
+    const [model = '', distribution = '', size = '0'] = key.split('|')
+    return { model, distribution, size: Number(size), p50_ms, ratios }
+  })
+}
+
+function renderBatches(r: BenchReport): string[] {
+  const rows = r.batch_summary ?? []
+  if (rows.length === 0) return []
+  const checks = r.batches?.checks ?? []
+  const ms = (x: number | undefined): string => (x === undefined ? '–' : fmt(x))
+  const ratio = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(2))
+  const out = ['## Mixed-length batches from the corpus', '']
+  out.push(
+    'Spam test-split emails (bench/corpus.ts), 256 tokens at most: `bodies` = email bodies, `mixed` = their subject lines and bodies shuffled together. ' +
+      'p50 ms of the whole batch. planned = our length-planned `session.run`s in Node (the Worker\'s classifier code, pre-tokenized); ' +
+      'singles = every input alone (no padding: the limit); unsorted = request-order padded runs (the plan before); ' +
+      'Transformers.js = one pipeline call on the batch (tokenizer included, its own padding), asyncify ORT build. Target: planned / singles <= 1.05.',
+    '',
+  )
+  out.push(
+    table(
+      ['model', 'batch', 'tokens (padded: unsorted → planned)', 'runs (unsorted → planned)', 'HTTP', 'planned', 'singles', 'unsorted', 'Transformers.js q8', 'Transformers.js on our int8', 'planned / singles', 'Transformers.js q8 / planned', 'Transformers.js int8 / planned', 'unsorted / planned', 'HTTP / planned'],
+      rows.map((b) => {
+        const c = checks.find((x) => x.model === b.model && x.distribution === b.distribution && x.size === b.size)
+        return [
+          b.model,
+          `${b.distribution} x${b.size}`,
+          c ? `${c.tokens} (${c.padded_unsorted} → ${c.padded_planned})` : '–',
+          c ? `${c.runs_unsorted} → ${c.runs_planned}` : '–',
+          ms(b.p50_ms.http),
+          ms(b.p50_ms.planned),
+          ms(b.p50_ms.singles),
+          ms(b.p50_ms.unsorted),
+          ms(b.p50_ms['transformers-js']),
+          ms(b.p50_ms['transformers-js-int8']),
+          ratio(b.ratios.planned_over_singles),
+          ratio(b.ratios.tjs_q8_over_planned),
+          ratio(b.ratios.tjs_int8_over_planned),
+          ratio(b.ratios.unsorted_over_planned),
+          ratio(b.ratios.http_over_planned),
+        ]
+      }),
+    ),
+    '',
+  )
+  if (checks.length > 0) {
+    out.push('Answers of the planned runs (labels: the same top label for every input; Δ: the largest absolute score difference over every label):', '')
+    out.push(
+      table(
+        ['model', 'batch', 'vs unsorted: labels, Δ', 'vs singles: labels, Δ', 'vs the Worker over HTTP: labels, Δ'],
+        checks.map((c) => [
+          c.model,
+          `${c.distribution} x${c.size}`,
+          `${c.same_labels_as_unsorted ? 'identical' : 'DIFFER'}, ${c.max_diff_vs_unsorted.toExponential(1)}`,
+          `${c.same_labels_as_singles ? 'identical' : 'DIFFER'}, ${c.max_diff_vs_singles.toExponential(1)}`,
+          c.same_labels_as_http === undefined ? '–' : `${c.same_labels_as_http ? 'identical' : 'DIFFER'}, ${(c.max_diff_vs_http ?? Number.NaN).toExponential(1)}`,
+        ]),
+      ),
+      '',
+    )
   }
   return out
 }
@@ -266,6 +367,8 @@ function renderMarkdown(r: BenchReport): string {
       '',
     )
   }
+
+  out.push(...renderBatches(r))
 
   if (r.cold_summary.length > 0) {
     out.push('## Cold start (first classify request, 1x16 tokens)', '')

@@ -22,7 +22,10 @@ import { prepareModels } from './models.ts'
 import { writeCharts } from './charts-cli.ts'
 import { buildReport, type BenchInput, type LatencyCell, type Variant } from './report.ts'
 import { runOrt } from './runners/ort.ts'
-import { type TjsJob } from './runners/transformers-js.ts'
+import { BATCH_MODELS, type BatchCell, type BatchCheck, batchKey, compareAnswers, runBatchesNode } from './runners/batches.ts'
+import { type TjsBatchCell, type TjsJob } from './runners/transformers-js.ts'
+import { CORPUS_MAX_LENGTH, corpusBatches } from './corpus.ts'
+import type { LabelScore } from '../src/runtime/classifier.ts'
 import { runWorkerd } from './runners/workerd.ts'
 import type { LoopOptions } from './stats.ts'
 import { inputsFor, SHAPES } from './texts.ts'
@@ -42,6 +45,12 @@ const warmMs = quick ? 2000 : 4000
 /** fp32 is reference only: fewer, shorter runs */
 const fp32Loop: LoopOptions = { ...loop, runs: Math.min(loop.runs, 10), minRuns: 3, maxMs: loop.maxMs / 2 }
 const say = (m: string): void => void process.stderr.write(`${m}\n`)
+/** corpus batches (bench/corpus.ts): whole batches of up to 64 texts, so few samples */
+const batchLoop: LoopOptions = quick ? { warmup: 0, runs: 1, minRuns: 1, maxMs: 0 } : { warmup: 0, runs: 3, minRuns: 2, maxMs: 6000 }
+const corpus = corpusBatches(quick ? [16] : [16, 64])
+const batchCells: BatchCell[] = []
+let batchChecks: BatchCheck[] = []
+let httpAnswers = new Map<string, LabelScore[][]>()
 
 const started = new Date()
 const loads: number[] = [loadavg()[0] ?? 0]
@@ -69,8 +78,11 @@ try {
       warmMs,
       unchecked: true,
       say,
+      batches: { items: corpus, loop: batchLoop },
     })
     latency.push(...w.latency)
+    batchCells.push(...w.batches)
+    httpAnswers = w.batchAnswers
     cold = w.cold
     memory = w.memory
     notes.push(...w.notes)
@@ -79,6 +91,17 @@ try {
     say('— onnxruntime-web and onnxruntime-node in Node')
     latency.push(...(await runOrt(models, { variants: ['int8', 'q8-baseline'], backends: ['ort-web', 'ort-node'], shapes: SHAPES, loop, warmMs, say })))
     latency.push(...(await runOrt(models, { variants: ['fp32'], backends: ['ort-web', 'ort-node'], shapes: SHAPES, loop: fp32Loop, warmMs: 0, say })))
+    say('— corpus batches: length-planned, single and unsorted runs (onnxruntime-web in Node)')
+    const nb = await runBatchesNode(models, corpus, batchLoop, warmMs, say)
+    batchCells.push(...nb.cells)
+    batchChecks = nb.checks.map((c) => {
+      const key = batchKey(c.model, c.distribution, c.size)
+      const http = httpAnswers.get(key)
+      const planned = nb.answers.get(key)
+      if (http === undefined || planned === undefined) return c
+      const x = compareAnswers(planned, http)
+      return { ...c, same_labels_as_http: x.same, max_diff_vs_http: x.maxDiff }
+    })
   }
   if (only.has('tjs')) {
     say('— Transformers.js text-classification pipeline (WASM)')
@@ -102,6 +125,8 @@ function runTjs(build: TjsJob['build'], variants: Variant[], l: LoopOptions): La
     loop: l,
     build,
     warmMs,
+    // One pipeline call pads a whole batch of 64 to 256 tokens: one sample once maxMs is spent.
+    batchLoop: { ...batchLoop, minRuns: 1 },
     models: models.flatMap((m) =>
       variants.map((variant) => ({
         id: m.id,
@@ -112,6 +137,8 @@ function runTjs(build: TjsJob['build'], variants: Variant[], l: LoopOptions): La
         tokenizerJson: m.files.tokenizerJson,
         tokenizerConfig: { model_max_length: 512, do_lower_case: true },
         shapes: SHAPES.map((s) => ({ ...s, texts: inputsFor(loadTokenizer(m.tokenizerBytes), s).texts })),
+        // Corpus batches on the default (asyncify) build only: one call pads a whole batch, so they are slow.
+        ...(build === '.asyncify' && BATCH_MODELS.includes(m.id) ? { batches: corpus.map((b) => ({ ...b, maxLength: CORPUS_MAX_LENGTH })) } : {}),
       })),
     ),
   }
@@ -123,7 +150,11 @@ function runTjs(build: TjsJob['build'], variants: Variant[], l: LoopOptions): La
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 64 << 20,
     })
-    return JSON.parse(out) as LatencyCell[]
+    const parsed = JSON.parse(out) as { cells: LatencyCell[]; batches: TjsBatchCell[] }
+    batchCells.push(
+      ...parsed.batches.map((b): BatchCell => ({ model: b.model, distribution: b.distribution, size: b.size, method: b.variant === 'int8' ? 'transformers-js-int8' : 'transformers-js', samples_ms: b.samples_ms })),
+    )
+    return parsed.cells
   } catch (error) {
     notes.push(`Transformers.js (${build || 'plain'} build) failed: ${String(error).split('\n')[0]}`)
     return []
@@ -155,6 +186,7 @@ notes.push(
   'Memory: ORT Wasm linear memory as the Worker sees it (grows, never shrinks); RSS is the whole local workerd process (runtime included), for orientation only.',
   'Transformers.js runs in Node on onnxruntime-web through its globalThis[Symbol.for("onnxruntime")] hook, with its bundled ORT-web version; by default it loads the asyncify .wasm build (as in browsers); the plain SIMD build is measured too.',
   `Warm timings start after untimed ORT runs in each process (Node, Transformers.js child, workerd isolate): at least ${warmMs} ms, then until run times stop falling (two windows of 8 runs within 5%), at most ${4 * warmMs} ms. V8 runs Wasm in Liftoff first and tiers hot functions up to TurboFan while they run; without this the first cells of a process run up to ~2.5x slower, and on a busy machine a fixed warm-up was not always enough.`,
+  `Corpus batches: spam test-split emails (bench/corpus.ts), bodies alone and subject lines shuffled with bodies, truncated at ${CORPUS_MAX_LENGTH} tokens by every method (the Worker via parameters.max_length, Transformers.js via model_max_length); ${BATCH_MODELS.join(' and ')} only (albert-base-v2 would add minutes). planned, singles and unsorted run interleaved sample by sample; HTTP runs with MAX_BATCH 64.`,
   'All timings share 2 CPU cores with other processes (see load average); compare ratios within this run, not across runs.',
 )
 
@@ -185,6 +217,7 @@ const input: BenchInput = {
   memory,
   sizes,
   tokenizers,
+  ...(batchCells.length > 0 ? { batches: { cells: batchCells, checks: batchChecks } } : {}),
   notes,
 }
 const { json, markdown } = buildReport(input)

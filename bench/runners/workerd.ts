@@ -17,6 +17,9 @@ import type { ColdSample, LatencyCell, MemorySample } from '../report.ts'
 import type { RunRequest, RunResponse } from '../worker/protocol.ts'
 import { timeLoop, type LoopOptions, warmUntilSettled } from '../stats.ts'
 import { inputsFor, type Shape } from '../texts.ts'
+import { CORPUS_MAX_LENGTH, type CorpusBatch } from '../corpus.ts'
+import type { LabelScore } from '../../src/runtime/classifier.ts'
+import { BATCH_MODELS, batchKey, type BatchCell } from './batches.ts'
 
 export interface WorkerdOptions {
   stateDir: string
@@ -33,6 +36,8 @@ export interface WorkerdOptions {
   /** also time session.run in a workerd started with --no-wasm-bounds-checks (a diagnostic of the workerd/Node gap) */
   unchecked: boolean
   say: (m: string) => void
+  /** corpus batches to time over HTTP (BATCH_MODELS only), with their own loop */
+  batches?: { items: readonly CorpusBatch[]; loop: LoopOptions }
 }
 
 export interface WorkerdResult {
@@ -40,7 +45,13 @@ export interface WorkerdResult {
   cold: ColdSample[]
   memory: MemorySample[]
   notes: string[]
+  batches: BatchCell[]
+  /** the Worker's answer to each corpus batch, by batchKey */
+  batchAnswers: Map<string, LabelScore[][]>
 }
+
+/** The Worker's limits for the corpus batches: 64 inputs of up to 10,000 characters in one request. */
+const BATCH_VARS = { MAX_BATCH: '64', MAX_BODY_BYTES: String(4 << 20) }
 
 
 async function classify(dev: Dev, id: string, texts: string[]): Promise<{ ms: number; load: number | null }> {
@@ -52,6 +63,17 @@ async function classify(dev: Dev, id: string, texts: string[]): Promise<{ ms: nu
   if (!res.ok) throw new Error(`classify ${id} answered ${res.status}: ${text}`)
   const load = /(?:^|,)\s*load;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')
   return { ms, load: load ? Number(load[1]) : null }
+}
+
+/** One corpus batch over HTTP, truncated as every method truncates it; the client time and the answer. */
+async function classifyBatch(dev: Dev, id: string, texts: readonly string[]): Promise<{ ms: number; answer: LabelScore[][] }> {
+  const body = JSON.stringify({ inputs: texts, parameters: { truncation: true, max_length: CORPUS_MAX_LENGTH } })
+  const t0 = performance.now()
+  const res = await fetch(`${dev.base}/v1/models/${id}/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  const text = await res.text()
+  const ms = performance.now() - t0
+  if (!res.ok) throw new Error(`classify ${id} (${texts.length} corpus texts) answered ${res.status}: ${text}`)
+  return { ms, answer: JSON.parse(text) as LabelScore[][] }
 }
 
 async function healthz(dev: Dev): Promise<void> {
@@ -93,13 +115,13 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
   o.say('bundling bench/worker')
   // Bundled once: a reload on an edit to src/ would restart the isolate and lose the models.
   const entry = bundleWorker(join(o.stateDir, '..', 'bundle'), 'bench/worker/index.ts')
-  const result: WorkerdResult = { latency: [], cold: [], memory: [], notes: [] }
+  const result: WorkerdResult = { latency: [], cold: [], memory: [], notes: [], batches: [], batchAnswers: new Map() }
   const probe = texts16(models)
   let dev: Dev | undefined
   try {
     for (let r = 0; r < Math.max(1, o.restarts); r++) {
       if (dev) await stopDev(dev)
-      dev = await startDev(entry, o.stateDir)
+      dev = await startDev(entry, o.stateDir, { vars: BATCH_VARS })
       const order = r % 2 === 0 ? models : [...models].reverse()
       const loaded: string[] = []
       for (const [i, m] of order.entries()) {
@@ -145,6 +167,7 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
         }
       }
     }
+    if (o.batches !== undefined) await httpBatches(d, models, o.batches, result, o.say)
     if (o.unchecked) {
       await stopDev(d)
       result.latency.push(...(await runUnchecked(entry, models, o)))
@@ -153,6 +176,21 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
     if (dev) await stopDev(dev)
   }
   return result
+}
+
+/** Each corpus batch over HTTP (client-timed, warm isolate), keeping one answer per batch for the comparison with Node. */
+async function httpBatches(dev: Dev, models: BenchModel[], batches: NonNullable<WorkerdOptions['batches']>, result: WorkerdResult, say: (m: string) => void): Promise<void> {
+  for (const m of models.filter((x) => BATCH_MODELS.includes(x.id))) {
+    for (const batch of batches.items) {
+      let answer: LabelScore[][] = []
+      const samples = await timeLoop(async () => {
+        answer = (await classifyBatch(dev, m.id, batch.texts)).answer
+      }, batches.loop)
+      result.batches.push({ model: m.id, distribution: batch.distribution, size: batch.texts.length, method: 'http', samples_ms: samples })
+      result.batchAnswers.set(batchKey(m.id, batch.distribution, batch.texts.length), answer)
+      say(`${m.id} ${batch.distribution} x${batch.texts.length}: HTTP p50 ${median(samples).toFixed(0)} ms`)
+    }
+  }
 }
 
 /** Samples per in-workerd cell: about as many as the HTTP loop took, within the loop's bounds. */
