@@ -83,6 +83,15 @@ async function openStores(flags: Flags) {
   return openLocalStores(flags['persist-to'] === undefined ? {} : { persistTo: flags['persist-to'] })
 }
 
+/** The Worker's WASM_BUDGET_BYTES (wrangler.toml): publish refuses a version that cannot fit in it. */
+async function workerBudget(): Promise<number> {
+  const { unstable_readConfig } = await import('wrangler')
+  const { wasmBudgetBytes } = await import('../src/runtime/budget.ts')
+  const { repoRoot } = await import('./paths.ts')
+  const raw = unstable_readConfig({ config: join(repoRoot, 'wrangler.toml') }).vars.WASM_BUDGET_BYTES
+  return wasmBudgetBytes(typeof raw === 'string' ? raw : undefined)
+}
+
 const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> = {
   async generate(_args, flags) {
     const { generateCheckpoint, PRESETS } = await import('./checkpoint/generate.ts')
@@ -168,6 +177,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
         max_length: int(flags, 'max-length'),
         keep: int(flags, 'keep'),
         texts: flags.texts === undefined ? undefined : await readTexts(flags.texts),
+        wasmBudgetBytes: await workerBudget(),
         onProgress: say,
       })
       const state = result.activated ? 'active' : 'pending (the next scheduled run activates it)'

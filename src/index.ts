@@ -3,6 +3,7 @@
  * `scheduled` handler (wrangler.toml's cron) that verifies and activates
  * pending versions (runtime/activation.ts, docs/redeploys.md).
  */
+import { env as workerEnv } from 'cloudflare:workers'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { timing } from 'hono/timing'
 import type { AppEnv, Bindings } from './env.ts'
@@ -10,11 +11,13 @@ import { apiKeyAuth } from './middleware/auth.ts'
 import { limits } from './middleware/limits.ts'
 import { InFlightGate, loadShed } from './middleware/load-shed.ts'
 import { notFound, onError, validationHook } from './middleware/problem.ts'
-import { createSession, startBackend } from './runtime/ort.ts'
+import { createSession, startBackend, wasmMemoryBytes } from './runtime/ort.ts'
 import { sessionOptionsFor } from './runtime/ort-options.ts'
+import { capWasmMemory } from './runtime/wasm-cap.ts'
 import { activateAll } from './runtime/activation.ts'
 import type { ActivationOutcome } from './runtime/activation.ts'
 import { ModelRegistry, registryOptions } from './runtime/registry.ts'
+import { wasmBudgetBytes } from './runtime/budget.ts'
 import type { RegistryDeps } from './runtime/registry.ts'
 import { classify } from './routes/classify.ts'
 import { health } from './routes/health.ts'
@@ -25,6 +28,8 @@ import { readTokenizer } from './storage/kv.ts'
 import { listModelIds, readManifest, readManifestForUpdate, readWeights, writeManifest } from './storage/r2.ts'
 import { loadTokenizer } from './tokenizers/index.ts'
 
+// The heap may not grow past the isolate's budget: an allocation beyond it fails alone (see capWasmMemory).
+capWasmMemory(wasmBudgetBytes(workerEnv.WASM_BUDGET_BYTES))
 // ORT's Wasm backend starts with the isolate instead of in its first request (see startBackend).
 void startBackend()
 
@@ -50,6 +55,7 @@ function storageDeps(env: Bindings): RegistryDeps {
     parseTokenizer: loadTokenizer,
     createSession: (weights) => createSession(weights, sessionOptionsFor(preOptimized.has(weights) ? 'extended' : undefined)),
     now: () => Date.now(),
+    wasmMemoryBytes,
   }
 }
 

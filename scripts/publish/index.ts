@@ -17,6 +17,8 @@ import { addVersion, emptyManifest, findSameVersion, unreferencedBlobs } from '.
 import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
 import type { EncodeInput } from '../../src/tokenizers/types.ts'
 import { type PreparedModel, prepareModel } from './prepare.ts'
+import { DEFAULT_WASM_BUDGET_BYTES, loadNeedBytes } from '../../src/runtime/budget.ts'
+import { measureFootprint } from './footprint.ts'
 import { pickSmokeCases } from './smoke.ts'
 import type { Stores } from './stores.ts'
 import { PublishError } from './errors.ts'
@@ -35,6 +37,8 @@ export interface PublishOptions {
   texts?: EncodeInput[]
   /** how many versions the manifest keeps */
   keep?: number
+  /** the serving isolate's WASM_BUDGET_BYTES: a version that alone does not fit is refused */
+  wasmBudgetBytes?: number
   /** the weights are not trained (the generated defaults) */
   randomWeights?: boolean
   description?: string
@@ -63,7 +67,7 @@ export interface BuiltVersion {
 }
 
 export interface BuildOptions
-  extends Pick<PublishOptions, 'precision' | 'force' | 'minAgreement' | 'max_length' | 'texts' | 'randomWeights' | 'description' | 'onProgress'> {
+  extends Pick<PublishOptions, 'precision' | 'force' | 'minAgreement' | 'max_length' | 'texts' | 'randomWeights' | 'description' | 'onProgress' | 'wasmBudgetBytes'> {
   /** pick smoke cases (default true) */
   smoke?: boolean
   /** a fixed version name instead of `<UTC time>-<sha256 prefix>` (test fixtures) */
@@ -118,12 +122,27 @@ export async function buildVersion(dir: string, options: BuildOptions = {}): Pro
     )
   }
 
+  say('measuring its Wasm memory under onnxruntime-web')
+  const measured = await measureFootprint(prepared.served, prepared.max_length)
+  const footprint = { session_bytes: measured.session_bytes, peak_bytes: measured.peak_bytes }
+  const budget = options.wasmBudgetBytes ?? DEFAULT_WASM_BUDGET_BYTES
+  const need = loadNeedBytes(measured.baseline_bytes, [], { footprint, weights: { size: prepared.served.byteLength } })
+  if (need > budget) {
+    const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`
+    throw new PublishError(
+      'over_budget',
+      `This model needs ${mib(need)} of memory to load and run at --max-length ${prepared.max_length} (session ${mib(footprint.session_bytes)}, peak ${mib(footprint.peak_bytes)} above ORT's own ${mib(measured.baseline_bytes)}, ` +
+        `weights ${mib(prepared.served.byteLength)}), more than the isolate budget of ${mib(budget)} (WASM_BUDGET_BYTES). ` +
+        `${prepared.precision === 'fp32' ? 'Publish it as int8 (drop --precision fp32), or ' : ''}lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.`,
+    )
+  }
+
   let smoke: SmokeCase[] = []
   if (options.smoke !== false) {
     say('choosing smoke-test cases')
     smoke = await pickSmokeCases(prepared, tokenizer)
   }
-  const version = describeVersion(options, prepared, tokenizerBytes, smoke)
+  const version = { ...describeVersion(options, prepared, tokenizerBytes, smoke), footprint }
   return { version, weights: prepared.served, tokenizer: tokenizerBytes }
 }
 

@@ -28,6 +28,9 @@ const readyz = createRoute({
   },
 })
 
+/** This Worker's name in `/readyz`'s isolates (wrangler.toml `name`). */
+const WORKER_NAME = 'edge-classify'
+
 const defaultModels = (raw: string): string[] =>
   raw
     .split(',')
@@ -58,7 +61,12 @@ export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
       }),
     )
     if (reasons.length > 0) {
-      throw new ProblemError(503, 'not_ready', `Not ready. ${reasons.join(' ')}`, { reasons, wasm_memory_bytes: wasmMemoryBytes() })
+      throw new ProblemError(503, 'not_ready', `Not ready. ${reasons.join(' ')}`, {
+        reasons,
+        wasm_memory_bytes: wasmMemoryBytes(),
+        isolates: [{ name: WORKER_NAME, ...c.var.registry.memory() }],
+      })
     }
-    return c.json({ status: 'ready' as const, models, wasm_memory_bytes: wasmMemoryBytes() }, 200)
+    const isolate = { name: WORKER_NAME, ...c.var.registry.memory() }
+    return c.json({ status: 'ready' as const, models, wasm_memory_bytes: wasmMemoryBytes(), isolates: [isolate] }, 200)
   })

@@ -15,6 +15,7 @@
  *
  * Storage, ORT and the registry are injected, as in registry.ts.
  */
+import { footprintOf } from './budget.ts'
 import type { ModelManifest, ModelVersion } from '../schema/manifest.ts'
 import { activate, recordFailure, retryAt, shouldRetry } from '../schema/versions.ts'
 import { classifyEncodings, defaultActivation } from './classifier.ts'
@@ -103,7 +104,7 @@ export async function verifyVersion(id: string, version: ModelVersion, deps: Act
     await session.release().catch(() => undefined)
     throw e
   }
-  return { id, version, session, tokenizer, loadMs: deps.now() - start }
+  return { id, version, session, tokenizer, loadMs: deps.now() - start, footprint: footprintOf(version) }
 }
 
 /** Checked bytes to a session; the weight bytes die with this frame, before the smoke runs. */

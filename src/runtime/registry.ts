@@ -16,6 +16,12 @@
  *   manifest is not kept: it leaves no slot behind and is looked up again
  *   (one small read), so a model published a moment later is found at once.
  * - Tokenizers are parsed once per isolate per content hash.
+ * - Memory: a model is loaded only when its footprint (measured at publish)
+ *   and its weights' transient copy fit in `budgetBytes` beside the loaded
+ *   models (`residentBytes`: their sessions, and the largest run). Idle models are evicted first, least recently used first, and
+ *   their sessions released so that ORT's allocator reuses the space; when
+ *   nothing idle is left, the load is refused (`OverBudgetError`, a 503) and
+ *   never attempted past the budget.
  *
  * Storage and ORT are injected (`RegistryDeps`), so this module owns only the
  * lifecycle and can be tested with failures that real storage can't produce
@@ -24,6 +30,7 @@
 import type { ActivationFailure, ModelManifest, ModelVersion } from '../schema/manifest.ts'
 import { activeVersion } from '../schema/manifest.ts'
 import type { Tokenizer } from '../tokenizers/types.ts'
+import { DEFAULT_WASM_BUDGET_BYTES, type Footprint, footprintOf, loadNeedBytes, residentBytes, wasmBudgetBytes } from './budget.ts'
 import type { ClassifierSession } from './session.ts'
 
 export interface RegistryDeps {
@@ -34,6 +41,8 @@ export interface RegistryDeps {
   createSession(weights: Uint8Array): Promise<ClassifierSession>
   /** ms clock; workerd advances it on I/O only, which is all a TTL needs */
   now(): number
+  /** bytes of ORT's Wasm memory now (0 before the backend starts) */
+  wasmMemoryBytes(): number
 }
 
 export interface RegistryOptions {
@@ -43,16 +52,23 @@ export interface RegistryOptions {
   retryFailedMs: number
   /** after a failed load of a model with nothing live, how long requests get that failure back before storage is read again */
   coldRetryMs: number
+  /** ORT Wasm memory this isolate may use (WASM_BUDGET_BYTES) */
+  budgetBytes: number
 }
 
-export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = { manifestTtlMs: 30_000, retryFailedMs: 300_000, coldRetryMs: 5_000 }
+export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
+  manifestTtlMs: 30_000,
+  retryFailedMs: 300_000,
+  coldRetryMs: 5_000,
+  budgetBytes: DEFAULT_WASM_BUDGET_BYTES,
+}
 
 /**
  * The options from the Worker's vars: MANIFEST_TTL_SECONDS and
  * FAILED_LOAD_RETRY_SECONDS (whole or fractional seconds, 0 allowed); a var
  * that is unset or not a number keeps its default.
  */
-export function registryOptions(vars: { MANIFEST_TTL_SECONDS?: string; FAILED_LOAD_RETRY_SECONDS?: string }): RegistryOptions {
+export function registryOptions(vars: { MANIFEST_TTL_SECONDS?: string; FAILED_LOAD_RETRY_SECONDS?: string; WASM_BUDGET_BYTES?: string }): RegistryOptions {
   const ms = (raw: string | undefined, fallback: number): number => {
     const s = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw)
     return Number.isFinite(s) && s >= 0 ? s * 1000 : fallback
@@ -61,8 +77,10 @@ export function registryOptions(vars: { MANIFEST_TTL_SECONDS?: string; FAILED_LO
     ...DEFAULT_REGISTRY_OPTIONS,
     manifestTtlMs: ms(vars.MANIFEST_TTL_SECONDS, DEFAULT_REGISTRY_OPTIONS.manifestTtlMs),
     coldRetryMs: ms(vars.FAILED_LOAD_RETRY_SECONDS, DEFAULT_REGISTRY_OPTIONS.coldRetryMs),
+    budgetBytes: wasmBudgetBytes(vars.WASM_BUDGET_BYTES),
   }
 }
+
 
 /** One version of a model, ready to serve. */
 export interface LiveModel {
@@ -72,6 +90,8 @@ export interface LiveModel {
   readonly tokenizer: Tokenizer
   /** ms spent reading, checking and creating this model */
   readonly loadMs: number
+  /** what this model is counted for: its measured footprint, or more if its load grew the heap further */
+  readonly footprint: Footprint
 }
 
 /** A hold on a live model for the length of one request; call `done` exactly once. */
@@ -102,6 +122,35 @@ export interface ModelStatus {
   pending: string | null
   /** ...and the failed scheduled activation of that pending version, if any */
   activation_failure: ActivationFailure | null
+}
+
+/** This isolate's Wasm memory and the models it holds, for `/readyz`. */
+export interface MemoryStatus {
+  wasm_memory_bytes: number
+  budget_bytes: number
+  models: Array<{ id: string; version: string; footprint_bytes: number; in_flight: number }>
+}
+
+/**
+ * A model that does not fit in this isolate's memory budget now: everything
+ * else loaded is serving requests (retry shortly), or the version alone is
+ * larger than the budget (`permanent`: publish it smaller, or serve it from
+ * a Worker of its own with a larger budget).
+ */
+export class OverBudgetError extends Error {
+  readonly type = 'over_budget'
+  readonly modelId: string
+  readonly permanent: boolean
+  /** for Retry-After */
+  readonly retryAfterSeconds: number
+  override name = 'OverBudgetError'
+
+  constructor(modelId: string, message: string, permanent: boolean) {
+    super(message)
+    this.modelId = modelId
+    this.permanent = permanent
+    this.retryAfterSeconds = permanent ? 300 : 1
+  }
 }
 
 /** Thrown when a manifest exists but no version is active yet. */
@@ -144,7 +193,14 @@ interface Slot {
   pending: { version: string | null; failure: ActivationFailure | null }
   failure: (LoadFailure & { atMs: number }) | undefined
   loads: number
+  /** when a lease on this slot last started, for least-recently-used eviction */
+  usedAt: number
 }
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+
+/** ORT's message when an allocation fails at the heap's maximum (see capWasmMemory). */
+const isOutOfMemory = (e: unknown): boolean => /bad_alloc|out of memory|Cannot enlarge memory/i.test(String(e))
 
 const errorType = (e: unknown): string =>
   typeof e === 'object' && e !== null && 'type' in e && typeof e.type === 'string' ? e.type : 'internal'
@@ -154,6 +210,8 @@ export class ModelRegistry {
   readonly #options: RegistryOptions
   readonly #slots = new Map<string, Slot>()
   readonly #tokenizers = new Map<string, Promise<Tokenizer>>()
+  /** Wasm bytes in use before this registry loaded anything (ORT's runtime and the starter graphs) */
+  #baseline: number | undefined
 
   /** Options left out take their `DEFAULT_REGISTRY_OPTIONS` value. */
   constructor(deps: RegistryDeps, options: Partial<RegistryOptions> = {}) {
@@ -234,6 +292,18 @@ export class ModelRegistry {
     }
   }
 
+  /** This isolate's Wasm memory against its budget, and what each loaded model is counted for. */
+  memory(): MemoryStatus {
+    const models: MemoryStatus['models'] = []
+    for (const [id, slot] of this.#slots) {
+      for (const model of this.#held(slot)) {
+        const footprint_bytes = model.footprint.session_bytes
+        models.push({ id, version: model.version.version, footprint_bytes, in_flight: slot.inFlight.get(model) ?? 0 })
+      }
+    }
+    return { wasm_memory_bytes: this.#deps.wasmMemoryBytes(), budget_bytes: this.#options.budgetBytes, models }
+  }
+
   async #refresh(id: string, slot: Slot): Promise<void> {
     let manifest: ModelManifest
     try {
@@ -308,14 +378,104 @@ export class ModelRegistry {
 
   async #build(id: string, version: ModelVersion): Promise<LiveModel> {
     const start = this.#deps.now()
+    this.#admit(id, version)
     const [weights, tokenizer] = await Promise.all([
       this.#deps.readWeights(id, version),
       this.#tokenizer(id, version),
     ])
-    // `weights` goes out of scope after this call: ORT frees its own copy too,
-    // so only the session's initializers stay resident.
-    const session = await this.#deps.createSession(weights)
-    return { id, version, session, tokenizer, loadMs: this.#deps.now() - start }
+    const before = this.#deps.wasmMemoryBytes()
+    let session: ClassifierSession
+    try {
+      // `weights` goes out of scope after this call: ORT frees its own copy too,
+      // so only the session's initializers stay resident.
+      session = await this.#deps.createSession(weights)
+    } catch (e) {
+      // The heap's hard maximum was reached (fragmentation, or an estimate too low): free what is idle, once.
+      if (!isOutOfMemory(e) || !this.#evictLeastRecentlyUsed(id)) throw this.#outOfMemory(id, version, e)
+      while (this.#evictLeastRecentlyUsed(id)) {
+        // free every idle model before the one retry
+      }
+      try {
+        session = await this.#deps.createSession(weights)
+      } catch (again) {
+        throw this.#outOfMemory(id, version, again)
+      }
+    }
+    // Estimates are not enough: a load that grew the heap by more than its footprint is counted for what it took.
+    const grown = this.#deps.wasmMemoryBytes() - before
+    const declared = footprintOf(version)
+    const session_bytes = Math.max(declared.session_bytes, grown)
+    const footprint = { session_bytes, peak_bytes: Math.max(declared.peak_bytes, session_bytes) }
+    return { id, version, session, tokenizer, loadMs: this.#deps.now() - start, footprint }
+  }
+
+  /**
+   * Makes room for `version` within the budget, evicting idle models least
+   * recently used first; throws OverBudgetError when it cannot fit.
+   */
+  #admit(id: string, version: ModelVersion): void {
+    const budget = this.#options.budgetBytes
+    const baseline = (this.#baseline ??= this.#deps.wasmMemoryBytes())
+    const footprint = footprintOf(version)
+    const need = (loaded: Footprint[]): number => loadNeedBytes(baseline, loaded, version)
+    if (need([]) > budget) {
+      throw new OverBudgetError(
+        id,
+        `Model "${id}" version ${version.version} needs ${mib(need([]))} of memory to load (${mib(residentBytes([footprint]))} of Wasm memory once loaded, ` +
+          `beside ORT's own ${mib(baseline)}), more than this isolate's budget of ${mib(budget)}. ` +
+          'Publish it as int8 or with a lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.',
+        true,
+      )
+    }
+    const fits = (): boolean => need(this.#resident().map((m) => m.footprint)) <= budget
+    while (!fits() && this.#evictLeastRecentlyUsed(id)) {
+      // evicted one idle model; check again
+    }
+    if (!fits()) {
+      throw new OverBudgetError(
+        id,
+        `Model "${id}" does not fit in this isolate's memory budget of ${mib(budget)} now: every other loaded model is serving requests. ` +
+          'Retry shortly, or spread the models over more Workers.',
+        false,
+      )
+    }
+  }
+
+  #outOfMemory(id: string, version: ModelVersion, cause: unknown): unknown {
+    if (!isOutOfMemory(cause)) return cause
+    return new OverBudgetError(
+      id,
+      `onnxruntime-web ran out of Wasm memory creating model "${id}" version ${version.version} within this isolate's budget of ${mib(this.#options.budgetBytes)}. Retry shortly, or spread the models over more Workers.`,
+      false,
+    )
+  }
+
+  /** Every session this isolate holds: live ones and retired ones still finishing requests. */
+  #resident(): LiveModel[] {
+    return [...this.#slots.values()].flatMap((slot) => this.#held(slot))
+  }
+
+  #held(slot: Slot): LiveModel[] {
+    return slot.live === undefined ? [...slot.retired] : [slot.live, ...slot.retired]
+  }
+
+  /**
+   * Releases the least recently used live model with no request in flight,
+   * other than `exceptId`'s; false when there is none. An evicted model loads
+   * again on its next request.
+   */
+  #evictLeastRecentlyUsed(exceptId: string): boolean {
+    let oldest: Slot | undefined
+    for (const [id, slot] of this.#slots) {
+      const idle = slot.live !== undefined && !slot.inFlight.has(slot.live) && slot.loading === undefined && slot.refreshing === undefined
+      if (id !== exceptId && idle && (oldest === undefined || slot.usedAt < oldest.usedAt)) oldest = slot
+    }
+    const model = oldest?.live
+    if (oldest === undefined || model === undefined) return false
+    oldest.live = undefined
+    // Release errors only mean the memory is already gone.
+    model.session.release().catch(() => undefined)
+    return true
   }
 
   #tokenizer(id: string, version: ModelVersion): Promise<Tokenizer> {
@@ -339,6 +499,7 @@ export class ModelRegistry {
   }
 
   #lease(slot: Slot, model: LiveModel, waitedMs: number): Lease {
+    slot.usedAt = this.#deps.now()
     slot.inFlight.set(model, (slot.inFlight.get(model) ?? 0) + 1)
     let released = false
     return {
@@ -381,7 +542,8 @@ export class ModelRegistry {
   /** Throws the recorded failure of a model with nothing live while it is younger than `coldRetryMs`. */
   #throwIfBackingOff(id: string, slot: Slot): void {
     const f = slot.failure
-    if (f === undefined || slot.starting !== undefined || f.type === 'not_found') return
+    // A model that did not fit is tried again at once: the check reads no storage, and room may have been freed.
+    if (f === undefined || slot.starting !== undefined || f.type === 'not_found' || f.type === 'over_budget') return
     const left = f.atMs + this.#options.coldRetryMs - this.#deps.now()
     if (left > 0) throw new LoadBackoffError(id, f, Math.max(1, Math.ceil(left / 1000)))
   }
@@ -411,6 +573,7 @@ export class ModelRegistry {
         pending: { version: null, failure: null },
         failure: undefined,
         loads: 0,
+        usedAt: 0,
       }
       this.#slots.set(id, slot)
     }

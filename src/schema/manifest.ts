@@ -67,6 +67,12 @@ export interface ModelVersion {
    * pipeline ('extended'), or none; absent in manifests written before it.
    */
   graph_optimization?: 'extended' | 'none'
+  /**
+   * ORT Wasm memory measured at publish under onnxruntime-web: what the loaded
+   * session keeps, and the peak with the model alone (load and largest run);
+   * absent in manifests written before it (src/runtime/budget.ts).
+   */
+  footprint?: { session_bytes: number; peak_bytes: number }
   smoke: SmokeCase[]
   created_at: string
 }
@@ -131,6 +137,7 @@ const modelVersionSchema = z.object({
     })
     .optional(),
   graph_optimization: z.enum(['extended', 'none']).optional(),
+  footprint: z.object({ session_bytes: z.number().int().nonnegative(), peak_bytes: z.number().int().nonnegative() }).optional(),
   smoke: z.array(z.object({ text: z.string(), text_pair: z.string().optional(), label: z.string() })),
   created_at: z.string(),
 })

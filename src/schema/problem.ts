@@ -21,6 +21,7 @@ export type ProblemType =
   | 'forbidden'
   | 'model_unavailable'
   | 'storage_unavailable'
+  | 'over_budget'
   | 'not_ready'
   | 'internal'
 

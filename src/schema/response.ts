@@ -66,6 +66,23 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
 
 export const ModelListSchema = z.object({ models: z.array(ModelSummarySchema) }).openapi('ModelList')
 
+/** One isolate's memory: what `/readyz` reports per Worker isolate. */
+export const IsolateSchema = z
+  .object({
+    name: z.string().openapi({ description: 'the Worker that answered' }),
+    wasm_memory_bytes: z.number().int(),
+    budget_bytes: z.number().int().openapi({ description: 'WASM_BUDGET_BYTES: no model is loaded past it' }),
+    models: z.array(
+      z.object({
+        id: z.string(),
+        version: z.string(),
+        footprint_bytes: z.number().int().openapi({ description: 'Wasm bytes the model is counted for (measured at publish)' }),
+        in_flight: z.number().int(),
+      }),
+    ),
+  })
+  .openapi('Isolate')
+
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health')
 
 export const ReadySchema = z
@@ -86,5 +103,6 @@ export const ReadySchema = z
     wasm_memory_bytes: z.number().int().openapi({
       description: "size of onnxruntime-web's Wasm memory in this isolate (grows, never shrinks; the isolate limit is 128 MB)",
     }),
+    isolates: z.array(IsolateSchema).openapi({ description: 'each isolate that answered: its Wasm memory, its budget and the models it holds' }),
   })
   .openapi('Ready')

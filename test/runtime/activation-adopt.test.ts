@@ -47,10 +47,11 @@ function setup() {
     parseTokenizer: () => tokenizer,
     createSession: async (w) => session(new TextDecoder().decode(w)),
     now: () => 0,
+    wasmMemoryBytes: () => 0,
   }
   // A long TTL: only adopt (or an explicit refresh) changes the live model.
   const registry = new ModelRegistry(deps, { manifestTtlMs: 60_000, retryFailedMs: 60_000 })
-  const model = (v: string): LiveModel => ({ id: 'm', version: version(v), session: session(v), tokenizer, loadMs: 1 })
+  const model = (v: string): LiveModel => ({ id: 'm', version: version(v), session: session(v), tokenizer, loadMs: 1, footprint: { session_bytes: 0, peak_bytes: 0 } })
   return {
     registry,
     released,

@@ -87,6 +87,7 @@ function fakes(manifests: ModelManifest[]) {
       return session
     },
     now: () => state.clock,
+    wasmMemoryBytes: () => 0,
     adopt(model) {
       if (!state.acceptAdoption) return false
       state.adopted.push(model)

@@ -61,6 +61,7 @@ function fakes(initial: ModelManifest) {
       return session
     },
     now: () => state.clock,
+    wasmMemoryBytes: () => 0,
   }
   return { state, deps }
 }
