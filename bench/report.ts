@@ -336,7 +336,7 @@ function renderMarkdown(r: BenchReport): string {
           const [method, variant] = key.split('|') as [Method, Variant]
           return [
             // Native int8 differs in speed and exactness across CPUs: the row names this one's instructions.
-            method === 'ort-node' && m.int8_isa !== undefined ? `${METHOD_LABEL[method]}, ${m.int8_isa}` : METHOD_LABEL[method],
+            method === 'ort-node' && variant !== 'fp32' && m.int8_isa !== undefined ? `${METHOD_LABEL[method]}, ${m.int8_isa}` : METHOD_LABEL[method],
             variant,
             ...shapes.map((shape) => {
               const s = rows.find((x) => x.method === method && x.variant === variant && shapeOf(x) === shape)
