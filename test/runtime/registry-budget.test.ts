@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { MiB } from '../../src/runtime/budget.ts'
+import { asProblem } from '../../src/middleware/problem.ts'
 import { DEFAULT_REGISTRY_OPTIONS, ModelRegistry, OverBudgetError, registryOptions } from '../../src/runtime/registry.ts'
 import type { RegistryDeps } from '../../src/runtime/registry.ts'
 import type { ClassifierSession } from '../../src/runtime/session.ts'
@@ -102,6 +103,13 @@ describe('ModelRegistry memory budget', () => {
     b.done()
     c.done()
     expect(heap.size).toBeLessThanOrEqual(TWO)
+  })
+
+  it('answers over HTTP and RPC as a 503 over_budget problem with Retry-After', () => {
+    const busy = new OverBudgetError('c', 'Model "c" does not fit now.', false)
+    expect(asProblem(busy)).toMatchObject({ status: 503, problem: 'over_budget', headers: { 'Retry-After': '1' }, extras: { model: 'c' } })
+    const huge = new OverBudgetError('big', 'Model "big" is larger than the budget.', true)
+    expect(asProblem(huge)).toMatchObject({ status: 503, problem: 'over_budget', headers: { 'Retry-After': '300' } })
   })
 
   it('refuses a version larger than the whole budget before reading its weights, naming the fixes', async () => {
