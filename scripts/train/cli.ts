@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { mkdirSync, openSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { artifactsDir, repoRoot } from '../paths.ts'
 import { encodeExamples, sharedTokenizer } from './batches.ts'
@@ -12,6 +12,7 @@ import { trainPreset } from './presets.ts'
 import { loadCheckpoint, runFiles, type TrainState, trainLoop, useWasm } from './trainer.ts'
 import type { CardPretraining, WithoutPretraining } from './card.ts'
 import type { PretrainState } from './pretrain.ts'
+import type { AssessReport } from './assess.ts'
 
 /**
  * `npm run train -- --model electra|albert [options]`: fine-tunes a spam
@@ -51,7 +52,9 @@ import type { PretrainState } from './pretrain.ts'
  * the test split and the modern set (scripts/train/modern-set.jsonl) under
  * fp32 and int8, fits a temperature on validation, and with --fold divides the
  * last classifier layer by it and scores the folded checkpoint again; the
- * report goes to --report (default <model-dir>/calibration.json).
+ * report goes to --report (default <model-dir>/calibration.json). The model
+ * card's "Modern messages and calibration" section is rewritten with --fold or
+ * --card; --from FILE takes a saved report instead of scoring again.
  *
  * `npm run train -- export --model electra` writes the run's best checkpoint
  * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
@@ -93,6 +96,8 @@ const { values, positionals } = parseArgs({
     without: { type: 'string' },
     fold: { type: 'boolean', default: false },
     report: { type: 'string' },
+    card: { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
   allowPositionals: true,
 })
@@ -138,15 +143,20 @@ if (command === 'assess') {
   const { readFile } = await import('node:fs/promises')
   const tokenizer = sharedTokenizer(preset.tokenizer)
   const exported = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as { max_position_embeddings: number }
-  const modern = loadModernSet()
-  const sets = encodeSets(tokenizer, loadSplits(), modern, exported.max_position_embeddings)
-  const report = await assess(modelDir, sets, modern, tokenizer.pad_id, exported.max_position_embeddings, values.fold, (s) => console.log(s))
   const path = resolve(values.report ?? join(modelDir, 'calibration.json'))
-  await writeAssessReport(path, report)
+  let report: AssessReport
+  if (values.from === undefined) {
+    const modern = loadModernSet()
+    const sets = encodeSets(tokenizer, loadSplits(), modern, exported.max_position_embeddings)
+    report = await assess(modelDir, sets, modern, tokenizer.pad_id, exported.max_position_embeddings, values.fold, (s) => console.log(s))
+  } else {
+    report = JSON.parse(await readFile(resolve(values.from), 'utf8')) as AssessReport
+  }
+  await writeAssessReport(path, { ...report, model_dir: relative(repoRoot, resolve(report.model_dir)) })
   const { assessSummary, withAssessSection } = await import('./card.ts')
   const section = assessSummary(report)
   console.log(section)
-  if (values.fold) {
+  if (values.fold || values.card) {
     const { writeFile } = await import('node:fs/promises')
     await writeFile(join(modelDir, 'README.md'), withAssessSection(await readFile(join(modelDir, 'README.md'), 'utf8'), section))
   }
