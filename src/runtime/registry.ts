@@ -401,11 +401,11 @@ export class ModelRegistry {
         throw this.#outOfMemory(id, version, again)
       }
     }
-    // Estimates are not enough: a load that grew the heap by more than its footprint is counted for what it took.
-    const grown = this.#deps.wasmMemoryBytes() - before
+    // Estimates are not enough: a load that grew the heap past the model's measured peak is counted for
+    // the excess. Growth below the peak says nothing: it holds scratch space freed after the load.
     const declared = footprintOf(version)
-    const session_bytes = Math.max(declared.session_bytes, grown)
-    const footprint = { session_bytes, peak_bytes: Math.max(declared.peak_bytes, session_bytes) }
+    const excess = this.#deps.wasmMemoryBytes() - before - declared.peak_bytes
+    const footprint = excess > 0 ? { session_bytes: declared.session_bytes + excess, peak_bytes: declared.peak_bytes + excess } : declared
     return { id, version, session, tokenizer, loadMs: this.#deps.now() - start, footprint }
   }
 

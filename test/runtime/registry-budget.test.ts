@@ -141,12 +141,19 @@ describe('ModelRegistry memory budget', () => {
     expect(heap.size).toBeLessThanOrEqual(TWO)
   })
 
-  it('counts a model whose load grew the heap past its footprint for what it took', async () => {
-    const { deps } = world(['a'], 4 * TWO, () => 40 * MiB)
+  it('counts a model whose load grew the heap past its measured peak for the excess', async () => {
+    const { deps } = world(['a', 'b'], 4 * TWO, (id) => (id === 'a' ? 40 * MiB : FOOTPRINT.peak_bytes))
     const registry = new ModelRegistry(deps, { ...DEFAULT_REGISTRY_OPTIONS, budgetBytes: 4 * TWO })
     const a = await registry.acquire('a')
-    expect(registry.memory().models).toEqual([{ id: 'a', version: 'a-v1', footprint_bytes: 40 * MiB, in_flight: 1 }])
+    // Growth up to the peak is scratch space the load frees again: 'b' stays counted as measured.
+    const b = await registry.acquire('b')
+    const excess = 40 * MiB - FOOTPRINT.peak_bytes
+    expect(registry.memory().models).toEqual([
+      { id: 'a', version: 'a-v1', footprint_bytes: FOOTPRINT.session_bytes + excess, in_flight: 1 },
+      { id: 'b', version: 'b-v1', footprint_bytes: FOOTPRINT.session_bytes, in_flight: 1 },
+    ])
     a.done()
+    b.done()
   })
 
   it('reads WASM_BUDGET_BYTES as whole bytes and keeps the default for anything else', () => {
