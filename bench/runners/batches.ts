@@ -10,8 +10,8 @@
  * - `unsorted`: the plan before the length planner (`planRuns`: request
  *   order, each run padded to its longest member).
  *
- * The three are interleaved sample by sample, so load from other processes
- * hits them alike. Also checks the planned answers against the unsorted and
+ * The three are interleaved sample by sample, in an order that rotates from
+ * round to round, so load from other processes hits them alike. Also checks the planned answers against the unsorted and
  * the single runs: same top label, largest score difference.
  */
 import { readFile } from 'node:fs/promises'
@@ -125,8 +125,10 @@ export async function runBatchesNode(models: readonly BenchModel[], batches: rea
         const answers: Partial<Record<keyof typeof methods, LabelScore[][]>> = {}
         for (let w = 0; w < loop.warmup; w++) for (const run of Object.values(methods)) await run()
         let spent = 0
-        while (samples.planned.length < loop.runs && (samples.planned.length < loop.minRuns || spent < loop.maxMs)) {
-          for (const [name, run] of Object.entries(methods) as Array<[keyof typeof methods, () => Promise<LabelScore[][]>]>) {
+        const order = Object.entries(methods) as Array<[keyof typeof methods, () => Promise<LabelScore[][]>]>
+        for (let round = 0; samples.planned.length < loop.runs && (samples.planned.length < loop.minRuns || spent < loop.maxMs); round++) {
+          // Each round starts with the next method, so no method always follows another's allocations.
+          for (const [name, run] of [...order.slice(round % order.length), ...order.slice(0, round % order.length)]) {
             const t0 = performance.now()
             answers[name] = await run()
             const ms = performance.now() - t0
