@@ -156,9 +156,12 @@ if (command === 'assess') {
   const { assessSummary, withAssessSection } = await import('./card.ts')
   const section = assessSummary(report)
   console.log(section)
-  if (values.fold || values.card) {
+  const { existsSync } = await import('node:fs')
+  if ((values.fold || values.card) && existsSync(join(modelDir, 'README.md'))) {
     const { writeFile } = await import('node:fs/promises')
     await writeFile(join(modelDir, 'README.md'), withAssessSection(await readFile(join(modelDir, 'README.md'), 'utf8'), section))
+  } else if (values.fold || values.card) {
+    console.log(`no model card at ${join(modelDir, 'README.md')} (run evaluate first); the section is printed above`)
   }
   console.log(`wrote ${path}`)
   process.exit(0)
