@@ -1,7 +1,7 @@
 /**
  * `POST /v1/models/{id}/classify`: the Hugging Face Inference
- * text-classification request, run as one padded batch (split into a few
- * runs when padding would exceed DEFAULT_BATCH_BUDGET's memory bound).
+ * text-classification request, its batch planned by length into runs within
+ * DEFAULT_BATCH_BUDGET's memory bound (src/runtime/plan.ts).
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { classifyRequest } from '../api/classify.ts'
