@@ -3,7 +3,7 @@
  * packages share onnxruntime-common's session API and differ only in their
  * Tensor class, which the caller passes in.
  */
-import type { ClassifierSession, Int64Input, LogitsOutput } from '../src/runtime/session.ts'
+import { type ClassifierSession, graphFeed, type Int64Input, type LogitsOutput } from '../src/runtime/session.ts'
 
 interface OrtValue {
   type: string
@@ -30,7 +30,7 @@ export async function logitsSession<T>(session: OrtSession<T>, int64: (data: Big
     async run(feeds: Record<string, Int64Input>): Promise<LogitsOutput> {
       const tensors: Record<string, T> = {}
       for (const name of session.inputNames) {
-        const feed = feeds[name]
+        const feed = graphFeed(name, feeds)
         if (feed === undefined) throw new Error(`Missing input "${name}"; the model reads ${session.inputNames.join(', ')}.`)
         tensors[name] = int64(feed.data, feed.dims)
       }

@@ -16,7 +16,7 @@ import * as ort from 'onnxruntime-web/wasm'
 // wrangler's module collector resolves Wasm imports by relative path only, not through package exports.
 import ortWasmModule from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm'
 import { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions, webSessionOptions } from './ort-options.ts'
-import type { ClassifierSession, Int64Input, LogitsOutput } from './session.ts'
+import { type ClassifierSession, graphFeed, type Int64Input, type LogitsOutput } from './session.ts'
 import { STARTER_MODELS, STARTER_VOCAB } from './starter-models.ts'
 
 export { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions } from './ort-options.ts'
@@ -103,7 +103,7 @@ class OrtWebSession implements ClassifierSession {
   async run(feeds: Record<string, Int64Input>): Promise<LogitsOutput> {
     const tensors: Record<string, ort.Tensor> = {}
     for (const name of this.inputNames) {
-      const feed = feeds[name]
+      const feed = graphFeed(name, feeds)
       if (feed === undefined) throw new OrtError(`The model needs input "${name}", which was not provided.`)
       tensors[name] = new ort.Tensor('int64', feed.data, feed.dims)
     }

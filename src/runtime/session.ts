@@ -22,3 +22,16 @@ export interface ClassifierSession {
   run(feeds: Record<string, Int64Input>): Promise<LogitsOutput>
   release(): Promise<void>
 }
+
+/**
+ * The feed for graph input `name`: the given one, or, for ERNIE's
+ * `task_type_ids` (optimum exports of a model with use_task_id), zeros shaped
+ * like `input_ids`: task 0 for every token, as in Hugging Face's
+ * ErnieEmbeddings when no task ids are passed. No tokenizer produces them.
+ */
+export function graphFeed(name: string, feeds: Readonly<Record<string, Int64Input>>): Int64Input | undefined {
+  const feed = feeds[name]
+  if (feed !== undefined || name !== 'task_type_ids') return feed
+  const ids = feeds.input_ids
+  return ids === undefined ? undefined : { data: new BigInt64Array(ids.data.length), dims: ids.dims }
+}
