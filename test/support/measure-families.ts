@@ -40,6 +40,7 @@ import { prepareModel } from '../../scripts/publish/prepare.ts'
 import { ExternalDataPieces } from '../../src/runtime/external-data.ts'
 import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/runtime/ort-options.ts'
 import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
+import { ortWithHeap } from './ort-heap.ts'
 
 /** Family, the HF checkpoint whose shape the preset copies, and the preset. */
 const FAMILIES: Array<{ family: string; shape: string; preset: string }> = [
@@ -76,17 +77,8 @@ interface Row {
 }
 
 async function child(file: string, inputs: string[]): Promise<Row> {
-  const wasmApi = WebAssembly as unknown as { instantiate: (s: unknown, i?: WebAssembly.Imports) => Promise<unknown> }
-  const original = wasmApi.instantiate
-  let memory: WebAssembly.Memory | undefined
-  wasmApi.instantiate = (source, imports) => {
-    for (const ns of Object.values(imports ?? {})) for (const v of Object.values(ns)) if (v instanceof WebAssembly.Memory) memory = v
-    return original.call(WebAssembly, source, imports)
-  }
-  const ort = await import('onnxruntime-web/wasm')
-  ort.env.wasm.numThreads = 1
-  ort.env.wasm.wasmBinary = readFileSync(fileURLToPath(import.meta.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')))
-  const wasm = (): number => memory?.buffer.byteLength ?? 0
+  const { ort, heapBytes } = await ortWithHeap()
+  const wasm = heapBytes
   let bytes: Uint8Array | undefined = new Uint8Array(readFileSync(file))
   const fileBytes = bytes.byteLength
   const session = await ort.InferenceSession.create(bytes, webSessionOptions(DEFAULT_SESSION_OPTIONS))
@@ -152,16 +144,7 @@ class MeasuredPieces extends ExternalDataPieces {
 }
 
 async function leverChild(preset: string, form: Form, shape: string, inputs: string[]): Promise<Record<string, unknown>> {
-  const wasmApi = WebAssembly as unknown as { instantiate: (s: unknown, i?: WebAssembly.Imports) => Promise<unknown> }
-  const original = wasmApi.instantiate
-  let memory: WebAssembly.Memory | undefined
-  wasmApi.instantiate = (source, imports) => {
-    for (const ns of Object.values(imports ?? {})) for (const v of Object.values(ns)) if (v instanceof WebAssembly.Memory) memory = v
-    return original.call(WebAssembly, source, imports)
-  }
-  const ort = await import('onnxruntime-web/wasm')
-  ort.env.wasm.numThreads = 1
-  ort.env.wasm.wasmBinary = readFileSync(fileURLToPath(import.meta.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')))
+  const { ort, heapBytes } = await ortWithHeap()
   const options: ReturnType<typeof webSessionOptions> & { extra: { session: Record<string, string> }; externalData?: Array<{ path: string; data: Uint8Array }> } = webSessionOptions(DEFAULT_SESSION_OPTIONS)
   if (form === 'ort-initializers') options.extra.session.use_ort_model_bytes_for_initializers = '1'
   const file = form.startsWith('external') ? `${preset}.ext.onnx` : form === 'onnx' ? `${preset}.int8.onnx` : `${preset}.int8.ort`
@@ -173,13 +156,13 @@ async function leverChild(preset: string, form: Form, shape: string, inputs: str
     const ranges = JSON.parse(readFileSync(join(dir, `${preset}.ext.json`), 'utf8')) as ExternalRange[]
     const pieces = new Map(ranges.map((r) => [r.offset, new Uint8Array(whole.subarray(r.offset, r.offset + r.length))]))
     data = new MeasuredPieces(whole.byteLength, pieces, (held) => {
-      peak = Math.max(peak, held + (memory?.buffer.byteLength ?? 0))
+      peak = Math.max(peak, held + (heapBytes()))
     })
   }
   if (data) options.externalData = [{ path: 'model.data', data }]
   const held = bytes.byteLength + (form === 'external' ? (data?.byteLength ?? 0) : 0)
   const session = await ort.InferenceSession.create(bytes, options as Parameters<typeof ort.InferenceSession.create>[1])
-  const loaded = memory?.buffer.byteLength ?? 0
+  const loaded = heapBytes()
   bytes = undefined
   data = undefined
   delete options.externalData
@@ -192,7 +175,7 @@ async function leverChild(preset: string, form: Form, shape: string, inputs: str
   const logits = await run(1, 16)
   const [b = 1, t = 128] = shape.split('x').map(Number)
   await run(b, t)
-  return { form, shape, held_by_js_mib: MiB(held), wasm_loaded_mib: MiB(loaded), load_peak_mib: MiB(form === 'external-pieces' ? Math.max(peak, loaded) + held : loaded + held), wasm_after_run_mib: MiB(memory?.buffer.byteLength ?? 0), logits: logits.map((v) => v.toFixed(5)) }
+  return { form, shape, held_by_js_mib: MiB(held), wasm_loaded_mib: MiB(loaded), load_peak_mib: MiB(form === 'external-pieces' ? Math.max(peak, loaded) + held : loaded + held), wasm_after_run_mib: MiB(heapBytes()), logits: logits.map((v) => v.toFixed(5)) }
 }
 
 if (process.argv[2] === '--child') {

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { memoryModelsDir } from './full-models.ts'
+import { ortWithHeap } from './ort-heap.ts'
 
 interface Config {
   name: string
@@ -38,16 +39,7 @@ const CONFIGS: Config[] = [
 const MB = (n: number) => Math.round((n / 2 ** 20) * 10) / 10
 
 async function child(config: Config): Promise<void> {
-  const wasmApi = WebAssembly as unknown as { instantiate: (s: unknown, i?: WebAssembly.Imports) => Promise<unknown> }
-  const original = wasmApi.instantiate
-  let memory: WebAssembly.Memory | undefined
-  wasmApi.instantiate = (source, imports) => {
-    for (const ns of Object.values(imports ?? {})) for (const v of Object.values(ns)) if (v instanceof WebAssembly.Memory) memory = v
-    return original.call(WebAssembly, source, imports)
-  }
-  const ort = await import('onnxruntime-web/wasm')
-  ort.env.wasm.numThreads = 1
-  ort.env.wasm.wasmBinary = readFileSync(fileURLToPath(import.meta.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')))
+  const { ort, heapBytes } = await ortWithHeap()
   const o = config.options
   const options = {
     executionProviders: ['wasm'],
@@ -64,13 +56,13 @@ async function child(config: Config): Promise<void> {
     let bytes: Uint8Array | undefined = readFileSync(join(memoryModelsDir, `${name}.${config.variant}.onnx`))
     const session = await ort.InferenceSession.create(bytes, options)
     bytes = undefined
-    row[`${name} loaded`] = MB(memory?.buffer.byteLength ?? 0)
+    row[`${name} loaded`] = MB(heapBytes())
     await session.run({
       input_ids: feed((i) => 1000 + (i % 997)),
       attention_mask: feed(() => 1),
       token_type_ids: feed(() => 0),
     })
-    row[`${name} +batch`] = MB(memory?.buffer.byteLength ?? 0)
+    row[`${name} +batch`] = MB(heapBytes())
   }
   console.log(JSON.stringify(row))
 }
