@@ -6,17 +6,9 @@
 import type { TokenizeRequest } from '../schema/request.ts'
 import type { Answer, ApiContext, PhaseReporter } from './context.ts'
 import { encodeOptions, normalizeInputs } from './inputs.ts'
+import type { Encoding } from '../tokenizers/types.ts'
 
-/** One encoding, unpadded; offsets are [start, end) in UTF-16 code units. */
-export interface Encoding {
-  ids: number[]
-  tokens: string[]
-  attention_mask: number[]
-  token_type_ids: number[]
-  offsets: Array<[number, number]>
-}
-
-/** One input: its encoding. A list of inputs: one per input. */
+/** One input: its encoding (unpadded). A list of inputs: one per input. */
 export type TokenizeResult = Encoding | Encoding[]
 
 /** Tokenizes a validated request with model `id`'s tokenizer; throws ProblemErrors and the registry's errors. */
