@@ -17,10 +17,9 @@ import { bertLogits } from '../../reference/bert.ts'
 import { distilbertLogits } from '../../reference/distilbert.ts'
 import { ernieLogits } from '../../reference/ernie.ts'
 import type { RefInput, Tensors } from '../../reference/ops.ts'
-import { BATCH, convertInMemory, maxAbsDiff, runOnnx, tinyCheckpoint, unpadded } from './helpers.ts'
+import { BATCH, convertInMemory, itMatchesReference, maxAbsDiff, PARITY_TOL as TOL, runOnnx, tinyCheckpoint } from './helpers.ts'
 
 type Reference = (tensors: Tensors, config: HfConfig, input: RefInput) => number[]
-const TOL = 1e-4
 const LABELS = { 0: 'neg', 1: 'neutral', 2: 'pos' }
 
 const graphInputs = (model: Uint8Array): string[] => (readModel(model).graph?.input ?? []).map((v) => v.name ?? '')
@@ -37,25 +36,12 @@ const cases: { preset: string; reference: Reference; std?: number; inputs: strin
 describe.each(cases)('$preset fp32 ONNX vs Float64 reference', ({ preset, reference, std, inputs }) => {
   const { config, tensors, floats } = tinyCheckpoint({ preset, seed: 7, id2label: LABELS, ...(std === undefined ? {} : { std }) })
   const model = convertInMemory(config, tensors)
-  const expected = BATCH.map((input) => reference(floats, config, input))
 
   it('takes the inputs the HF class reads', () => {
     expect(graphInputs(model)).toEqual(inputs)
   })
 
-  it('matches on a padded batch with a text pair', async () => {
-    const actual = await runOnnx(model, BATCH)
-    expect(actual.map((r) => r.length)).toEqual([3, 3, 3])
-    expect(maxAbsDiff(actual, expected)).toBeLessThan(TOL)
-    expect(maxAbsDiff([actual[0] ?? []], [actual[1] ?? []])).toBeGreaterThan(1e-2)
-  })
-
-  it('gives each row the logits of the unpadded sequence run alone', async () => {
-    for (const input of BATCH) {
-      const [alone] = await runOnnx(model, [unpadded(input)])
-      expect(maxAbsDiff([alone ?? []], [reference(floats, config, input)])).toBeLessThan(TOL)
-    }
-  })
+  itMatchesReference(model, (input) => reference(floats, config, input))
 })
 
 describe('DistilBERT', () => {

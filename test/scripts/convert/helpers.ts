@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node'
+import { expect, it } from 'vitest'
 import { generateTensors, resolveConfig, type GenerateOptions } from '../../../scripts/checkpoint/generate.ts'
 import type { HfConfig } from '../../../scripts/convert/config.ts'
 import { convertWeights } from '../../../scripts/convert/index.ts'
@@ -62,3 +63,28 @@ export async function runOnnx(model: Uint8Array, batch: RefInput[]): Promise<num
 /** Largest absolute element-wise difference between two logit tables. */
 export const maxAbsDiff = (a: number[][], b: number[][]): number =>
   Math.max(...a.flatMap((row, r) => row.map((v, c) => Math.abs(v - (b[r]?.[c] ?? Number.NaN)))))
+
+/** The logits a converted model must match within 1e-4: the Float64 reference's. */
+export const PARITY_TOL = 1e-4
+
+/**
+ * The parity tests every converter meets against its Float64 reference, for
+ * a model with three labels: the padded batch with a text pair, and each row
+ * alone without padding. Call it inside a describe.
+ */
+export function itMatchesReference(model: Uint8Array, reference: (input: RefInput) => number[]): void {
+  it('matches on a padded batch with a text pair', async () => {
+    const actual = await runOnnx(model, BATCH)
+    expect(actual.map((r) => r.length)).toEqual([3, 3, 3])
+    expect(maxAbsDiff(actual, BATCH.map(reference))).toBeLessThan(PARITY_TOL)
+    // Rows differ from each other (the inputs matter), so the comparison is not trivially passing.
+    expect(maxAbsDiff([actual[0] ?? []], [actual[1] ?? []])).toBeGreaterThan(1e-2)
+  })
+
+  it('gives each row the logits of the unpadded sequence run alone', async () => {
+    for (const input of BATCH) {
+      const [alone] = await runOnnx(model, [unpadded(input)])
+      expect(maxAbsDiff([alone ?? []], [reference(input)])).toBeLessThan(PARITY_TOL)
+    }
+  })
+}

@@ -4,10 +4,9 @@ import { bertLogits } from '../../reference/bert.ts'
 import { electraLogits } from '../../reference/electra.ts'
 import type { RefInput, Tensors } from '../../reference/ops.ts'
 import type { HfConfig } from '../../../scripts/convert/config.ts'
-import { BATCH, convertInMemory, maxAbsDiff, runOnnx, tinyCheckpoint, unpadded } from './helpers.ts'
+import { BATCH, convertInMemory, itMatchesReference, maxAbsDiff, PARITY_TOL as TOL, runOnnx, tinyCheckpoint } from './helpers.ts'
 
 type Reference = (tensors: Tensors, config: HfConfig, input: RefInput) => number[]
-const TOL = 1e-4
 /**
  * Weight std for these checkpoints: twice 1/sqrt(hidden). At 1/sqrt(hidden),
  * swapping gelu for gelu_new moves electra-tiny's logits by only ~7e-5 (the
@@ -28,20 +27,7 @@ describe.each(cases)('$preset fp32 ONNX vs Float64 reference', ({ preset, refere
   const model = convertInMemory(config, tensors)
   const expected = BATCH.map((input) => reference(floats, config, input))
 
-  it('matches on a padded batch with a text pair', async () => {
-    const actual = await runOnnx(model, BATCH)
-    expect(actual.map((r) => r.length)).toEqual([3, 3, 3])
-    expect(maxAbsDiff(actual, expected)).toBeLessThan(TOL)
-    // Rows differ from each other (the inputs matter), so the comparison is not trivially passing.
-    expect(maxAbsDiff([actual[0] ?? []], [actual[1] ?? []])).toBeGreaterThan(1e-2)
-  })
-
-  it('gives each row the logits of the unpadded sequence run alone', async () => {
-    for (const input of BATCH) {
-      const [alone] = await runOnnx(model, [unpadded(input)])
-      expect(maxAbsDiff([alone ?? []], [reference(floats, config, input)])).toBeLessThan(TOL)
-    }
-  })
+  itMatchesReference(model, (input) => reference(floats, config, input))
 
   it('token_type_ids change the logits of a pair', async () => {
     const pair = BATCH[2]
