@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'train/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
           exclude: ['test/**/*.workerd.test.ts', 'test/browser/**'],
           testTimeout: 60_000,
         },

@@ -2,7 +2,7 @@
  * SVG charts of one benchmark report (bench/results/latest.json): latency
  * against tokens per engine and model, the cold start, and the Wasm memory
  * of each set of loaded models. Pure: JSON in, SVG strings out, so
- * test/bench/charts.test.ts checks them; charts-cli.ts writes the files.
+ * bench/test/charts.test.ts checks them; charts-cli.ts writes the files.
  *
  * Plain SVG: the charting libraries that render without a browser are
  * either large (Vega) or need a DOM or a canvas (Plot, Chart.js).

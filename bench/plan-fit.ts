@@ -2,7 +2,7 @@
  * The run-cost model of the length planner, fitted to measured runs: pure
  * (no clock, no ORT), so it can be checked without a model.
  */
-import type { RunCost } from '../src/runtime/plan.ts'
+import type { RunCost } from '../src/core/inference/plan.ts'
 
 /** A run's cost in ms: fixed, per token (rows × length), per attention pair (rows × length²). */
 export interface MsCost {

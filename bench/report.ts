@@ -1,7 +1,7 @@
 /**
  * Turns the raw samples of one benchmark run into the committed report: a JSON
  * document (samples kept, summaries and ratios added) and a markdown page.
- * Pure: no clock, no I/O, so test/bench/report.test.ts can check it.
+ * Pure: no clock, no I/O, so bench/test/report.test.ts can check it.
  */
 import type { BatchCell, BatchCheck, BatchMethod } from './runners/batches.ts'
 import { summarize, type Summary } from './stats.ts'

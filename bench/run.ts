@@ -16,7 +16,7 @@ import { cpus, loadavg, release, totalmem, type as osType } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { artifactsDir, repoRoot } from '../scripts/paths.ts'
-import { loadTokenizer } from '../src/tokenizers/index.ts'
+import { loadTokenizer } from '../src/core/tokenizers/index.ts'
 import { int8Isa } from './cpu.ts'
 import { prepareModels } from './models.ts'
 import { writeCharts } from './charts-cli.ts'
@@ -25,7 +25,7 @@ import { runOrt } from './runners/ort.ts'
 import { BATCH_MODELS, type BatchCell, type BatchCheck, batchKey, compareAnswers, runBatchesNode } from './runners/batches.ts'
 import { type TjsBatchCell, type TjsJob } from './runners/transformers-js.ts'
 import { CORPUS_MAX_LENGTH, corpusBatches } from './corpus.ts'
-import type { LabelScore } from '../src/runtime/classifier.ts'
+import type { LabelScore } from '../src/core/inference/classifier.ts'
 import { runWorkerd } from './runners/workerd.ts'
 import type { LoopOptions } from './stats.ts'
 import { inputsFor, SHAPES } from './texts.ts'
@@ -179,10 +179,10 @@ const sizes = models.map((m) => ({
 }))
 
 notes.push(
-  'electra-small and albert-base-v2: seeded random weights (scripts/defaults.ts seeds), full size; albert-spam: the trained default (models/albert-spam, 6 layers, hidden 256), the checkpoint `npm start` serves; electra-small-spam has electra-small\'s graph, so its timings are electra-small\'s. int8 = the quantizer default form that `publish` serves; q8-baseline = MatMulInteger per MatMul, per-tensor scales, fp32 embeddings (quantize_dynamic / Transformers.js q8 style).',
+  'electra-small and albert-base-v2: seeded random weights (scripts/catalogue.ts seeds), full size; albert-spam: the trained default (models/albert-spam, 6 layers, hidden 256), the checkpoint `npm start` serves; electra-small-spam has electra-small\'s graph, so its timings are electra-small\'s. int8 = the quantizer default form that `publish` serves; q8-baseline = MatMulInteger per MatMul, per-tensor scales, fp32 embeddings (quantize_dynamic / Transformers.js q8 style).',
   'HTTP = client-timed POST /v1/models/{id}/classify to `wrangler dev --no-bundle` on bench/worker/index.ts bundled once at the start (the app plus /__bench routes) on 127.0.0.1, keep-alive; includes JSON, tokenization, session.run and softmax.',
   'session.run in workerd: each sample repeats the run until >= 25 ms passed (the local clock ticks in 1 ms) and reports the mean per run.',
-  'Cold start: first classify (1x16 tokens) after wrangler dev started a fresh isolate (R2 manifest + weights, KV tokenizer, session creation, first run); "ORT already started" rows load a second model or a fresh model id in a warm isolate. The .wasm is compiled when workerd loads the script, and ORT\'s Wasm backend starts at module scope (src/runtime/ort.ts startBackend), both part of the isolate\'s startup, outside these figures.',
+  'Cold start: first classify (1x16 tokens) after wrangler dev started a fresh isolate (R2 manifest + weights, KV tokenizer, session creation, first run); "ORT already started" rows load a second model or a fresh model id in a warm isolate. The .wasm is compiled when workerd loads the script, and ORT\'s Wasm backend starts at module scope (src/ort/ort.ts startBackend), both part of the isolate\'s startup, outside these figures.',
   'Memory: ORT Wasm linear memory as the Worker sees it (grows, never shrinks); RSS is the whole local workerd process (runtime included), for orientation only.',
   'Transformers.js runs in Node on onnxruntime-web through its globalThis[Symbol.for("onnxruntime")] hook, with its bundled ORT-web version; by default it loads the asyncify .wasm build (as in browsers); the plain SIMD build is measured too.',
   `Warm timings start after untimed ORT runs in each process (Node, Transformers.js child, workerd isolate): at least ${warmMs} ms, then until run times stop falling (two windows of 8 runs within 5%), at most ${4 * warmMs} ms. V8 runs Wasm in Liftoff first and tiers hot functions up to TurboFan while they run; without this the first cells of a process run up to ~2.5x slower, and on a busy machine a fixed warm-up was not always enough.`,

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { tokenizerFile } from '../scripts/paths.ts'
-import { compileTokenizer, loadTokenizer } from '../src/tokenizers/index.ts'
+import { compileTokenizer, loadTokenizer } from '../src/core/tokenizers/index.ts'
 
 const TEXT =
   'The quick brown fox jumps over the lazy dog near the riverbank, while curious children watch from the old wooden bridge and laugh. ' +

@@ -86,7 +86,7 @@ async function openStores(flags: Flags) {
 /** The Worker's WASM_BUDGET_BYTES (wrangler.toml): publish refuses a version that cannot fit in it. */
 async function workerBudget(): Promise<number> {
   const { unstable_readConfig } = await import('wrangler')
-  const { wasmBudgetBytes } = await import('../src/runtime/budget.ts')
+  const { wasmBudgetBytes } = await import('../src/core/inference/budget.ts')
   const { repoRoot } = await import('./paths.ts')
   const raw = unstable_readConfig({ config: join(repoRoot, 'wrangler.toml') }).vars.WASM_BUDGET_BYTES
   return wasmBudgetBytes(typeof raw === 'string' ? raw : undefined)
@@ -136,10 +136,10 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
   },
 
   async verify([fp32File, int8File], flags) {
-    const { verifyModels } = await import('./verify.ts')
-    const { compileTokenizer, loadTokenizer } = await import('../src/tokenizers/index.ts')
-    const { readTexts } = await import('./texts.ts')
-    const { DEFAULT_TEXTS } = await import('./verify-texts.ts')
+    const { verifyModels } = await import('./verify/index.ts')
+    const { compileTokenizer, loadTokenizer } = await import('../src/core/tokenizers/index.ts')
+    const { readTexts } = await import('./verify/read-texts.ts')
+    const { DEFAULT_TEXTS } = await import('./verify/texts.ts')
     const fp32Path = need(fp32File, 'verify needs two models: verify <fp32.onnx> <int8.onnx>.')
     const int8Path = need(int8File, 'verify needs two models: verify <fp32.onnx> <int8.onnx>.')
     const tokenizerPath = flags.tokenizer ?? join(dirname(fp32Path), 'tokenizer.json')
@@ -156,7 +156,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
 
   async publish([dir], flags) {
     const { publish } = await import('./publish/index.ts')
-    const { readTexts } = await import('./texts.ts')
+    const { readTexts } = await import('./verify/read-texts.ts')
     const from = resolve(need(dir, 'publish needs the model folder: publish <dir> --id <model-id>.'))
     const id = need(flags.id, 'publish needs --id <model-id> (lowercase letters, digits, ".", "_", "-").')
     const precision = flags.precision ?? 'int8'
@@ -217,7 +217,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
 
   async rollback(_args, flags) {
     const { readManifest, writeManifest } = await import('./publish/index.ts')
-    const { rollback } = await import('../src/schema/versions.ts')
+    const { rollback } = await import('../src/core/schema/versions.ts')
     const id = need(flags.id, 'rollback needs --id <model-id>.')
     const stores = await openStores(flags)
     try {
@@ -232,7 +232,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
   },
 
   async defaults(_args, flags) {
-    const { publishDefaults } = await import('./defaults.ts')
+    const { publishDefaults } = await import('./catalogue.ts')
     const stores = await openStores(flags)
     try {
       await publishDefaults(stores, { force: flags.force === true, onProgress: say })

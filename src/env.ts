@@ -4,7 +4,7 @@
  */
 import type { TimingVariables } from 'hono/timing'
 import type { LimitsVariables } from './middleware/limits.ts'
-import type { ModelRegistry } from './runtime/registry.ts'
+import type { ModelRegistry } from './models/registry.ts'
 
 /** `Env` plus the optional `API_KEYS` secret (a secret, so `wrangler types` does not see it). */
 export type Bindings = Env & { API_KEYS?: string }

@@ -45,9 +45,9 @@ describe('the Worker (src/)', () => {
     expect(offenders).toEqual([])
   })
 
-  it('leaves onnxruntime-web to src/runtime/ort.ts', () => {
+  it('leaves onnxruntime-web to src/ort/ort.ts', () => {
     const importers = files.filter((file) => importsOf(file).some((spec) => spec.startsWith('onnxruntime-web')))
-    expect(importers).toEqual([join('src', 'runtime', 'ort.ts')])
+    expect(importers).toEqual([join('src', 'ort', 'ort.ts')])
   })
 
   it('never evaluates code from strings (Workers forbid it)', () => {
@@ -58,7 +58,7 @@ describe('the Worker (src/)', () => {
 
 describe('the pipeline (scripts/)', () => {
   it("stays out of the Worker's routes, storage and ORT glue", () => {
-    const forbidden = ['src/routes/', 'src/storage/', 'src/middleware/', 'src/runtime/ort.ts', 'src/index.ts']
+    const forbidden = ['src/routes/', 'src/storage/', 'src/middleware/', 'src/ort/ort.ts', 'src/index.ts']
     const offenders = tsFiles('scripts').flatMap((file) =>
       importsOf(file)
         .map((spec) => resolveLocal(file, spec))

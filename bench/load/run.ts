@@ -3,7 +3,7 @@
  *
  *   node bench/load/run.ts [--duration 60] [--connections 50] [--timeout 120] [--max-in-flight <n>] [--fresh] [--no-write]
  *
- * Publishes the default models (scripts/defaults.ts) into a scratch state
+ * Publishes the default models (scripts/catalogue.ts) into a scratch state
  * (.artifacts/load/state, kept between runs unless --fresh), bundles the
  * Worker, serves it with `wrangler dev --persist-to` on a free 127.0.0.1
  * port, loads both models through /readyz, warms each request kind once, then
@@ -20,7 +20,7 @@ import { createRequire } from 'node:module'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DEFAULT_MODELS, publishDefaults } from '../../scripts/defaults.ts'
+import { DEFAULT_MODELS, publishDefaults } from '../../scripts/catalogue.ts'
 import { artifactsDir, repoRoot } from '../../scripts/paths.ts'
 import { openLocalStores } from '../../scripts/publish/stores.ts'
 import { bundleWorker, type Dev, startDev, stopDev, workerdRss } from '../dev.ts'

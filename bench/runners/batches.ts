@@ -4,7 +4,7 @@
  * the Worker's own classifier code on pre-tokenized inputs:
  *
  * - `planned`: `classifyEncodings` with DEFAULT_BATCH_BUDGET (the length
- *   planner, src/runtime/plan.ts), as the Worker runs a request;
+ *   planner, src/core/inference/plan.ts), as the Worker runs a request;
  * - `singles`: every input alone, one after another: no padding at all, the
  *   limit the planner is held to;
  * - `unsorted`: the plan before the length planner (`planRuns`: request
@@ -15,11 +15,11 @@
  * the single runs: same top label, largest score difference.
  */
 import { readFile } from 'node:fs/promises'
-import { openWebSession } from '../../scripts/ort-web.ts'
-import { classifyEncodings, classifyRuns, type LabelScore } from '../../src/runtime/classifier.ts'
-import { DEFAULT_BATCH_BUDGET, planByLength, planRuns } from '../../src/runtime/plan.ts'
-import { loadTokenizer } from '../../src/tokenizers/index.ts'
-import type { Encoding } from '../../src/tokenizers/types.ts'
+import { openWebSession } from '../../scripts/ort/web.ts'
+import { classifyEncodings, classifyRuns, type LabelScore } from '../../src/core/inference/classifier.ts'
+import { DEFAULT_BATCH_BUDGET, planByLength, planRuns } from '../../src/core/inference/plan.ts'
+import { loadTokenizer } from '../../src/core/tokenizers/index.ts'
+import type { Encoding } from '../../src/core/tokenizers/types.ts'
 import { CORPUS_MAX_LENGTH, type CorpusBatch, type Distribution } from '../corpus.ts'
 import type { BenchModel } from '../models.ts'
 import { type LoopOptions, warmUntilSettled } from '../stats.ts'

@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises'
 import * as ortNode from 'onnxruntime-node'
 import * as ortWeb from 'onnxruntime-web/wasm'
-import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/runtime/ort-options.ts'
-import { loadTokenizer } from '../../src/tokenizers/index.ts'
+import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/core/inference/ort-options.ts'
+import { loadTokenizer } from '../../src/core/tokenizers/index.ts'
 import type { BenchModel } from '../models.ts'
 import type { LatencyCell, Variant } from '../report.ts'
 import { timeLoop, type LoopOptions, warmUntilSettled } from '../stats.ts'
@@ -16,7 +16,7 @@ import { inputsFor, type Shape } from '../texts.ts'
 ortWeb.env.wasm.numThreads = 1
 ortWeb.env.logLevel = 'error'
 
-/** The Worker's own session options (src/runtime/ort.ts imports the .wasm, so Node cannot load that module). */
+/** The Worker's own session options (src/ort/ort.ts imports the .wasm, so Node cannot load that module). */
 const WEB_OPTIONS: ortWeb.InferenceSession.SessionOptions = webSessionOptions(DEFAULT_SESSION_OPTIONS)
 
 type Feeds = Record<string, { data: BigInt64Array; dims: [number, number] }>

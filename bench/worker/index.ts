@@ -11,14 +11,14 @@
  * - `POST /__bench/cold` `{ id, text }`: a first load timed step by step (`coldSteps`).
  */
 import app from '../../src/index.ts'
-import { classifyEncodings, DEFAULT_BATCH_BUDGET } from '../../src/runtime/classifier.ts'
-import { sessionOptionsFor } from '../../src/runtime/ort-options.ts'
-import { createSession, wasmMemoryBytes } from '../../src/runtime/ort.ts'
-import type { ClassifierSession, Int64Input } from '../../src/runtime/session.ts'
-import { activeVersion } from '../../src/schema/manifest.ts'
+import { classifyEncodings, DEFAULT_BATCH_BUDGET } from '../../src/core/inference/classifier.ts'
+import { sessionOptionsFor } from '../../src/core/inference/ort-options.ts'
+import { createSession, wasmMemoryBytes } from '../../src/ort/ort.ts'
+import type { ClassifierSession, Int64Input } from '../../src/core/inference/session.ts'
+import { activeVersion } from '../../src/core/schema/manifest.ts'
 import { readTokenizer } from '../../src/storage/kv.ts'
 import { readManifest, readWeights } from '../../src/storage/r2.ts'
-import { loadTokenizer } from '../../src/tokenizers/index.ts'
+import { loadTokenizer } from '../../src/core/tokenizers/index.ts'
 import type { ColdRequest, ColdResponse, RunRequest, RunResponse } from './protocol.ts'
 
 

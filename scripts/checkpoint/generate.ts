@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { architectureOf, configFields, type HfConfig, parseHfConfig } from '../convert/config.ts'
-import { f16ToF32, f32ToF16, type WritableTensor, writeSafetensors } from '../safetensors.ts'
+import { f16ToF32, f32ToF16, type WritableTensor, writeSafetensors } from '../convert/safetensors.ts'
 import { albertParameters, bertParameters, distilbertParameters, electraParameters, ernieParameters, type ParameterSpec } from './parameters.ts'
-import { mulberry32 } from '../random.ts'
+import { mulberry32 } from './random.ts'
 
 /**
  * Deterministic, seeded Hugging Face checkpoints (config.json +

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Architecture } from '../../src/schema/manifest.ts'
+import type { Architecture } from '../../src/core/schema/manifest.ts'
 import { ConvertError } from './errors.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { SafeTensor } from '../safetensors.ts'
+import type { SafeTensor } from './safetensors.ts'
 import { ConvertError } from './errors.ts'
 
 /**

@@ -1,7 +1,7 @@
-import type { ExternalRange } from '../../src/runtime/external-data.ts'
+import type { ExternalRange } from '../../src/core/inference/external-data.ts'
 import { onnx, readModel, writeModel } from './proto.ts'
 
-export type { ExternalRange } from '../../src/runtime/external-data.ts'
+export type { ExternalRange } from '../../src/core/inference/external-data.ts'
 
 /** Options for {@link toExternalData}. */
 export interface ExternalDataOptions {

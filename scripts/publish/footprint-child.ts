@@ -12,9 +12,9 @@
  *   node scripts/publish/footprint-child.ts peak|resident <model.onnx> <max_length>
  */
 import { readFile } from 'node:fs/promises'
-import { DEFAULT_BATCH_BUDGET } from '../../src/runtime/classifier.ts'
-import type { Int64Input } from '../../src/runtime/session.ts'
-import { STARTER_MODELS, STARTER_VOCAB } from '../../src/runtime/starter-models.ts'
+import { DEFAULT_BATCH_BUDGET } from '../../src/core/inference/classifier.ts'
+import type { Int64Input } from '../../src/core/inference/session.ts'
+import { STARTER_MODELS, STARTER_VOCAB } from '../../src/core/inference/starter-models.ts'
 import { largestRuns } from './footprint.ts'
 
 // Node's types leave WebAssembly.Memory out; these are the parts used here.
@@ -34,7 +34,7 @@ wasm.Memory = Recorded as unknown as MemoryConstructor
 const heap = (): number => memory?.buffer.byteLength ?? 0
 
 // After the hook: ORT creates its heap when it first starts.
-const { openWebSession } = await import('../ort-web.ts')
+const { openWebSession } = await import('../ort/web.ts')
 
 function feeds(names: readonly string[], rows: number, length: number, vocab: number): Record<string, Int64Input> {
   const dims: [number, number] = [rows, length]

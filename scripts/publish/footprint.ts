@@ -2,15 +2,15 @@
  * What a version takes in ORT's Wasm heap under onnxruntime-web, measured at
  * publish and recorded in the manifest (`footprint`), so that the Worker's
  * registry admits a model only when it fits its isolate's budget
- * (src/runtime/budget.ts).
+ * (src/core/inference/budget.ts).
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { Footprint } from '../../src/runtime/budget.ts'
-import type { BatchBudget } from '../../src/runtime/classifier.ts'
+import type { Footprint } from '../../src/core/inference/budget.ts'
+import type { BatchBudget } from '../../src/core/inference/classifier.ts'
 
 const run = promisify(execFile)
 

@@ -12,12 +12,12 @@ import {
   parseManifest,
   tokenizerKey,
   weightsKey,
-} from '../../src/schema/manifest.ts'
-import { addVersion, emptyManifest, findSameVersion, unreferencedBlobs } from '../../src/schema/versions.ts'
-import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
-import type { EncodeInput } from '../../src/tokenizers/types.ts'
+} from '../../src/core/schema/manifest.ts'
+import { addVersion, emptyManifest, findSameVersion, unreferencedBlobs } from '../../src/core/schema/versions.ts'
+import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index.ts'
+import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
 import { type PreparedModel, prepareModel } from './prepare.ts'
-import { DEFAULT_WASM_BUDGET_BYTES, loadNeedBytes } from '../../src/runtime/budget.ts'
+import { DEFAULT_WASM_BUDGET_BYTES, loadNeedBytes } from '../../src/core/inference/budget.ts'
 import { measureFootprint } from './footprint.ts'
 import { pickSmokeCases } from './smoke.ts'
 import type { Stores } from './stores.ts'

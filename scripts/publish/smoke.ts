@@ -1,8 +1,8 @@
-import { classifyEncodings, defaultActivation } from '../../src/runtime/classifier.ts'
-import type { SmokeCase } from '../../src/schema/manifest.ts'
-import type { EncodeInput, Tokenizer } from '../../src/tokenizers/types.ts'
-import { openWebSession } from '../ort-web.ts'
-import { DEFAULT_TEXTS } from '../verify-texts.ts'
+import { classifyEncodings, defaultActivation } from '../../src/core/inference/classifier.ts'
+import type { SmokeCase } from '../../src/core/schema/manifest.ts'
+import type { EncodeInput, Tokenizer } from '../../src/core/tokenizers/types.ts'
+import { openWebSession } from '../ort/web.ts'
+import { DEFAULT_TEXTS } from '../verify/texts.ts'
 import type { PreparedModel } from './prepare.ts'
 
 /** How many golden inputs a version carries. */

@@ -4,9 +4,9 @@
  * DEFAULT_BATCH_BUDGET's memory bound. `POST /v1/models/{id}/classify` and
  * the RPC entrypoint's `classify` both call it.
  */
-import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../runtime/classifier.ts'
-import type { LabelScore } from '../runtime/classifier.ts'
-import type { ClassifyRequest } from '../schema/request.ts'
+import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../core/inference/classifier.ts'
+import type { LabelScore } from '../core/inference/classifier.ts'
+import type { ClassifyRequest } from '../core/schema/request.ts'
 import type { Answer, ApiContext, PhaseReporter } from './context.ts'
 import { encodeOptions, normalizeInputs } from './inputs.ts'
 

@@ -5,7 +5,7 @@
  * from its `env` and `ctx`, so both run the same code.
  */
 import type { Limits } from '../middleware/limits.ts'
-import type { ModelRegistry } from '../runtime/registry.ts'
+import type { ModelRegistry } from '../models/registry.ts'
 
 export interface ApiContext {
   registry: ModelRegistry

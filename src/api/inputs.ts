@@ -5,9 +5,9 @@
  */
 import { ProblemError } from '../middleware/problem.ts'
 import type { Limits } from '../middleware/limits.ts'
-import type { ModelVersion } from '../schema/manifest.ts'
-import type { Input } from '../schema/request.ts'
-import type { EncodeInput, EncodeOptions } from '../tokenizers/types.ts'
+import type { ModelVersion } from '../core/schema/manifest.ts'
+import type { Input } from '../core/schema/request.ts'
+import type { EncodeInput, EncodeOptions } from '../core/tokenizers/types.ts'
 
 /** The inputs as a list, and whether the caller sent a list (which shapes the response). */
 export function normalizeInputs(inputs: Input | Input[], limits: Limits): { items: EncodeInput[]; batch: boolean } {

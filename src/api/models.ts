@@ -4,10 +4,10 @@
  * the RPC entrypoint's `models` and `model` call it.
  */
 import type { z } from '@hono/zod-openapi'
-import type { ModelRegistry, ModelStatus } from '../runtime/registry.ts'
-import { activeVersion } from '../schema/manifest.ts'
-import type { ModelManifest } from '../schema/manifest.ts'
-import type { ModelDetailSchema, ModelListSchema, ModelSummarySchema } from '../schema/response.ts'
+import type { ModelRegistry, ModelStatus } from '../models/registry.ts'
+import { activeVersion } from '../core/schema/manifest.ts'
+import type { ModelManifest } from '../core/schema/manifest.ts'
+import type { ModelDetailSchema, ModelListSchema, ModelSummarySchema } from '../core/schema/response.ts'
 import { listModelIds, readManifest } from '../storage/r2.ts'
 
 export type ModelSummary = z.infer<typeof ModelSummarySchema>

@@ -3,10 +3,10 @@
  * parity checks against Hugging Face. `POST /v1/models/{id}/tokenize` and the
  * RPC entrypoint's `tokenize` both call it.
  */
-import type { TokenizeRequest } from '../schema/request.ts'
+import type { TokenizeRequest } from '../core/schema/request.ts'
 import type { Answer, ApiContext, PhaseReporter } from './context.ts'
 import { encodeOptions, normalizeInputs } from './inputs.ts'
-import type { Encoding } from '../tokenizers/types.ts'
+import type { Encoding } from '../core/tokenizers/types.ts'
 
 /** One input: its encoding (unpadded). A list of inputs: one per input. */
 export type TokenizeResult = Encoding | Encoding[]

@@ -7,7 +7,7 @@
 import type { z } from '@hono/zod-openapi'
 import type { Limits } from '../middleware/limits.ts'
 import { invalidRequest, ProblemError } from '../middleware/problem.ts'
-import { MODEL_ID_PATTERN } from '../schema/manifest.ts'
+import { MODEL_ID_PATTERN } from '../core/schema/manifest.ts'
 
 /** `id` as a model id, or HTTP's 404 for a path id that cannot be one. */
 export function modelIdOf(id: unknown): string {

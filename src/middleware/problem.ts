@@ -13,8 +13,8 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
-import { PROBLEM_CONTENT_TYPE, problemTypeUri } from '../schema/problem.ts'
-import type { Problem, ProblemType } from '../schema/problem.ts'
+import { PROBLEM_CONTENT_TYPE, problemTypeUri } from '../core/schema/problem.ts'
+import type { Problem, ProblemType } from '../core/schema/problem.ts'
 
 const TITLES: Record<ProblemType, string> = {
   malformed_json: 'Malformed JSON',

@@ -1,14 +1,14 @@
 /**
  * `POST /v1/models/{id}/classify`: the Hugging Face Inference
  * text-classification request, its batch planned by length into runs within
- * DEFAULT_BATCH_BUDGET's memory bound (src/runtime/plan.ts).
+ * DEFAULT_BATCH_BUDGET's memory bound (src/core/inference/plan.ts).
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { classifyRequest } from '../api/classify.ts'
 import type { AppEnv } from '../env.ts'
 import { validationHook } from '../middleware/problem.ts'
-import { ClassifyRequestSchema, ModelIdParamSchema } from '../schema/request.ts'
-import { ClassifyResponseSchema } from '../schema/response.ts'
+import { ClassifyRequestSchema, ModelIdParamSchema } from '../core/schema/request.ts'
+import { ClassifyResponseSchema } from '../core/schema/response.ts'
 import { apiContext, serverTiming } from './context.ts'
 import { problemResponses } from './docs.ts'
 

@@ -1,5 +1,5 @@
 /** OpenAPI fragments the routes share: the problem-document responses. */
-import { ProblemSchema } from '../schema/problem.ts'
+import { ProblemSchema } from '../core/schema/problem.ts'
 
 const problem = (description: string) => ({
   description,

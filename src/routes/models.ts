@@ -3,8 +3,8 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { describeModel, listModels } from '../api/models.ts'
 import type { AppEnv } from '../env.ts'
 import { validationHook } from '../middleware/problem.ts'
-import { ModelIdParamSchema } from '../schema/request.ts'
-import { ModelDetailSchema, ModelListSchema } from '../schema/response.ts'
+import { ModelIdParamSchema } from '../core/schema/request.ts'
+import { ModelDetailSchema, ModelListSchema } from '../core/schema/response.ts'
 import { problemResponses } from './docs.ts'
 
 const list = createRoute({

@@ -16,7 +16,7 @@
  *   throw error
  * }
  */
-import type { Problem, ProblemType } from '../schema/problem.ts'
+import type { Problem, ProblemType } from '../core/schema/problem.ts'
 
 /** The `name` of every error the Classifier entrypoint throws. */
 export const CLASSIFIER_ERROR = 'ClassifierError'

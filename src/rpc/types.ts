@@ -8,11 +8,11 @@
  * ```
  *
  * The entrypoint class implements it, so the two cannot drift. Shapes are
- * the HTTP API's (src/schema/request.ts, response.ts).
+ * the HTTP API's (src/core/schema/request.ts, response.ts).
  */
 import type { z } from '@hono/zod-openapi'
-import type { ClassifyRequest, TokenizeRequest } from '../schema/request.ts'
-import type { ClassifyResponseSchema, LabelScoreSchema, ModelDetailSchema, ModelListSchema, TokenizeResponseSchema } from '../schema/response.ts'
+import type { ClassifyRequest, TokenizeRequest } from '../core/schema/request.ts'
+import type { ClassifyResponseSchema, LabelScoreSchema, ModelDetailSchema, ModelListSchema, TokenizeResponseSchema } from '../core/schema/response.ts'
 
 /** A text, a `{ text, text_pair }`, or a list of those. */
 export type Inputs = ClassifyRequest['inputs']

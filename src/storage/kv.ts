@@ -3,7 +3,7 @@
  * the KV binding. Keys carry the content hash, so a cached value can never be
  * stale and a long edge `cacheTtl` is safe.
  */
-import type { BlobRef } from '../schema/manifest.ts'
+import type { BlobRef } from '../core/schema/manifest.ts'
 import { checkBlob, StorageError } from './errors.ts'
 
 /** Seconds an edge location may cache a tokenizer; content-addressed, so never stale. */

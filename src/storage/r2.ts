@@ -3,8 +3,8 @@
  * content-addressed ONNX weights. The only module touching the R2 binding.
  * The Worker writes only manifests, and only conditionally (`writeManifest`).
  */
-import { ManifestError, manifestKey, parseManifest } from '../schema/manifest.ts'
-import type { BlobRef, ModelManifest } from '../schema/manifest.ts'
+import { ManifestError, manifestKey, parseManifest } from '../core/schema/manifest.ts'
+import type { BlobRef, ModelManifest } from '../core/schema/manifest.ts'
 import { checkBlob, StorageError } from './errors.ts'
 
 const MANIFEST_PREFIX = 'models/'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { LabelScore } from '../../src/runtime/classifier.ts'
+import type { LabelScore } from '../../src/core/inference/classifier.ts'
 import { ALBERT, ELECTRA, PARITY_INPUTS } from '../support/fixture-models.ts'
 import { post, problem } from '../support/http.ts'
 import { expectedScores, seedModels } from '../support/seed.ts'

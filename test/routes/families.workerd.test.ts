@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { LabelScore } from '../../src/runtime/classifier.ts'
-import type { ModelManifest } from '../../src/schema/manifest.ts'
+import type { LabelScore } from '../../src/core/inference/classifier.ts'
+import type { ModelManifest } from '../../src/core/schema/manifest.ts'
 import { CROSS_ENCODER, DISTILBERT, PARITY_INPUTS } from '../support/fixture-models.ts'
 import { post } from '../support/http.ts'
 import { seedFamilyModels } from '../support/seed.ts'

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { ALBERT, ELECTRA } from '../support/fixture-models.ts'
 import { get, post, problem } from '../support/http.ts'
 import { seedModels } from '../support/seed.ts'
-import type { ModelManifest } from '../../src/schema/manifest.ts'
+import type { ModelManifest } from '../../src/core/schema/manifest.ts'
 
 let manifests: ModelManifest[]
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { InFlightGate } from '../../src/middleware/load-shed.ts'
 import { asProblem, problemDocument, ProblemError } from '../../src/middleware/problem.ts'
 import { CLASSIFIER_ERROR, ClassifierError, PROBLEM_PREFIX, problemKind, problemOf } from '../../src/rpc/problem.ts'
-import { problemTypeUri } from '../../src/schema/problem.ts'
+import { problemTypeUri } from '../../src/core/schema/problem.ts'
 import { StorageError } from '../../src/storage/errors.ts'
 
 /** What reaches the caller of an RPC method: a plain Error with the name and message only. */

@@ -3,8 +3,8 @@
  * tokenizers, one single-label ELECTRA and one multi-label ALBERT, so both
  * default activations are exercised.
  */
-import type { ProblemType } from '../../src/schema/manifest.ts'
-import type { EncodeInput } from '../../src/tokenizers/types.ts'
+import type { ProblemType } from '../../src/core/schema/manifest.ts'
+import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
 
 export interface FixtureModel {
   id: string

@@ -37,9 +37,9 @@ import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
 import { type ExternalRange, toExternalData } from '../../scripts/onnx/external-data.ts'
 import { artifactsDir, tokenizerFile } from '../../scripts/paths.ts'
 import { prepareModel } from '../../scripts/publish/prepare.ts'
-import { ExternalDataPieces } from '../../src/runtime/external-data.ts'
-import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/runtime/ort-options.ts'
-import { compileTokenizer, loadTokenizer } from '../../src/tokenizers/index.ts'
+import { ExternalDataPieces } from '../../src/core/inference/external-data.ts'
+import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/core/inference/ort-options.ts'
+import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index.ts'
 import { ortWithHeap } from './ort-heap.ts'
 
 /** Family, the HF checkpoint whose shape the preset copies, and the preset. */

@@ -3,7 +3,7 @@
  * process per configuration (Wasm memory never shrinks, so configurations
  * cannot share an instance). Same .wasm and allocator as in workerd; the
  * workerd figure for the chosen defaults comes from
- * test/runtime/memory.workerd.test.ts.
+ * test/ort/memory.workerd.test.ts.
  *
  *   node test/support/full-models.ts && node test/support/measure-memory.ts
  */

@@ -1,4 +1,4 @@
-import type { BlobRef, ModelVersion } from '../../src/schema/manifest.ts'
+import type { BlobRef, ModelVersion } from '../../src/core/schema/manifest.ts'
 
 /** A content-addressed blob reference to a sha256 (lowercase hex) under `key`. */
 export const blob = (key: string, sha256: string, size: number): BlobRef => ({ key, sha256, size })

@@ -4,9 +4,9 @@
  * content hash first, the manifest last.
  */
 import { env } from 'cloudflare:workers'
-import { manifestKey } from '../../src/schema/manifest.ts'
-import type { ModelManifest, ModelVersion } from '../../src/schema/manifest.ts'
-import type { LabelScore } from '../../src/runtime/classifier.ts'
+import { manifestKey } from '../../src/core/schema/manifest.ts'
+import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
+import type { LabelScore } from '../../src/core/inference/classifier.ts'
 import { fixture, fixtureText } from './fixtures.ts'
 
 export async function fixtureManifests(): Promise<ModelManifest[]> {

@@ -1,5 +1,5 @@
 /**
- * The default models (scripts/defaults.ts), published through the real
+ * The default models (scripts/catalogue.ts), published through the real
  * pipeline into a local R2/KV state of the browser tests' own, never the
  * `npm start` state in .wrangler/state. A stamp keyed like `publishDefaults`'
  * (checkpoint, pipeline sources, tokenizer) skips the publish when nothing
@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { checkpointInto, checkpointKey, DEFAULT_MODELS, hashSources, PIPELINE_DIRS } from '../../../scripts/defaults.ts'
+import { checkpointInto, checkpointKey, DEFAULT_MODELS, hashSources, PIPELINE_DIRS } from '../../../scripts/catalogue.ts'
 import { artifactsDir, tokenizerFile } from '../../../scripts/paths.ts'
 import { publish, readManifest } from '../../../scripts/publish/index.ts'
 import { openLocalStores } from '../../../scripts/publish/stores.ts'

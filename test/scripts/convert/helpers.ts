@@ -4,8 +4,8 @@ import { generateTensors, resolveConfig, type GenerateOptions } from '../../../s
 import type { HfConfig } from '../../../scripts/convert/config.ts'
 import { convertWeights } from '../../../scripts/convert/index.ts'
 import { CheckpointWeights } from '../../../scripts/convert/weights.ts'
-import type { SafeTensor } from '../../../scripts/safetensors.ts'
-import type { RefInput } from '../../reference/ops.ts'
+import type { SafeTensor } from '../../../scripts/convert/safetensors.ts'
+import type { RefInput } from '../../support/reference/ops.ts'
 
 /** A seeded checkpoint in memory: its config, tensors as the converter reads them, and plain float maps. */
 export function tinyCheckpoint(options: GenerateOptions): { config: HfConfig; tensors: Map<string, SafeTensor>; floats: Map<string, Float32Array> } {

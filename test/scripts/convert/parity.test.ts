@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { albertLogits } from '../../reference/albert.ts'
-import { bertLogits } from '../../reference/bert.ts'
-import { electraLogits } from '../../reference/electra.ts'
-import type { RefInput, Tensors } from '../../reference/ops.ts'
+import { albertLogits } from '../../support/reference/albert.ts'
+import { bertLogits } from '../../support/reference/bert.ts'
+import { electraLogits } from '../../support/reference/electra.ts'
+import type { RefInput, Tensors } from '../../support/reference/ops.ts'
 import type { HfConfig } from '../../../scripts/convert/config.ts'
 import { BATCH, convertInMemory, itMatchesReference, maxAbsDiff, PARITY_TOL as TOL, runOnnx, tinyCheckpoint } from './helpers.ts'
 

@@ -9,10 +9,10 @@ import { convertWeights } from '../../../scripts/convert/index.ts'
 import { CheckpointWeights } from '../../../scripts/convert/weights.ts'
 import { toExternalData } from '../../../scripts/onnx/external-data.ts'
 import { onnx, readModel } from '../../../scripts/onnx/proto.ts'
-import '../../../scripts/ort-web.ts' // onnxruntime-web set up as the pipeline uses it
+import '../../../scripts/ort/web.ts' // onnxruntime-web set up as the pipeline uses it
 import { quantizeModel } from '../../../scripts/quantize/index.ts'
-import { ExternalDataPieces } from '../../../src/runtime/external-data.ts'
-import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../../src/runtime/ort-options.ts'
+import { ExternalDataPieces } from '../../../src/core/inference/external-data.ts'
+import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../../src/core/inference/ort-options.ts'
 import { BATCH, tinyCheckpoint } from '../convert/helpers.ts'
 
 const { config, tensors } = tinyCheckpoint({ preset: 'distilbert-tiny', seed: 3 })

@@ -7,7 +7,7 @@ import { generateCheckpoint } from '../../../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../../../scripts/convert/index.ts'
 import { tokenizerFile } from '../../../scripts/paths.ts'
 import { PublishError, publish, readManifest, sha256, writeManifest } from '../../../scripts/publish/index.ts'
-import { recordFailure } from '../../../src/schema/versions.ts'
+import { recordFailure } from '../../../src/core/schema/versions.ts'
 import { type Stores, openLocalStores } from '../../../scripts/publish/stores.ts'
 import { quantizeModel } from '../../../scripts/quantize/index.ts'
 

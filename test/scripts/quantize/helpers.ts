@@ -14,8 +14,8 @@ import * as ortWeb from 'onnxruntime-web'
 import * as ortNode from 'onnxruntime-node'
 import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../../../scripts/onnx/builder.ts'
 import { onnx, writeModel } from '../../../scripts/onnx/proto.ts'
-import { openNodeSession } from '../../../scripts/ort-node.ts'
-import type { Int64Input } from '../../../src/runtime/session.ts'
+import { openNodeSession } from '../../../scripts/ort/node.ts'
+import type { Int64Input } from '../../../src/core/inference/session.ts'
 
 ortWeb.env.wasm.numThreads = 1
 

@@ -3,7 +3,7 @@ import { quantizeModel, QuantizeError, type MatMulForm } from '../../../scripts/
 import * as ortNode from 'onnxruntime-node'
 import { attrInt, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../../../scripts/onnx/builder.ts'
 import { onnx, readModel, writeModel } from '../../../scripts/onnx/proto.ts'
-import { argmax } from '../../../scripts/verify.ts'
+import { argmax } from '../../../scripts/verify/index.ts'
 import { embeddingModel, expectRunsNatively, maxAbsDiff, randomFeeds, runGather, runNode, runWeb } from './helpers.ts'
 import { toyModel, type ToyOptions } from './toy-model.ts'
 

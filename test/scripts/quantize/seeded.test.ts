@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCheckpoint } from '../../../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../../../scripts/convert/index.ts'
 import { quantizeModel } from '../../../scripts/quantize/index.ts'
-import { argmax } from '../../../scripts/verify.ts'
+import { argmax } from '../../../scripts/verify/index.ts'
 import { expectRunsNatively, maxAbsDiff, randomFeeds, runNode, runWeb } from './helpers.ts'
 
 let dir = ''

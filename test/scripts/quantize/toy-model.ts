@@ -7,7 +7,7 @@
  */
 import { attrFloat, attrInt, attrInts, makeGraph, makeModel, makeNode, makeOpsetId, makeTensor, makeValueInfo } from '../../../scripts/onnx/builder.ts'
 import { onnx, writeModel } from '../../../scripts/onnx/proto.ts'
-import { mulberry32 } from '../../../scripts/random.ts'
+import { mulberry32 } from '../../../scripts/checkpoint/random.ts'
 
 export interface ToyOptions {
   vocab: number

@@ -1,0 +1,42 @@
+import type { Tokenizer } from '../src/core/tokenizers/index.ts'
+import { mulberry32 } from '../scripts/checkpoint/random.ts'
+import { type Encoded, MAX_CHARS } from './batches.ts'
+import type { Example } from './data.ts'
+import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, makeView } from './views.ts'
+
+/**
+ * Tokenized views for the training loop: a batch of training indices becomes
+ * views at one drawn length (train/views.ts), and the validation split
+ * gets one fixed short view per body.
+ */
+
+/** The seed of the validation views, fixed so every run and the adoption rule score the same set. */
+export const VALIDATION_VIEWS_SEED = 20
+
+const bucketsUpTo = (maxLength: number) => {
+  const kept = LENGTH_BUCKETS.filter((b) => b.tokens <= maxLength)
+  return kept.length > 0 ? kept : [{ tokens: maxLength, weight: 1 }]
+}
+
+/** `(indices, step) => views`: seeded by the run's seed and the step, so a resumed run repeats its batches. */
+export function viewBatcher(tokenizer: Tokenizer, train: readonly Example[], maxLength: number, seed: number): (indices: readonly number[], step: number) => Encoded[] {
+  const buckets = bucketsUpTo(maxLength)
+  const longest = Math.max(...buckets.map((b) => b.tokens))
+  return (indices, step) => {
+    const random = mulberry32(seed * 1_000_003 + step)
+    const { tokens } = drawBucket(random, buckets)
+    return indices.map((i) => {
+      const e = train[i]
+      if (e === undefined) throw new Error(`viewBatcher: no training example ${i}`)
+      const { kind, maxWords } = drawView(tokens, longest, random)
+      const text = makeView(e.text.slice(0, MAX_CHARS), kind, maxWords, random)
+      return { ids: tokenizer.encode({ text }, { max_length: tokens, truncation: true }).ids, label: e.label }
+    })
+  }
+}
+
+/** One fixed short view of each validation body, tokenized at its drawn length. */
+export function validationViews(tokenizer: Tokenizer, validation: readonly Example[], maxLength: number): Encoded[] {
+  const views = fixedViews(validation.map((e) => e.text.slice(0, MAX_CHARS)), VALIDATION_VIEWS_SEED, bucketsUpTo(maxLength))
+  return views.map((v, i) => ({ ids: tokenizer.encode({ text: v.text }, { max_length: v.tokens, truncation: true }).ids, label: validation[i]?.label ?? 0 }))
+}
