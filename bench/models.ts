@@ -7,12 +7,13 @@
  * (SEEDED_MODELS) and the trained defaults whose dimensions none of those has.
  * Cached under .artifacts/bench/models, keyed by the pipeline sources and weights.
  */
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../src/core/hash.ts'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { convertCheckpoint } from '../scripts/convert/index.ts'
-import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS, checkpointInto, checkpointKey, hashSources } from '../scripts/catalogue.ts'
+import { type DefaultModel, SEEDED_MODELS, TRAINED_MODELS } from '../scripts/catalogue.ts'
+import { checkpointInto, checkpointKey, hashSources } from '../scripts/publish/defaults.ts'
 import { artifactsDir, tokenizerFile } from '../scripts/paths.ts'
 import { quantizeModel } from '../scripts/quantize/index.ts'
 import { compileTokenizer } from '../src/core/tokenizers/index.ts'
@@ -37,7 +38,7 @@ export interface BenchModel {
 const TRAINED_IN_BENCH = new Set(['albert-spam'])
 export const BENCH_MODELS: readonly DefaultModel[] = [...SEEDED_MODELS, ...TRAINED_MODELS.filter((m) => TRAINED_IN_BENCH.has(m.id))]
 
-const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'scripts/catalogue.ts', 'bench/models.ts']
+const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'scripts/catalogue.ts', 'scripts/publish/defaults.ts', 'bench/models.ts']
 
 /** Builds (or reuses) the three graphs of each benchmarked model. */
 export async function prepareModels(say: (m: string) => void): Promise<BenchModel[]> {
@@ -53,7 +54,7 @@ export async function prepareModels(say: (m: string) => void): Promise<BenchMode
       config: join(dir, 'config.json'),
       tokenizerJson: tokenizerFile(m.tokenizer, 'tokenizer.json'),
     }
-    const key = createHash('sha256').update(sources).update(await checkpointKey(m)).digest('hex')
+    const key = await sha256Hex(sources, await checkpointKey(m))
     const stamp = join(dir, 'built.json')
     const fresh = existsSync(stamp) && (JSON.parse(await readFile(stamp, 'utf8')) as { key: string }).key === key
     if (!fresh) {

@@ -1,6 +1,8 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { AppError } from '../src/core/errors.ts'
+import { MANIFEST_PREFIX, modelIdOfKey } from '../src/core/schema/keys.ts'
 
 /**
  * `npm run models -- <command>`: the model pipeline. Each command is a thin
@@ -29,11 +31,6 @@ Commands:
 or an ONNX export (model.onnx, config.json, tokenizer.json).
 --local (default) writes the state that \`npm start\` (wrangler dev) serves, or the one
 \`wrangler dev --persist-to <dir>\` serves with --persist-to <dir>; --remote uses your account.`
-
-/** A failure the user can fix: printed without a stack trace. */
-export class UsageError extends Error {
-  override name = 'UsageError'
-}
 
 const options = {
   out: { type: 'string' },
@@ -67,18 +64,18 @@ function int(flags: Flags, name: 'seed' | 'max-length' | 'keep'): number | undef
   const raw = flags[name]
   if (raw === undefined) return undefined
   const value = Number(raw)
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} takes a whole number, got "${raw}".`)
+  if (!Number.isInteger(value) || value < 0) throw new AppError('usage', `--${name} takes a whole number, got "${raw}".`)
   return value
 }
 
 function need<T>(value: T | undefined, message: string): T {
-  if (value === undefined) throw new UsageError(message)
+  if (value === undefined) throw new AppError('usage', message)
   return value
 }
 
 async function openStores(flags: Flags) {
   const { openLocalStores, openRemoteStores } = await import('./publish/stores.ts')
-  if (flags.local === true && flags.remote === true) throw new UsageError('Pass --local or --remote, not both.')
+  if (flags.local === true && flags.remote === true) throw new AppError('usage', 'Pass --local or --remote, not both.')
   if (flags.remote === true) return openRemoteStores()
   return openLocalStores(flags['persist-to'] === undefined ? {} : { persistTo: flags['persist-to'] })
 }
@@ -86,10 +83,9 @@ async function openStores(flags: Flags) {
 /** The Worker's WASM_BUDGET_BYTES (wrangler.toml): publish refuses a version that cannot fit in it. */
 async function workerBudget(): Promise<number> {
   const { unstable_readConfig } = await import('wrangler')
-  const { wasmBudgetBytes } = await import('../src/core/inference/budget.ts')
+  const { parseConfig } = await import('../src/core/config.ts')
   const { repoRoot } = await import('./paths.ts')
-  const raw = unstable_readConfig({ config: join(repoRoot, 'wrangler.toml') }).vars.WASM_BUDGET_BYTES
-  return wasmBudgetBytes(typeof raw === 'string' ? raw : undefined)
+  return parseConfig(unstable_readConfig({ config: join(repoRoot, 'wrangler.toml') }).vars).wasmBudgetBytes
 }
 
 const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> = {
@@ -160,10 +156,10 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
     const from = resolve(need(dir, 'publish needs the model folder: publish <dir> --id <model-id>.'))
     const id = need(flags.id, 'publish needs --id <model-id> (lowercase letters, digits, ".", "_", "-").')
     const precision = flags.precision ?? 'int8'
-    if (precision !== 'int8' && precision !== 'fp32') throw new UsageError(`--precision is int8 or fp32, got "${precision}".`)
+    if (precision !== 'int8' && precision !== 'fp32') throw new AppError('usage', `--precision is int8 or fp32, got "${precision}".`)
     const minAgreement = flags['min-agreement'] === undefined ? undefined : Number(flags['min-agreement'])
     if (minAgreement !== undefined && !(minAgreement >= 0 && minAgreement <= 1)) {
-      throw new UsageError('--min-agreement is a fraction between 0 and 1, e.g. 0.95.')
+      throw new AppError('usage', '--min-agreement is a fraction between 0 and 1, e.g. 0.95.')
     }
     const stores = await openStores(flags)
     try {
@@ -195,8 +191,8 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
       let ids: string[]
       if (flags.id !== undefined) ids = [flags.id]
       else if (stores.canList) {
-        ids = (await stores.listObjects('models/')).filter((k) => k.endsWith('/manifest.json')).map((k) => basename(dirname(k)))
-      } else throw new UsageError('Listing every model needs --local; with --remote pass --id <model-id>.')
+        ids = (await stores.listObjects(MANIFEST_PREFIX)).map(modelIdOfKey).filter((id): id is string => id !== undefined)
+      } else throw new AppError('usage', 'Listing every model needs --local; with --remote pass --id <model-id>.')
       if (ids.length === 0) console.log(`no models in ${stores.description}; publish one with \`npm run models -- publish\``)
       for (const id of ids) {
         const manifest = await readManifest(stores, id)
@@ -216,15 +212,15 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
   },
 
   async rollback(_args, flags) {
-    const { readManifest, writeManifest } = await import('./publish/index.ts')
+    const { readManifestForUpdate, writeManifest } = await import('./publish/index.ts')
     const { rollback } = await import('../src/core/schema/versions.ts')
     const id = need(flags.id, 'rollback needs --id <model-id>.')
     const stores = await openStores(flags)
     try {
-      const before = await readManifest(stores, id)
-      if (before.versions.length === 0) throw new UsageError(`No model "${id}" in ${stores.description}.`)
+      const { manifest: before, etag } = await readManifestForUpdate(stores, id)
+      if (before.versions.length === 0) throw new AppError('usage', `No model "${id}" in ${stores.description}.`)
       const after = rollback(before, flags.to)
-      await writeManifest(stores, after)
+      await writeManifest(stores, after, etag)
       console.log(`${id}: active ${before.active ?? '(none)'} -> ${after.active ?? '(none)'}`)
     } finally {
       await stores.close()
@@ -232,7 +228,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
   },
 
   async defaults(_args, flags) {
-    const { publishDefaults } = await import('./catalogue.ts')
+    const { publishDefaults } = await import('./publish/defaults.ts')
     const stores = await openStores(flags)
     try {
       await publishDefaults(stores, { force: flags.force === true, onProgress: say })
@@ -252,7 +248,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined && flags.help !== true ? 2 : 0
   }
   const command = commands[name]
-  if (command === undefined) throw new UsageError(`Unknown command "${name}".\n\n${USAGE}`)
+  if (command === undefined) throw new AppError('usage', `Unknown command "${name}".\n\n${USAGE}`)
   await command(args, flags)
   return 0
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { publishDefaults } from './catalogue.ts'
+import { publishDefaults } from './publish/defaults.ts'
 import { repoRoot } from './paths.ts'
 import { openLocalStores } from './publish/stores.ts'
 

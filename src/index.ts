@@ -6,6 +6,7 @@
 import { env as workerEnv } from 'cloudflare:workers'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { timing } from 'hono/timing'
+import { configOf } from './core/config.ts'
 import type { AppEnv, Bindings } from './env.ts'
 import { apiKeyAuth } from './middleware/auth.ts'
 import { limits } from './middleware/limits.ts'
@@ -17,7 +18,6 @@ import { capWasmMemory } from './ort/wasm-cap.ts'
 import { activateAll } from './models/rollout.ts'
 import type { ActivationOutcome } from './models/rollout.ts'
 import { ModelRegistry, registryOptions } from './models/registry.ts'
-import { wasmBudgetBytes } from './core/inference/budget.ts'
 import type { RegistryDeps } from './models/registry.ts'
 import { classify } from './routes/classify.ts'
 import { health } from './routes/health.ts'
@@ -29,7 +29,15 @@ import { listModelIds, readManifest, readManifestForUpdate, readWeights, writeMa
 import { loadTokenizer } from './core/tokenizers/index.ts'
 
 // The heap may not grow past the isolate's budget: an allocation beyond it fails alone (see capWasmMemory).
-capWasmMemory(wasmBudgetBytes(workerEnv.WASM_BUDGET_BYTES))
+// With a var that cannot be parsed every request answers the misconfiguration (500), so nothing loads to cap.
+const startupConfig = (() => {
+  try {
+    return configOf(workerEnv)
+  } catch {
+    return undefined
+  }
+})()
+if (startupConfig !== undefined) capWasmMemory(startupConfig.wasmBudgetBytes)
 // ORT's Wasm backend starts with the isolate instead of in its first request (see startBackend).
 void startBackend()
 
@@ -61,7 +69,7 @@ function storageDeps(env: Bindings): RegistryDeps {
 
 /** The isolate's registry; bindings are the same for every request an isolate serves. */
 function registryFor(env: Bindings): ModelRegistry {
-  registry ??= new ModelRegistry(storageDeps(env), registryOptions(env))
+  registry ??= new ModelRegistry(storageDeps(env), registryOptions(configOf(env)))
   return registry
 }
 
@@ -72,11 +80,6 @@ function logOutcome(outcome: ActivationOutcome): void {
   if (outcome.status === 'activated') console.log(line)
   else console.warn(line)
 }
-
-const defaultModels = (env: Bindings): string[] =>
-  env.DEFAULT_MODELS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
 
 const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 app.onError(onError)
@@ -140,10 +143,10 @@ export default {
       writeManifest: (manifest, etag) => writeManifest(env.MODELS, manifest, etag),
       // Only a model this isolate serves (or pre-loads) is kept: a session for every model the cron
       // ever activated would pile up in this isolate's 128 MB.
-      adopt: (model) => (reg.status(model.id).loaded || defaultModels(env).includes(model.id)) && reg.adopt(model),
+      adopt: (model) => (reg.status(model.id).loaded || configOf(env).defaultModels.includes(model.id)) && reg.adopt(model),
     })
     outcomes.forEach(logOutcome)
     // After the activations, so a candidate session never sits beside a cold load.
-    for (const id of defaultModels(env)) await reg.refresh(id)
+    for (const id of configOf(env).defaultModels) await reg.refresh(id)
   },
 } satisfies ExportedHandler<Bindings>

@@ -102,7 +102,7 @@ async function publishAll(models: BenchModel[], o: WorkerdOptions): Promise<void
       o.say(`${m.id}: publishing into ${o.stateDir}`)
       await publish(m.publishDir, { id: m.id, stores, randomWeights: m.kind === 'seeded' })
       const manifest = await readManifest(stores, m.id)
-      for (let k = 0; k < o.freshIds; k++) await writeManifest(stores, { ...manifest, id: `${m.id}-cold-${k}` })
+      for (let k = 0; k < o.freshIds; k++) await writeManifest(stores, { ...manifest, id: `${m.id}-cold-${k}` }, null)
     }
   } finally {
     await stores.close()

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Architecture } from '../../src/core/schema/manifest.ts'
-import { ConvertError } from './errors.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 /**
  * A Hugging Face `config.json` for the encoder classifiers we convert, with the
@@ -118,11 +118,8 @@ export function architectureOf(config: Pick<HfConfig, 'architectures' | 'model_t
   const hf = config.architectures[0]
   const architecture = hf === undefined ? undefined : SUPPORTED_ARCHITECTURES[hf]
   if (hf === undefined || architecture === undefined) {
-    throw new ConvertError(
-      'unsupported_architecture',
-      `config.json names architecture ${hf ?? '(none)'} (model_type ${config.model_type}); supported: ` +
-        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}. Fine-tune or save the checkpoint as one of these classes.`,
-    )
+    throw new AppError('unsupported_architecture', `config.json names architecture ${hf ?? '(none)'} (model_type ${config.model_type}); supported: ` +
+        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}. Fine-tune or save the checkpoint as one of these classes.`)
   }
   return { architecture, hf_architecture: hf }
 }
@@ -133,17 +130,14 @@ export function architectureOf(config: Pick<HfConfig, 'architectures' | 'model_t
  */
 export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ConvertError('invalid_config', `${source} is not a JSON object`)
+    throw new AppError('invalid_config', `${source} is not a JSON object`)
   }
   const raw = json as Record<string, unknown>
   const modelType = raw.model_type
   if (!isModelType(modelType)) {
     const named = Array.isArray(raw.architectures) ? raw.architectures.map(String).join(', ') : '(none)'
-    throw new ConvertError(
-      'unsupported_architecture',
-      `${source}: model_type ${String(modelType)} (architectures ${named}) is not supported; supported: ` +
-        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
-    )
+    throw new AppError('unsupported_architecture', `${source}: model_type ${String(modelType)} (architectures ${named}) is not supported; supported: ` +
+        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`)
   }
   const defaults = CLASS_DEFAULTS[modelType]
   const merged: Record<string, unknown> = { ...defaults, ...raw }
@@ -153,7 +147,7 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
   }
   if (merged.embedding_size === undefined) merged.embedding_size = merged.hidden_size
   if (!Array.isArray(merged.architectures) || merged.architectures.length === 0) {
-    throw new ConvertError('invalid_config', `${source}: "architectures" is missing; it names the HF class, e.g. ["${Object.keys(SUPPORTED_ARCHITECTURES)[0]}"]`)
+    throw new AppError('invalid_config', `${source}: "architectures" is missing; it names the HF class, e.g. ["${Object.keys(SUPPORTED_ARCHITECTURES)[0]}"]`)
   }
   const numeric = [
     'vocab_size', 'embedding_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size',
@@ -167,23 +161,23 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
   for (const key of numeric) {
     const v = merged[key]
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new ConvertError('invalid_config', `${source}: "${fileName(key)}" must be a positive number, got ${JSON.stringify(v)}`)
+      throw new AppError('invalid_config', `${source}: "${fileName(key)}" must be a positive number, got ${JSON.stringify(v)}`)
     }
   }
   if (typeof merged.hidden_act !== 'string') {
-    throw new ConvertError('invalid_config', `${source}: "${fileName('hidden_act')}" must be a string such as "gelu" or "gelu_new"`)
+    throw new AppError('invalid_config', `${source}: "${fileName('hidden_act')}" must be a string such as "gelu" or "gelu_new"`)
   }
   if ((merged.hidden_size as number) % (merged.num_attention_heads as number) !== 0) {
-    throw new ConvertError('invalid_config', `${source}: ${fileName('hidden_size')} ${String(merged.hidden_size)} is not a multiple of ${fileName('num_attention_heads')} ${String(merged.num_attention_heads)}`)
+    throw new AppError('invalid_config', `${source}: ${fileName('hidden_size')} ${String(merged.hidden_size)} is not a multiple of ${fileName('num_attention_heads')} ${String(merged.num_attention_heads)}`)
   }
   if (modelType === 'ernie' && merged.use_task_id === true) {
     const n = merged.task_type_vocab_size
     if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-      throw new ConvertError('invalid_config', `${source}: "task_type_vocab_size" must be a positive integer when use_task_id is true, got ${JSON.stringify(n)}`)
+      throw new AppError('invalid_config', `${source}: "task_type_vocab_size" must be a positive integer when use_task_id is true, got ${JSON.stringify(n)}`)
     }
   }
   if (merged.position_embedding_type !== 'absolute') {
-    throw new ConvertError('invalid_config', `${source}: position_embedding_type ${String(merged.position_embedding_type)} is not supported; only "absolute"`)
+    throw new AppError('invalid_config', `${source}: position_embedding_type ${String(merged.position_embedding_type)} is not supported; only "absolute"`)
   }
   const id2label = (merged.id2label ?? { 0: 'LABEL_0', 1: 'LABEL_1' }) as Record<string, string>
   merged.id2label = id2label
@@ -198,13 +192,13 @@ export async function readHfConfig(dir: string): Promise<HfConfig> {
   try {
     text = await readFile(path, 'utf8')
   } catch (e) {
-    throw new ConvertError('missing_file', `${path} not found (${(e as Error).message}); a HF checkpoint folder holds config.json and model.safetensors`)
+    throw new AppError('missing_file', `${path} not found (${(e as Error).message}); a HF checkpoint folder holds config.json and model.safetensors`)
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
-    throw new ConvertError('invalid_config', `${path} is not JSON: ${(e as Error).message}`)
+    throw new AppError('invalid_config', `${path} is not JSON: ${(e as Error).message}`)
   }
   return parseHfConfig(json, path)
 }

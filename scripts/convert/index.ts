@@ -10,13 +10,12 @@ import { architectureOf, type HfConfig, readHfConfig } from './config.ts'
 import { distilbertForSequenceClassification } from './distilbert.ts'
 import { electraForSequenceClassification } from './electra.ts'
 import { ernieForSequenceClassification } from './ernie.ts'
-import { ConvertError } from './errors.ts'
 import type { BuildOptions } from './options.ts'
 import { readModelInputNames } from './tokenizer-config.ts'
 import { CheckpointWeights } from './weights.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 export { type HfConfig, parseHfConfig, readHfConfig, SUPPORTED_ARCHITECTURES } from './config.ts'
-export { ConvertError, type ConvertErrorType } from './errors.ts'
 
 /** The result of converting a checkpoint: fp32 ONNX bytes (opset 17) plus what it was made from. */
 export interface ConvertResult {
@@ -74,7 +73,7 @@ export async function convertCheckpoint(dir: string, options: ConvertOptions = {
   architectureOf(config) // fail on an unsupported class before reading the weights
   const path = join(dir, 'model.safetensors')
   await access(path).catch(() => {
-    throw new ConvertError('missing_file', `${path} not found; save the checkpoint with safe_serialization=True (pytorch_model.bin is not read)`)
+    throw new AppError('missing_file', `${path} not found; save the checkpoint with safe_serialization=True (pytorch_model.bin is not read)`)
   })
   options.onProgress?.(`reading ${path}`)
   const { tensors } = await loadSafetensors(path)

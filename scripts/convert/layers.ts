@@ -1,8 +1,8 @@
 import { attrFloat, attrInt, attrInts } from '../onnx/builder.ts'
 import { onnx } from '../onnx/proto.ts'
 import type { HfConfig } from './config.ts'
-import { ConvertError } from './errors.ts'
 import type { GraphBuilder } from './graph.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 /**
  * Building blocks shared by the BERT-family encoders, each mirroring one
@@ -66,7 +66,7 @@ export function activation(g: GraphBuilder, x: string, name: string, path: strin
     case 'swish':
       return g.op('Mul', [x, g.op('Sigmoid', [x], `${path}/Sigmoid`)], `${path}/Mul`)
     default:
-      throw new ConvertError('invalid_config', `hidden_act "${name}" is not supported; use gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh or silu`)
+      throw new AppError('invalid_config', `hidden_act "${name}" is not supported; use gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh or silu`)
   }
 }
 

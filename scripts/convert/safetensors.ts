@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { AppError } from '../../src/core/errors.ts'
 
 /**
  * Reader and writer for the safetensors format
@@ -32,16 +33,6 @@ export interface Safetensors {
 
 /** What went wrong reading a safetensors file. */
 export type SafetensorsErrorType = 'truncated' | 'invalid_header' | 'unknown_dtype' | 'size_mismatch'
-
-/** A safetensors file that cannot be read; `type` says why. */
-export class SafetensorsError extends Error {
-  readonly type: SafetensorsErrorType
-  constructor(type: SafetensorsErrorType, message: string) {
-    super(message)
-    this.name = 'SafetensorsError'
-    this.type = type
-  }
-}
 
 /** The JSON header entry of one tensor. */
 interface HeaderEntry {
@@ -145,20 +136,20 @@ function decode(entry: HeaderEntry & { dtype: SafetensorsDtype }, bytes: Uint8Ar
  */
 export function readSafetensors(bytes: Uint8Array, source = 'safetensors file'): Safetensors {
   if (bytes.byteLength < 8) {
-    throw new SafetensorsError('truncated', `${source}: ${bytes.byteLength} bytes, too short for the 8-byte header length`)
+    throw new AppError('invalid_safetensors', `${source}: ${bytes.byteLength} bytes, too short for the 8-byte header length`)
   }
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true))
   if (8 + headerLength > bytes.byteLength) {
-    throw new SafetensorsError('truncated', `${source}: header claims ${headerLength} bytes but the file has ${bytes.byteLength}; is the download complete?`)
+    throw new AppError('invalid_safetensors', `${source}: header claims ${headerLength} bytes but the file has ${bytes.byteLength}; is the download complete?`)
   }
   let header: unknown
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)))
   } catch (e) {
-    throw new SafetensorsError('invalid_header', `${source}: header is not JSON (${(e as Error).message})`)
+    throw new AppError('invalid_safetensors', `${source}: header is not JSON (${(e as Error).message})`)
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new SafetensorsError('invalid_header', `${source}: header is not a JSON object`)
+    throw new AppError('invalid_safetensors', `${source}: header is not a JSON object`)
   }
   const data = bytes.subarray(8 + headerLength)
   const tensors = new Map<string, SafeTensor>()
@@ -169,18 +160,18 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors file'):
       continue
     }
     if (!isHeaderEntry(value)) {
-      throw new SafetensorsError('invalid_header', `${source}: tensor "${name}" needs dtype, shape and data_offsets [begin, end]`)
+      throw new AppError('invalid_safetensors', `${source}: tensor "${name}" needs dtype, shape and data_offsets [begin, end]`)
     }
     if (!isDtype(value.dtype)) {
-      throw new SafetensorsError('unknown_dtype', `${source}: tensor "${name}" has dtype ${value.dtype}; supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`)
+      throw new AppError('invalid_safetensors', `${source}: tensor "${name}" has dtype ${value.dtype}; supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`)
     }
     const [begin, end] = value.data_offsets
     if (end > data.byteLength) {
-      throw new SafetensorsError('truncated', `${source}: tensor "${name}" ends at data byte ${end} but the file holds ${data.byteLength} data bytes; is the download complete?`)
+      throw new AppError('invalid_safetensors', `${source}: tensor "${name}" ends at data byte ${end} but the file holds ${data.byteLength} data bytes; is the download complete?`)
     }
     const expected = value.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[value.dtype]
     if (end - begin !== expected) {
-      throw new SafetensorsError('size_mismatch', `${source}: tensor "${name}" ${value.dtype}[${value.shape.join(', ')}] needs ${expected} bytes, data_offsets give ${end - begin}`)
+      throw new AppError('invalid_safetensors', `${source}: tensor "${name}" ${value.dtype}[${value.shape.join(', ')}] needs ${expected} bytes, data_offsets give ${end - begin}`)
     }
     tensors.set(name, decode({ ...value, dtype: value.dtype }, data.subarray(begin, end)))
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ConvertError } from './errors.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 /**
  * `model_input_names` from `<dir>/tokenizer_config.json`, or undefined when
@@ -19,12 +19,12 @@ export async function readModelInputNames(dir: string): Promise<string[] | undef
   try {
     json = JSON.parse(text)
   } catch (e) {
-    throw new ConvertError('invalid_config', `${path} is not JSON: ${(e as Error).message}`)
+    throw new AppError('invalid_config', `${path} is not JSON: ${(e as Error).message}`)
   }
   const names = typeof json === 'object' && json !== null ? (json as { model_input_names?: unknown }).model_input_names : undefined
   if (names === undefined) return undefined
   if (!Array.isArray(names) || !names.every((n): n is string => typeof n === 'string') || !names.includes('input_ids')) {
-    throw new ConvertError('invalid_config', `${path}: "model_input_names" must be a list of input names including "input_ids", got ${JSON.stringify(names)}`)
+    throw new AppError('invalid_config', `${path}: "model_input_names" must be a list of input names including "input_ids", got ${JSON.stringify(names)}`)
   }
   return names
 }

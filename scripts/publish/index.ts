@@ -1,27 +1,19 @@
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  type ModelManifest,
-  type ModelVersion,
-  type SmokeCase,
-  type Verification,
-  MODEL_ID_PATTERN,
-  manifestKey,
-  parseManifest,
-  tokenizerKey,
-  weightsKey,
-} from '../../src/core/schema/manifest.ts'
+import { sha256Hex } from '../../src/core/hash.ts'
+import { MANIFEST_PREFIX, manifestKey, modelIdOfKey, tokenizerKey, weightsKey } from '../../src/core/schema/keys.ts'
+import { type ModelManifest, type ModelVersion, type SmokeCase, type Verification, MODEL_ID_PATTERN, decodeManifest, encodeManifest } from '../../src/core/schema/manifest.ts'
 import { addVersion, emptyManifest, findSameVersion, unreferencedBlobs } from '../../src/core/schema/versions.ts'
 import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index.ts'
 import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
 import { type PreparedModel, prepareModel } from './prepare.ts'
-import { DEFAULT_WASM_BUDGET_BYTES, loadNeedBytes } from '../../src/core/inference/budget.ts'
+import { loadNeedBytes } from '../../src/core/inference/budget.ts'
+import { DEFAULT_WASM_BUDGET_BYTES } from '../../src/core/config.ts'
 import { measureFootprint } from './footprint.ts'
 import { pickSmokeCases } from './smoke.ts'
 import type { Stores } from './stores.ts'
-import { PublishError } from './errors.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 export interface PublishOptions {
   id: string
@@ -55,7 +47,6 @@ export interface PublishResult {
   pruned: string[]
 }
 
-export { PublishError }
 
 const DEFAULT_MIN_AGREEMENT = 0.95
 
@@ -84,7 +75,7 @@ export interface BuildOptions
  */
 export async function publish(dir: string, options: PublishOptions): Promise<PublishResult> {
   if (!MODEL_ID_PATTERN.test(options.id)) {
-    throw new PublishError('invalid_id', `Model id "${options.id}" is not valid: use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.`)
+    throw new AppError('invalid_id', `Model id "${options.id}" is not valid: use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.`)
   }
   const built = await buildVersion(dir, options)
   return upload(options, built.version, built.weights, built.tokenizer, options.onProgress ?? (() => {}), built.version.verification)
@@ -99,7 +90,7 @@ export async function buildVersion(dir: string, options: BuildOptions = {}): Pro
   const say = options.onProgress ?? (() => {})
   const tokenizerPath = join(dir, 'tokenizer.json')
   if (!existsSync(tokenizerPath)) {
-    throw new PublishError('missing_file', `${dir} has no tokenizer.json. Save it next to the model with tokenizer.save_pretrained(dir).`)
+    throw new AppError('missing_file', `${dir} has no tokenizer.json. Save it next to the model with tokenizer.save_pretrained(dir).`)
   }
   say('compiling tokenizer')
   const tokenizerBytes = compileTokenizer(await readFile(tokenizerPath, 'utf8'))
@@ -115,11 +106,8 @@ export async function buildVersion(dir: string, options: BuildOptions = {}): Pro
   const minAgreement = options.minAgreement ?? DEFAULT_MIN_AGREEMENT
   if (prepared.verification && prepared.verification.argmax_agreement < minAgreement && options.force !== true) {
     const v = prepared.verification
-    throw new PublishError(
-      'verification_failed',
-      `int8 agrees with fp32 on ${(v.argmax_agreement * 100).toFixed(1)}% of ${v.texts} texts (max logit diff ${v.max_abs_diff.toFixed(4)}), below the required ${(minAgreement * 100).toFixed(1)}%. ` +
-        'Publish with --precision fp32, lower --min-agreement, or pass --force to publish anyway.',
-    )
+    throw new AppError('verification_failed', `int8 agrees with fp32 on ${(v.argmax_agreement * 100).toFixed(1)}% of ${v.texts} texts (max logit diff ${v.max_abs_diff.toFixed(4)}), below the required ${(minAgreement * 100).toFixed(1)}%. ` +
+        'Publish with --precision fp32, lower --min-agreement, or pass --force to publish anyway.')
   }
 
   say('measuring its Wasm memory under onnxruntime-web')
@@ -129,12 +117,9 @@ export async function buildVersion(dir: string, options: BuildOptions = {}): Pro
   const need = loadNeedBytes(measured.baseline_bytes, [], { footprint, weights: { size: prepared.served.byteLength } })
   if (need > budget) {
     const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`
-    throw new PublishError(
-      'over_budget',
-      `This model needs ${mib(need)} of memory to load and run at --max-length ${prepared.max_length} (session ${mib(footprint.session_bytes)}, peak ${mib(footprint.peak_bytes)} above ORT's own ${mib(measured.baseline_bytes)}, ` +
+    throw new AppError('over_budget', `This model needs ${mib(need)} of memory to load and run at --max-length ${prepared.max_length} (session ${mib(footprint.session_bytes)}, peak ${mib(footprint.peak_bytes)} above ORT's own ${mib(measured.baseline_bytes)}, ` +
         `weights ${mib(prepared.served.byteLength)}), more than the isolate budget of ${mib(budget)} (WASM_BUDGET_BYTES). ` +
-        `${prepared.precision === 'fp32' ? 'Publish it as int8 (drop --precision fp32), or ' : ''}lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.`,
-    )
+        `${prepared.precision === 'fp32' ? 'Publish it as int8 (drop --precision fp32), or ' : ''}lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.`)
   }
 
   let smoke: SmokeCase[] = []
@@ -142,18 +127,18 @@ export async function buildVersion(dir: string, options: BuildOptions = {}): Pro
     say('choosing smoke-test cases')
     smoke = await pickSmokeCases(prepared, tokenizer)
   }
-  const version = { ...describeVersion(options, prepared, tokenizerBytes, smoke), footprint }
+  const version = { ...(await describeVersion(options, prepared, tokenizerBytes, smoke)), footprint }
   return { version, weights: prepared.served, tokenizer: tokenizerBytes }
 }
 
-function describeVersion(
+async function describeVersion(
   options: BuildOptions,
   prepared: PreparedModel,
   tokenizerBytes: Uint8Array,
   smoke: SmokeCase[],
-): ModelVersion {
-  const weightsSha = sha256(prepared.served)
-  const tokenizerSha = sha256(tokenizerBytes)
+): Promise<ModelVersion> {
+  const weightsSha = await sha256Hex(prepared.served)
+  const tokenizerSha = await sha256Hex(tokenizerBytes)
   const now = new Date()
   return {
     version: options.version ?? `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${weightsSha.slice(0, 8)}`,
@@ -185,7 +170,7 @@ async function upload(
 ): Promise<PublishResult> {
   const { stores, id } = options
   const activate = options.activate ?? true
-  const before = await readManifest(stores, id)
+  const { manifest: before, etag } = await readManifestForUpdate(stores, id)
   const same = findSameVersion(before, candidate)
   const version = same ?? candidate
 
@@ -207,21 +192,32 @@ async function upload(
   }
   const after = addVersion(before, version, { activate, keep: options.keep })
   say(`writing manifest (${activate ? 'active' : 'pending'}: ${version.version})`)
-  await writeManifest(stores, after)
+  await writeManifest(stores, after, etag)
   const pruned = await pruneBlobs(stores, before, after)
   return { id, version, created: same === undefined, activated: activate, verification, pruned }
 }
 
 /** Reads a model's manifest, or an empty one when the model is new. */
 export async function readManifest(stores: Stores, id: string): Promise<ModelManifest> {
-  const bytes = await stores.getObject(manifestKey(id))
-  if (bytes === null) return emptyManifest(id)
-  return parseManifest(JSON.parse(new TextDecoder().decode(bytes)), id)
+  return (await readManifestForUpdate(stores, id)).manifest
 }
 
-export async function writeManifest(stores: Stores, manifest: ModelManifest): Promise<void> {
-  const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`)
-  await stores.putObject(manifestKey(manifest.id), bytes, 'application/json')
+/** A manifest and the etag it was read at (null: a new model, or a store that reports none), as the Worker's R2 reads it. */
+export async function readManifestForUpdate(stores: Stores, id: string): Promise<{ manifest: ModelManifest; etag: string | null }> {
+  const stored = await stores.getVersioned(manifestKey(id))
+  return stored === null ? { manifest: emptyManifest(id), etag: null } : { manifest: decodeManifest(stored.bytes, id), etag: stored.etag }
+}
+
+/**
+ * Writes a manifest only if the stored one still has `etag`, so that a
+ * publish, a rollback or the Worker's scheduled rollout that landed since the
+ * read is never overwritten; refuses with `conflict` when it had changed.
+ */
+export async function writeManifest(stores: Stores, manifest: ModelManifest, etag: string | null): Promise<void> {
+  const written = await stores.putObject(manifestKey(manifest.id), encodeManifest(manifest), 'application/json', etag ?? undefined)
+  if (!written) {
+    throw new AppError('conflict', `The manifest of model "${manifest.id}" changed while this command ran (another publish, a rollback or the scheduled rollout). Run the command again.`, { model: manifest.id })
+  }
 }
 
 /** Deletes blobs that the pruned versions held and no manifest still references. */
@@ -230,11 +226,12 @@ async function pruneBlobs(stores: Stores, before: ModelManifest, after: ModelMan
   // Without a full listing another model may still use a blob: keep them all.
   if ((weights.length === 0 && tokenizers.length === 0) || !stores.canList) return []
   const others = await Promise.all(
-    (await stores.listObjects('models/'))
-      .filter((key) => key.endsWith('/manifest.json') && key !== manifestKey(after.id))
-      .map(async (key) => {
-        const bytes = await stores.getObject(key)
-        return bytes === null ? [] : (JSON.parse(new TextDecoder().decode(bytes)) as ModelManifest).versions
+    (await stores.listObjects(MANIFEST_PREFIX))
+      .map((key) => modelIdOfKey(key))
+      .filter((id): id is string => id !== undefined && id !== after.id)
+      .map(async (id) => {
+        const bytes = await stores.getObject(manifestKey(id))
+        return bytes === null ? [] : decodeManifest(bytes, id).versions
       }),
   )
   const stillUsed = new Set(others.flat().flatMap((v) => [v.weights.key, v.tokenizer.key]))
@@ -250,4 +247,3 @@ async function pruneBlobs(stores: Stores, before: ModelManifest, after: ModelMan
   return deleted
 }
 
-export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')

@@ -11,7 +11,7 @@ import { type QuantizeReport, quantizeModel } from '../quantize/index.ts'
 import { optimizeForServing } from '../onnx/optimize.ts'
 import { verifyModels } from '../verify/index.ts'
 import { DEFAULT_TEXTS } from '../verify/texts.ts'
-import { PublishError } from './errors.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 /** A model ready to upload: the served bytes and what the manifest says about them. */
 export interface PreparedModel
@@ -53,13 +53,10 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
   const hasCheckpoint = existsSync(join(dir, 'model.safetensors'))
   const hasOnnx = existsSync(join(dir, 'model.onnx'))
   if (!hasCheckpoint && !hasOnnx) {
-    throw new PublishError(
-      'missing_file',
-      `${dir} has neither model.safetensors (a Hugging Face checkpoint: save it with model.save_pretrained(dir, safe_serialization=True)) nor model.onnx (an ONNX export).`,
-    )
+    throw new AppError('missing_file', `${dir} has neither model.safetensors (a Hugging Face checkpoint: save it with model.save_pretrained(dir, safe_serialization=True)) nor model.onnx (an ONNX export).`)
   }
   if (!existsSync(join(dir, 'config.json'))) {
-    throw new PublishError('missing_file', `${dir} has no config.json; it carries the labels (id2label) and architecture.`)
+    throw new AppError('missing_file', `${dir} has no config.json; it carries the labels (id2label) and architecture.`)
   }
 
   let fp32: Uint8Array
@@ -120,15 +117,12 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
  */
 function problemTypeOf(config: HfConfig): ProblemType {
   const labels = numLabels(config)
-  if (labels === 0) throw new PublishError('unsupported_model', 'config.json has an empty id2label; set one label per output of the classifier.')
+  if (labels === 0) throw new AppError('unsupported_model', 'config.json has an empty id2label; set one label per output of the classifier.')
   if (config.problem_type === 'multi_label_classification') return 'multi_label_classification'
   if (labels === 1) return 'regression'
   if (config.problem_type === 'regression') {
-    throw new PublishError(
-      'unsupported_model',
-      `This is a regression model with ${labels} outputs (problem_type "regression"); only classifiers and one-output scores are served. ` +
-        'Set id2label to one label for a single score, or fine-tune it as a classifier.',
-    )
+    throw new AppError('unsupported_model', `This is a regression model with ${labels} outputs (problem_type "regression"); only classifiers and one-output scores are served. ` +
+        'Set id2label to one label for a single score, or fine-tune it as a classifier.')
   }
   return config.problem_type ?? 'single_label_classification'
 }

@@ -17,8 +17,11 @@ export interface Stores {
   /** whether listObjects sees every object (wrangler's CLI cannot list R2, so remote pruning keeps blobs) */
   readonly canList: boolean
   getObject(key: string): Promise<Uint8Array | null>
+  /** the object and its etag; the etag is null where the store cannot report one (wrangler's CLI) */
+  getVersioned(key: string): Promise<{ bytes: Uint8Array; etag: string | null } | null>
   hasObject(key: string): Promise<boolean>
-  putObject(key: string, bytes: Uint8Array, contentType: string): Promise<void>
+  /** writes; with `ifEtag`, only if the stored object still has that etag (false: it changed, nothing written) */
+  putObject(key: string, bytes: Uint8Array, contentType: string, ifEtag?: string): Promise<boolean>
   deleteObject(key: string): Promise<void>
   listObjects(prefix: string): Promise<string[]>
   hasKv(key: string): Promise<boolean>
@@ -37,9 +40,13 @@ export interface StoreOptions {
 /** The slice of the R2 and KV binding APIs a publish uses. */
 interface Bindings {
   MODELS: {
-    get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>
+    get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; etag: string } | null>
     head(key: string): Promise<object | null>
-    put(key: string, value: Uint8Array, options: { httpMetadata: { contentType: string } }): Promise<unknown>
+    put(
+      key: string,
+      value: Uint8Array,
+      options: { httpMetadata: { contentType: string }; onlyIf?: { etagMatches: string } },
+    ): Promise<object | null>
     delete(key: string): Promise<void>
     list(options: { prefix: string; cursor?: string }): Promise<
       { objects: Array<{ key: string }>; truncated: true; cursor: string } | { objects: Array<{ key: string }>; truncated: false }
@@ -108,11 +115,15 @@ export async function openLocalStores(options: StoreOptions = {}): Promise<Store
         const object = await MODELS.get(key)
         return object === null ? null : new Uint8Array(await object.arrayBuffer())
       }),
-    hasObject: (key) => retry(async () => (await MODELS.head(key)) !== null),
-    putObject: (key, bytes, contentType) =>
+    getVersioned: (key) =>
       retry(async () => {
-        await MODELS.put(key, bytes, { httpMetadata: { contentType } })
+        const object = await MODELS.get(key)
+        return object === null ? null : { bytes: new Uint8Array(await object.arrayBuffer()), etag: object.etag }
       }),
+    hasObject: (key) => retry(async () => (await MODELS.head(key)) !== null),
+    // A retried conditional put after a dropped connection may find its own first write: then it reports a conflict, never a lost update.
+    putObject: (key, bytes, contentType, ifEtag) =>
+      retry(async () => (await MODELS.put(key, bytes, { httpMetadata: { contentType }, ...(ifEtag === undefined ? {} : { onlyIf: { etagMatches: ifEtag } }) })) !== null),
     deleteObject: (key) => retry(() => MODELS.delete(key)),
     async listObjects(prefix) {
       const keys: string[] = []
@@ -166,13 +177,19 @@ export async function openRemoteStores(options: StoreOptions = {}): Promise<Stor
     description: `remote bucket ${bucket}, KV namespace ${namespace}`,
     canList: false,
     getObject,
+    async getVersioned(key) {
+      const bytes = await getObject(key)
+      return bytes === null ? null : { bytes, etag: null }
+    },
     async hasObject(key) {
       return (await getObject(key)) !== null
     },
+    // wrangler's CLI has no conditional put: a remote write is last-writer-wins (getVersioned gives no etag).
     async putObject(key, bytes, contentType) {
       const file = join(scratch, 'put')
       await writeFile(file, bytes)
       await wrangler('r2', 'object', 'put', objectPath(key), '--remote', '--file', file, '--content-type', contentType)
+      return true
     },
     async deleteObject(key) {
       await wrangler('r2', 'object', 'delete', objectPath(key), '--remote')

@@ -16,10 +16,9 @@ import { fuseSkipLayerNorm } from './layer-norm.ts'
 import { quantizeMatMuls, type MatMulForm } from './matmul.ts'
 import { elementCount, makeOpsetId, tensorDims } from '../onnx/builder.ts'
 import { onnx, readModel, writeModel } from '../onnx/proto.ts'
-import { QuantizeError } from './errors.ts'
 import { INT7_MAX, INT8_MAX } from './int8.ts'
+import { AppError } from '../../src/core/errors.ts'
 
-export { QuantizeError } from './errors.ts'
 export type { MatMulForm } from './matmul.ts'
 export type { QuantizedWeight, SkippedNode } from './graph.ts'
 
@@ -100,21 +99,15 @@ function decodeModel(bytes: Uint8Array): onnx.ModelProto {
   try {
     model = readModel(bytes)
   } catch (cause) {
-    throw new QuantizeError(
-      'invalid_onnx',
-      `Not a valid ONNX model (${bytes.length} bytes): ${(cause as Error).message}. ` +
-        'Pass the .onnx file written by `convert` or an ONNX export (model.onnx).',
-    )
+    throw new AppError('invalid_onnx', `Not a valid ONNX model (${bytes.length} bytes): ${(cause as Error).message}. ` +
+        'Pass the .onnx file written by `convert` or an ONNX export (model.onnx).')
   }
   if (model.graph == null || (model.graph.node ?? []).length === 0) {
-    throw new QuantizeError('invalid_onnx', 'The ONNX model has no graph nodes; is this an ONNX model file?')
+    throw new AppError('invalid_onnx', 'The ONNX model has no graph nodes; is this an ONNX model file?')
   }
   const external = (model.graph.initializer ?? []).find((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
   if (external != null) {
-    throw new QuantizeError(
-      'unsupported_model',
-      `Initializer "${external.name}" keeps its data in an external file; re-export the model with the weights inside the .onnx file.`,
-    )
+    throw new AppError('unsupported_model', `Initializer "${external.name}" keeps its data in an external file; re-export the model with the weights inside the .onnx file.`)
   }
   return model
 }
@@ -132,10 +125,7 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
   const opset = proto.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')
   const version = Number(opset?.version ?? 0)
   if (version < MIN_OPSET) {
-    throw new QuantizeError(
-      'unsupported_model',
-      `The model uses ONNX opset ${version}; int8 dynamic quantization needs opset ${MIN_OPSET} or later. Re-export with a newer opset (optimum: --opset 17).`,
-    )
+    throw new AppError('unsupported_model', `The model uses ONNX opset ${version}; int8 dynamic quantization needs opset ${MIN_OPSET} or later. Re-export with a newer opset (optimum: --opset 17).`)
   }
   const g = new GraphIndex(graph)
   // Old exporters list initializers as graph inputs too; weights are constants here, as in ORT's quantizer.

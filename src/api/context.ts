@@ -4,7 +4,7 @@
  * alive. The HTTP routes build one from Hono's context, the RPC entrypoint
  * from its `env` and `ctx`, so both run the same code.
  */
-import type { Limits } from '../middleware/limits.ts'
+import { type Limits } from '../core/config.ts'
 import type { ModelRegistry } from '../models/registry.ts'
 
 export interface ApiContext {

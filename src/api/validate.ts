@@ -5,19 +5,16 @@
  * answers with.
  */
 import type { z } from '@hono/zod-openapi'
-import type { Limits } from '../middleware/limits.ts'
-import { invalidRequest, ProblemError } from '../middleware/problem.ts'
+import { type Limits } from '../core/config.ts'
+import { invalidRequest } from '../middleware/problem.ts'
 import { MODEL_ID_PATTERN } from '../core/schema/manifest.ts'
+import { AppError } from '../core/errors.ts'
 
 /** `id` as a model id, or HTTP's 404 for a path id that cannot be one. */
 export function modelIdOf(id: unknown): string {
   if (typeof id === 'string' && MODEL_ID_PATTERN.test(id)) return id
   const shown = typeof id === 'string' ? JSON.stringify(id) : `a ${typeof id}`
-  throw new ProblemError(
-    404,
-    'not_found',
-    `No model has the id ${shown}: ids are lowercase letters, digits, ".", "_" or "-". models() lists the served models.`,
-  )
+  throw new AppError('not_found', `No model has the id ${shown}: ids are lowercase letters, digits, ".", "_" or "-". models() lists the served models.`)
 }
 
 /**
@@ -30,12 +27,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, request: unknown, l
   if (!parsed.success) throw invalidRequest(parsed.error)
   const bytes = new TextEncoder().encode(JSON.stringify(parsed.data)).byteLength
   if (bytes > limits.maxBodyBytes) {
-    throw new ProblemError(
-      413,
-      'payload_too_large',
-      `The request as JSON is ${bytes} bytes, larger than MAX_BODY_BYTES (${limits.maxBodyBytes} bytes). Send fewer or shorter inputs.`,
-      { limit: 'MAX_BODY_BYTES', max: limits.maxBodyBytes },
-    )
+    throw new AppError('payload_too_large', `The request as JSON is ${bytes} bytes, larger than MAX_BODY_BYTES (${limits.maxBodyBytes} bytes). Send fewer or shorter inputs.`, { extras: { limit: 'MAX_BODY_BYTES', max: limits.maxBodyBytes } })
   }
   return parsed.data
 }

@@ -9,7 +9,7 @@
  * app.use('/v1/*', apiKeyAuth({ keys: (c) => c.env.API_KEYS }))
  */
 import type { Context, MiddlewareHandler } from 'hono'
-import { ProblemError } from './problem.ts'
+import { AppError } from '../core/errors.ts'
 
 export interface ApiKeyAuthOptions {
   /** the raw secret (comma separated keys), or undefined/empty for no auth */
@@ -39,13 +39,13 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
     const header = c.req.header('Authorization') ?? ''
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (!match?.[1]) {
-      throw new ProblemError(401, 'unauthorized', 'This endpoint needs an API key: send "Authorization: Bearer <key>".', {}, CHALLENGE)
+      throw new AppError('unauthorized', 'This endpoint needs an API key: send "Authorization: Bearer <key>".', { headers: CHALLENGE })
     }
     const given = await digest(match[1])
     let ok = false
     // Check every key, even after a match, so the time taken does not say which one matched.
     for (const key of keys) ok = equalDigests(given, await digest(key)) || ok
-    if (!ok) throw new ProblemError(403, 'forbidden', 'The API key is not valid for this service. Check the key, or ask its operator for one.')
+    if (!ok) throw new AppError('forbidden', 'The API key is not valid for this service. Check the key, or ask its operator for one.')
     return next()
   }
 }

@@ -14,7 +14,7 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import type { LimitsVariables } from './limits.ts'
-import { ProblemError } from './problem.ts'
+import { AppError } from '../core/errors.ts'
 
 export interface LoadShedOptions {
   /** seconds a shed client is asked to wait (Retry-After) */
@@ -31,13 +31,7 @@ export class InFlightGate {
   /** Counts one more run, or throws the 429 when `max` (0 = no cap) are already in flight; call the returned release once. */
   enter(max: number, retryAfterSeconds: number): () => void {
     if (max > 0 && this.#inFlight >= max) {
-      throw new ProblemError(
-        429,
-        'limit_exceeded',
-        `This server is already handling MAX_IN_FLIGHT (${max}) requests. Retry after ${retryAfterSeconds} s, or send fewer requests at once.`,
-        { limit: 'MAX_IN_FLIGHT', max },
-        { 'Retry-After': String(retryAfterSeconds) },
-      )
+      throw new AppError('overloaded', `This server is already handling MAX_IN_FLIGHT (${max}) requests. Retry after ${retryAfterSeconds} s, or send fewer requests at once.`, { extras: { limit: 'MAX_IN_FLIGHT', max }, retryAfterSeconds: retryAfterSeconds })
     }
     this.#inFlight++
     let released = false

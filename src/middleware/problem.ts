@@ -1,8 +1,7 @@
 /**
  * One place that turns every failure into an RFC 9457 problem document:
  * validation failures (the zod-openapi hook), malformed JSON, unknown routes,
- * and errors thrown by the runtime or storage. Errors from other layers are
- * recognised by their `type` field, so this module imports none of them.
+ * and the `AppError`s every layer throws, by their kind (src/core/errors.ts).
  *
  * @example
  * const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -13,6 +12,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
+import { AppError, aboutModel, type ProblemExtras } from '../core/errors.ts'
 import { PROBLEM_CONTENT_TYPE, problemTypeUri } from '../core/schema/problem.ts'
 import type { Problem, ProblemType } from '../core/schema/problem.ts'
 
@@ -24,6 +24,7 @@ const TITLES: Record<ProblemType, string> = {
   limit_exceeded: 'Limit exceeded',
   payload_too_large: 'Payload too large',
   not_found: 'Not found',
+  conflict: 'Conflict',
   method_not_allowed: 'Method not allowed',
   unauthorized: 'Unauthorized',
   forbidden: 'Forbidden',
@@ -34,42 +35,24 @@ const TITLES: Record<ProblemType, string> = {
   internal: 'Internal error',
 }
 
-type Extras = Pick<Problem, 'model' | 'errors' | 'limit' | 'max'> & Record<string, unknown>
-
-/** Throw from a handler to answer with a problem document. */
-export class ProblemError extends Error {
-  readonly status: ContentfulStatusCode
-  readonly problem: ProblemType
-  readonly extras: Extras
-  readonly headers: Record<string, string>
-  override name = 'ProblemError'
-
-  constructor(
-    status: ContentfulStatusCode,
-    problem: ProblemType,
-    detail: string,
-    extras: Extras = {},
-    headers: Record<string, string> = {},
-  ) {
-    super(detail)
-    this.status = status
-    this.problem = problem
-    this.extras = extras
-    this.headers = headers
-  }
-}
-
 /** The problem document response. */
 export function problemResponse(
   c: Context,
   status: ContentfulStatusCode,
   problem: ProblemType,
   detail: string,
-  extras: Extras = {},
+  extras: ProblemExtras = {},
   headers: Record<string, string> = {},
 ): Response {
   const body = problemDocument(status, problem, detail, extras, c.req.path)
   return c.body(JSON.stringify(body), status, { ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE })
+}
+
+/** An `AppError`'s problem document response, with Retry-After when it says how long to wait. */
+export function errorResponse(c: Context, error: AppError): Response {
+  const retry: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) }
+  const extras = error.model === undefined ? error.extras : { model: error.model, ...error.extras }
+  return problemResponse(c, error.status, error.problemType, error.message, extras, { ...error.headers, ...retry })
 }
 
 /** The RFC 9457 document itself, for a transport without a response (RPC: src/rpc/). */
@@ -77,7 +60,7 @@ export function problemDocument(
   status: ContentfulStatusCode,
   problem: ProblemType,
   detail: string,
-  extras: Extras = {},
+  extras: ProblemExtras = {},
   instance?: string,
 ): Problem {
   return { type: problemTypeUri(problem), title: TITLES[problem], status, detail, ...(instance === undefined ? {} : { instance }), ...extras }
@@ -119,53 +102,20 @@ export function validationHook(
 ): Response | undefined {
   if (result.success) return undefined
   if (result.target === 'param') {
-    return problemResponse(c, 404, 'not_found', `No model has the id in ${c.req.path}: ids are lowercase letters, digits, ".", "_" or "-". GET /v1/models lists the served models.`)
+    return errorResponse(c, new AppError('not_found', `No model has the id in ${c.req.path}: ids are lowercase letters, digits, ".", "_" or "-". GET /v1/models lists the served models.`))
   }
-  const invalid = invalidRequest(result.error)
-  return problemResponse(c, invalid.status, invalid.problem, invalid.message, invalid.extras)
+  return errorResponse(c, invalidRequest(result.error))
 }
 
 /** A body that fails its schema: a 422 listing every invalid field (HTTP's hook and RPC share it). */
-export function invalidRequest(error: ZodError): ProblemError {
+export function invalidRequest(error: ZodError): AppError {
   const errors = (error.issues as Issue[]).map((i) => explain(i))
   const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ')
-  return new ProblemError(422, 'invalid_request', `The request body is invalid. ${detail}.`, { errors })
-}
-
-/** Status and problem kind for errors other layers throw, by their `type`. */
-const BY_TYPE: Record<string, [ContentfulStatusCode, ProblemType]> = {
-  not_found: [404, 'not_found'],
-  no_active_version: [503, 'model_unavailable'],
-  missing_blob: [503, 'model_unavailable'],
-  corrupt: [503, 'model_unavailable'],
-  malformed_manifest: [503, 'model_unavailable'],
-  ort_error: [503, 'model_unavailable'],
-  label_mismatch: [503, 'model_unavailable'],
-  storage_unavailable: [503, 'storage_unavailable'],
-  over_budget: [503, 'over_budget'],
-  too_long: [422, 'too_long'],
-}
-
-function typeOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'type' in err && typeof err.type === 'string' ? err.type : undefined
-}
-
-function modelOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'modelId' in err && typeof err.modelId === 'string'
-    ? err.modelId
-    : undefined
-}
-
-/** Seconds a 503 error asks the client to wait (the registry's backoff after a failed load), for Retry-After. */
-function retryAfterOf(err: unknown): number | undefined {
-  return typeof err === 'object' && err !== null && 'retryAfterSeconds' in err && typeof err.retryAfterSeconds === 'number'
-    ? err.retryAfterSeconds
-    : undefined
+  return new AppError('invalid_request', `The request body is invalid. ${detail}.`, { extras: { errors } })
 }
 
 /** `app.onError`: every thrown error becomes a problem document; unknown ones are a logged 500. */
 export const onError: ErrorHandler = (err, c) => {
-  if (err instanceof ProblemError) return problemResponse(c, err.status, err.problem, err.message, err.extras, err.headers)
   if (err instanceof HTTPException) {
     if (err.status === 400 && /JSON/i.test(err.message)) {
       return problemResponse(c, 400, 'malformed_json', `The request body is not valid JSON (${err.message}). Send a JSON object such as {"inputs": "some text"}.`)
@@ -176,7 +126,7 @@ export const onError: ErrorHandler = (err, c) => {
   }
   // ORT and classifier errors do not know their model; the route's {id} does.
   const known = asProblem(err, c.req.param('id'))
-  if (known) return problemResponse(c, known.status, known.problem, known.message, known.extras, known.headers)
+  if (known) return errorResponse(c, known)
   console.error('unhandled error', err)
   return problemResponse(c, 500, 'internal', UNEXPECTED)
 }
@@ -185,18 +135,14 @@ export const onError: ErrorHandler = (err, c) => {
 export const UNEXPECTED = 'The server failed unexpectedly; the error was logged. Retry, and report it if it persists.'
 
 /**
- * The problem an error stands for: a `ProblemError` as it is, an error of
- * another layer by its `type`; undefined for anything else (a bug: a 500).
- * `model` names the model when the error does not.
+ * The `AppError` an error stands for, naming `model` when it is about a model
+ * and names none; undefined for anything else (a bug: a 500).
  */
-export function asProblem(err: unknown, model?: string): ProblemError | undefined {
-  if (err instanceof ProblemError) return err
-  const mapped = BY_TYPE[typeOf(err) ?? '']
-  if (!mapped) return undefined
-  const named = modelOf(err) ?? model
-  const retryAfter = mapped[0] === 503 ? retryAfterOf(err) : undefined
-  const message = err instanceof Error ? err.message : String((err as { message?: unknown }).message)
-  return new ProblemError(mapped[0], mapped[1], message, named ? { model: named } : {}, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) })
+export function asProblem(err: unknown, model?: string): AppError | undefined {
+  if (!(err instanceof AppError)) return undefined
+  if (err.model !== undefined || model === undefined || !aboutModel(err.kind)) return err
+  const { kind, message, retryAfterSeconds, extras, headers } = err
+  return new AppError(kind, message, { cause: err.cause, model, extras, headers, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) })
 }
 
 /** `app.notFound`: unknown paths. */

@@ -30,8 +30,10 @@
 import type { ActivationFailure, ModelManifest, ModelVersion } from '../core/schema/manifest.ts'
 import { activeVersion } from '../core/schema/manifest.ts'
 import type { Tokenizer } from '../core/tokenizers/types.ts'
-import { DEFAULT_WASM_BUDGET_BYTES, type Footprint, footprintOf, loadNeedBytes, residentBytes, wasmBudgetBytes } from '../core/inference/budget.ts'
+import { type Config, DEFAULT_CONFIG } from '../core/config.ts'
+import { type Footprint, footprintOf, loadNeedBytes, residentBytes } from '../core/inference/budget.ts'
 import type { ClassifierSession } from '../core/inference/session.ts'
+import { AppError, type ErrorKind, isKind, kindOf } from '../core/errors.ts'
 
 export interface RegistryDeps {
   readManifest(id: string): Promise<ModelManifest>
@@ -56,31 +58,17 @@ export interface RegistryOptions {
   budgetBytes: number
 }
 
-export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
-  manifestTtlMs: 30_000,
-  retryFailedMs: 300_000,
-  coldRetryMs: 5_000,
-  budgetBytes: DEFAULT_WASM_BUDGET_BYTES,
-}
+export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = registryOptions(DEFAULT_CONFIG)
 
-/**
- * The options from the Worker's vars: MANIFEST_TTL_SECONDS and
- * FAILED_LOAD_RETRY_SECONDS (whole or fractional seconds, 0 allowed); a var
- * that is unset or not a number keeps its default.
- */
-export function registryOptions(vars: { MANIFEST_TTL_SECONDS?: string; FAILED_LOAD_RETRY_SECONDS?: string; WASM_BUDGET_BYTES?: string }): RegistryOptions {
-  const ms = (raw: string | undefined, fallback: number): number => {
-    const s = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw)
-    return Number.isFinite(s) && s >= 0 ? s * 1000 : fallback
-  }
+/** The registry's part of the Worker's configuration. */
+export function registryOptions(config: Config): RegistryOptions {
   return {
-    ...DEFAULT_REGISTRY_OPTIONS,
-    manifestTtlMs: ms(vars.MANIFEST_TTL_SECONDS, DEFAULT_REGISTRY_OPTIONS.manifestTtlMs),
-    coldRetryMs: ms(vars.FAILED_LOAD_RETRY_SECONDS, DEFAULT_REGISTRY_OPTIONS.coldRetryMs),
-    budgetBytes: wasmBudgetBytes(vars.WASM_BUDGET_BYTES),
+    manifestTtlMs: config.manifestTtlMs,
+    retryFailedMs: 300_000,
+    coldRetryMs: config.coldRetryMs,
+    budgetBytes: config.wasmBudgetBytes,
   }
 }
-
 
 /** One version of a model, ready to serve. */
 export interface LiveModel {
@@ -105,8 +93,8 @@ export interface Lease {
 export interface LoadFailure {
   version: string | null
   reason: string
-  /** the error's `type`, when it has one (not_found, corrupt, ort_error, ...) */
-  type: string
+  /** the error's kind (not_found, corrupt, ort_error, ...) */
+  type: ErrorKind
   at: string
 }
 
@@ -129,54 +117,6 @@ export interface MemoryStatus {
   wasm_memory_bytes: number
   budget_bytes: number
   models: Array<{ id: string; version: string; footprint_bytes: number; in_flight: number }>
-}
-
-/**
- * A model that does not fit in this isolate's memory budget now: everything
- * else loaded is serving requests (retry shortly), or the version alone is
- * larger than the budget (`permanent`: publish it smaller, or serve it from
- * a Worker of its own with a larger budget).
- */
-export class OverBudgetError extends Error {
-  readonly type = 'over_budget'
-  readonly modelId: string
-  readonly permanent: boolean
-  /** for Retry-After */
-  readonly retryAfterSeconds: number
-  override name = 'OverBudgetError'
-
-  constructor(modelId: string, message: string, permanent: boolean) {
-    super(message)
-    this.modelId = modelId
-    this.permanent = permanent
-    this.retryAfterSeconds = permanent ? 300 : 1
-  }
-}
-
-/** Thrown when a manifest exists but no version is active yet. */
-export class NoActiveVersionError extends Error {
-  readonly type = 'no_active_version'
-  override name = 'NoActiveVersionError'
-}
-
-/**
- * A model with nothing live whose last load failed less than `coldRetryMs`
- * ago: the recorded failure, answered again without touching storage. `type`
- * is the failure's own, so it answers with the same status and problem.
- */
-export class LoadBackoffError extends Error {
-  readonly type: string
-  readonly modelId: string
-  /** whole seconds until this isolate tries the load again (at least 1), for Retry-After */
-  readonly retryAfterSeconds: number
-  override name = 'LoadBackoffError'
-
-  constructor(modelId: string, failure: LoadFailure, retryAfterSeconds: number) {
-    super(`${failure.reason} (This server retries the load in ${retryAfterSeconds} s.)`)
-    this.type = failure.type
-    this.modelId = modelId
-    this.retryAfterSeconds = retryAfterSeconds
-  }
 }
 
 interface Slot {
@@ -202,8 +142,6 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
 /** ORT's message when an allocation fails at the heap's maximum (see capWasmMemory). */
 const isOutOfMemory = (e: unknown): boolean => /bad_alloc|out of memory|Cannot enlarge memory/i.test(String(e))
 
-const errorType = (e: unknown): string =>
-  typeof e === 'object' && e !== null && 'type' in e && typeof e.type === 'string' ? e.type : 'internal'
 
 export class ModelRegistry {
   readonly #deps: RegistryDeps
@@ -233,7 +171,7 @@ export class ModelRegistry {
       try {
         model = await this.#loadActive(id, slot)
       } catch (e) {
-        if (errorType(e) === 'not_found') this.#dropIfEmpty(id, slot)
+        if (isKind(e, 'not_found')) this.#dropIfEmpty(id, slot)
         throw e
       }
     } else if (this.#deps.now() - slot.checkedAt >= this.#options.manifestTtlMs) {
@@ -343,9 +281,7 @@ export class ModelRegistry {
     this.#notePending(slot, manifest)
     const version = activeVersion(manifest)
     if (version === undefined) {
-      const e = new NoActiveVersionError(
-        `Model "${id}" has no active version yet${manifest.pending ? ` (version ${manifest.pending} is pending activation)` : ''}. Publish with --activate or wait for the scheduled activation.`,
-      )
+      const e = new AppError('no_active_version', `Model "${id}" has no active version yet${manifest.pending ? ` (version ${manifest.pending} is pending activation)` : ''}. Publish with --activate or wait for the scheduled activation.`)
       this.#fail(slot, manifest.pending, e)
       throw e
     }
@@ -419,35 +355,23 @@ export class ModelRegistry {
     const footprint = footprintOf(version)
     const need = (loaded: Footprint[]): number => loadNeedBytes(baseline, loaded, version)
     if (need([]) > budget) {
-      throw new OverBudgetError(
-        id,
-        `Model "${id}" version ${version.version} needs ${mib(need([]))} of memory to load (${mib(residentBytes([footprint]))} of Wasm memory once loaded, ` +
+      throw new AppError('over_budget', `Model "${id}" version ${version.version} needs ${mib(need([]))} of memory to load (${mib(residentBytes([footprint]))} of Wasm memory once loaded, ` +
           `beside ORT's own ${mib(baseline)}), more than this isolate's budget of ${mib(budget)}. ` +
-          'Publish it as int8 or with a lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.',
-        true,
-      )
+          'Publish it as int8 or with a lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.', { model: id, retryAfterSeconds: true ? 300 : 1 })
     }
     const fits = (): boolean => need(this.#resident().map((m) => m.footprint)) <= budget
     while (!fits() && this.#evictLeastRecentlyUsed(id)) {
       // evicted one idle model; check again
     }
     if (!fits()) {
-      throw new OverBudgetError(
-        id,
-        `Model "${id}" does not fit in this isolate's memory budget of ${mib(budget)} now: every other loaded model is serving requests. ` +
-          'Retry shortly, or spread the models over more Workers.',
-        false,
-      )
+      throw new AppError('over_budget', `Model "${id}" does not fit in this isolate's memory budget of ${mib(budget)} now: every other loaded model is serving requests. ` +
+          'Retry shortly, or spread the models over more Workers.', { model: id, retryAfterSeconds: false ? 300 : 1 })
     }
   }
 
   #outOfMemory(id: string, version: ModelVersion, cause: unknown): unknown {
     if (!isOutOfMemory(cause)) return cause
-    return new OverBudgetError(
-      id,
-      `onnxruntime-web ran out of Wasm memory creating model "${id}" version ${version.version} within this isolate's budget of ${mib(this.#options.budgetBytes)}. Retry shortly, or spread the models over more Workers.`,
-      false,
-    )
+    return new AppError('over_budget', `onnxruntime-web ran out of Wasm memory creating model "${id}" version ${version.version} within this isolate's budget of ${mib(this.#options.budgetBytes)}. Retry shortly, or spread the models over more Workers.`, { model: id, retryAfterSeconds: false ? 300 : 1 })
   }
 
   /** Every session this isolate holds: live ones and retired ones still finishing requests. */
@@ -528,7 +452,7 @@ export class ModelRegistry {
     slot.failure = {
       version,
       reason: e instanceof Error ? e.message : String(e),
-      type: errorType(e),
+      type: kindOf(e),
       at: new Date(atMs).toISOString(),
       atMs,
     }
@@ -545,7 +469,10 @@ export class ModelRegistry {
     // A model that did not fit is tried again at once: the check reads no storage, and room may have been freed.
     if (f === undefined || slot.starting !== undefined || f.type === 'not_found' || f.type === 'over_budget') return
     const left = f.atMs + this.#options.coldRetryMs - this.#deps.now()
-    if (left > 0) throw new LoadBackoffError(id, f, Math.max(1, Math.ceil(left / 1000)))
+    if (left <= 0) return
+    const seconds = Math.max(1, Math.ceil(left / 1000))
+    // The recorded failure's own kind, so it answers with the same status and problem.
+    throw new AppError(f.type, `${f.reason} (This server retries the load in ${seconds} s.)`, { model: id, retryAfterSeconds: seconds })
   }
 
   /** Forgets an id that has no manifest, unless something started on it meanwhile. */

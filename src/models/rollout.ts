@@ -22,6 +22,7 @@ import { classifyEncodings, defaultActivation } from '../core/inference/classifi
 import type { LiveModel, RegistryDeps } from './registry.ts'
 import type { ClassifierSession } from '../core/inference/session.ts'
 import type { Tokenizer } from '../core/tokenizers/types.ts'
+import { AppError, isKind, kindOf } from '../core/errors.ts'
 
 export interface ActivationDeps extends Omit<RegistryDeps, 'readManifest'> {
   listModelIds(): Promise<string[]>
@@ -44,19 +45,11 @@ export type ActivationOutcome =
   /** storage could not be read or written; nothing recorded, the next tick tries again */
   | { id: string; status: 'deferred'; version: string | null; reason: string }
 
-/** Thrown when a version loads but does not behave as it did at publish time. */
-export class SmokeTestError extends Error {
-  readonly type = 'smoke_failed'
-  override name = 'SmokeTestError'
-}
-
-const errorType = (e: unknown): string =>
-  typeof e === 'object' && e !== null && 'type' in e && typeof e.type === 'string' ? e.type : 'internal'
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /** Errors that say nothing about the version itself. */
-const isTransient = (e: unknown): boolean => errorType(e) === 'storage_unavailable'
+const isTransient = (e: unknown): boolean => isKind(e, 'storage_unavailable')
 
 const labelsOf = (version: ModelVersion): number => Object.keys(version.id2label).length
 
@@ -79,18 +72,14 @@ export async function runSmokeTest(session: ClassifierSession, tokenizer: Tokeni
       { activation: defaultActivation(version.problem_type), top_k: null },
     )
     if (row === undefined || row.length !== labelsOf(version)) {
-      throw new SmokeTestError(
-        `Version ${version.version} outputs ${row?.length ?? 0} scores but its manifest lists ${labelsOf(version)} labels. Re-publish it with matching labels.`,
-      )
+      throw new AppError('smoke_failed', `Version ${version.version} outputs ${row?.length ?? 0} scores but its manifest lists ${labelsOf(version)} labels. Re-publish it with matching labels.`)
     }
     const got = row[0]?.label
     if (c.label !== null && got !== c.label) wrong.push(`"${c.text.slice(0, 40)}" gave ${got ?? '(nothing)'}, expected ${c.label}`)
   }
   if (wrong.length > 0) {
-    throw new SmokeTestError(
-      `Version ${version.version} failed its smoke test: ${wrong.length} of ${cases.length} golden inputs changed label (${wrong.join('; ')}). ` +
-        'The stored weights or tokenizer do not behave as the ones verified at publish time: re-publish the model, or roll back.',
-    )
+    throw new AppError('smoke_failed', `Version ${version.version} failed its smoke test: ${wrong.length} of ${cases.length} golden inputs changed label (${wrong.join('; ')}). ` +
+        'The stored weights or tokenizer do not behave as the ones verified at publish time: re-publish the model, or roll back.')
   }
 }
 
@@ -135,12 +124,12 @@ export async function activatePending(id: string, deps: ActivationDeps): Promise
   try {
     const version = manifest.versions.find((v) => v.version === pending)
     if (version === undefined) {
-      throw new SmokeTestError(`Version ${pending} is pending but the manifest does not list it. Publish it again with --stage.`)
+      throw new AppError('smoke_failed', `Version ${pending} is pending but the manifest does not list it. Publish it again with --stage.`)
     }
     model = await verifyVersion(id, version, deps)
   } catch (e) {
     if (isTransient(e)) return { id, status: 'deferred', version: pending, reason: message(e) }
-    const reason = `${errorType(e)}: ${message(e)}`
+    const reason = `${kindOf(e)}: ${message(e)}`
     const next = recordFailure(manifest, pending, reason, new Date(now).toISOString())
     const outcome = await write(id, pending, next, etag, deps)
     if (outcome !== 'written') return outcome

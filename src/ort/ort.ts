@@ -18,6 +18,7 @@ import ortWasmModule from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd
 import { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions, webSessionOptions } from '../core/inference/ort-options.ts'
 import { type ClassifierSession, graphFeed, type Int64Input, type LogitsOutput } from '../core/inference/session.ts'
 import { STARTER_MODELS, STARTER_VOCAB } from '../core/inference/starter-models.ts'
+import { AppError, isKind } from '../core/errors.ts'
 
 export { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions } from '../core/inference/ort-options.ts'
 
@@ -80,15 +81,6 @@ async function withPrecompiledWasm<T>(create: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Thrown when ORT refuses a model or fails while running it. */
-export class OrtError extends Error {
-  readonly type = 'ort_error'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'OrtError'
-  }
-}
-
 class OrtWebSession implements ClassifierSession {
   readonly inputNames: readonly string[]
   readonly #session: ort.InferenceSession
@@ -104,13 +96,13 @@ class OrtWebSession implements ClassifierSession {
     const tensors: Record<string, ort.Tensor> = {}
     for (const name of this.inputNames) {
       const feed = graphFeed(name, feeds)
-      if (feed === undefined) throw new OrtError(`The model needs input "${name}", which was not provided.`)
+      if (feed === undefined) throw new AppError('ort_error', `The model needs input "${name}", which was not provided.`)
       tensors[name] = new ort.Tensor('int64', feed.data, feed.dims)
     }
     const result = await this.#session.run(tensors, [this.#output])
     const logits = result[this.#output]
     if (logits === undefined || logits.type !== 'float32' || logits.dims.length !== 2) {
-      throw new OrtError(`The model's "${this.#output}" output is not a float32 [batch, num_labels] tensor.`)
+      throw new AppError('ort_error', `The model's "${this.#output}" output is not a float32 [batch, num_labels] tensor.`)
     }
     const data = logits.data as Float32Array
     const dims: [number, number] = [logits.dims[0] ?? 0, logits.dims[1] ?? 0]
@@ -148,8 +140,8 @@ export async function createSession(
     await backendStarted
     return new OrtWebSession(await create())
   } catch (cause) {
-    if (cause instanceof OrtError) throw cause
-    throw new OrtError(`onnxruntime-web could not create a session: ${String(cause)}`, { cause })
+    if (isKind(cause, 'ort_error')) throw cause
+    throw new AppError('ort_error', `onnxruntime-web could not create a session: ${String(cause)}`, { cause })
   }
 }
 

@@ -4,12 +4,14 @@
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { z } from '@hono/zod-openapi'
+import { configOf } from '../core/config.ts'
 import type { AppEnv } from '../env.ts'
-import { ProblemError, validationHook } from '../middleware/problem.ts'
+import { validationHook } from '../middleware/problem.ts'
 import { HealthSchema, ReadySchema } from '../core/schema/response.ts'
 import { wasmMemoryBytes } from '../ort/ort.ts'
 import { listModelIds } from '../storage/r2.ts'
 import { problemResponses } from './docs.ts'
+import { AppError } from '../core/errors.ts'
 
 const healthz = createRoute({
   method: 'get',
@@ -31,12 +33,6 @@ const readyz = createRoute({
 /** This Worker's name in `/readyz`'s isolates (wrangler.toml `name`). */
 const WORKER_NAME = 'edge-classify'
 
-const defaultModels = (raw: string): string[] =>
-  raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-
 export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
   .openapi(readyz, async (c) => {
@@ -48,7 +44,7 @@ export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
       reasons.push(e instanceof Error ? e.message : String(e))
     }
     await Promise.all(
-      defaultModels(c.env.DEFAULT_MODELS).map(async (id) => {
+      configOf(c.env).defaultModels.map(async (id) => {
         try {
           const lease = await c.var.registry.acquire(id, (p) => c.executionCtx.waitUntil(p))
           lease.done()
@@ -61,11 +57,11 @@ export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
       }),
     )
     if (reasons.length > 0) {
-      throw new ProblemError(503, 'not_ready', `Not ready. ${reasons.join(' ')}`, {
+      throw new AppError('not_ready', `Not ready. ${reasons.join(' ')}`, { extras: {
         reasons,
         wasm_memory_bytes: wasmMemoryBytes(),
         isolates: [{ name: WORKER_NAME, ...c.var.registry.memory() }],
-      })
+      } })
     }
     const isolate = { name: WORKER_NAME, ...c.var.registry.memory() }
     return c.json({ status: 'ready' as const, models, wasm_memory_bytes: wasmMemoryBytes(), isolates: [isolate] }, 200)

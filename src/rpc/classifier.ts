@@ -23,11 +23,11 @@ import { describeModel, listModels } from '../api/models.ts'
 import { tokenizeRequest } from '../api/tokenize.ts'
 import { modelIdOf, parseRequest } from '../api/validate.ts'
 import type { Bindings } from '../env.ts'
-import { parseLimits } from '../middleware/limits.ts'
 import type { InFlightGate } from '../middleware/load-shed.ts'
 import { asProblem, problemDocument, UNEXPECTED } from '../middleware/problem.ts'
 import type { ModelRegistry } from '../models/registry.ts'
 import { ClassifyRequestSchema, TokenizeRequestSchema } from '../core/schema/request.ts'
+import { configOf } from '../core/config.ts'
 import { ClassifierError } from './problem.ts'
 import type { ClassifierRpc, ClassifyParameters, ClassifyResult, Inputs, ModelDetail, ModelList, TokenizeParameters, TokenizeResult } from './types.ts'
 
@@ -41,9 +41,9 @@ function rpcError(error: unknown, model?: string): ClassifierError {
     console.error('unhandled error', error)
     return new ClassifierError(problemDocument(500, 'internal', UNEXPECTED))
   }
-  const retryAfter = Number(known.headers['Retry-After'])
-  const problem = problemDocument(known.status, known.problem, known.message, known.extras)
-  return new ClassifierError(Number.isFinite(retryAfter) ? { ...problem, retry_after: retryAfter } : problem)
+  const extras = known.model === undefined ? known.extras : { model: known.model, ...known.extras }
+  const problem = problemDocument(known.status, known.problemType, known.message, extras)
+  return new ClassifierError(known.retryAfterSeconds === undefined ? problem : { ...problem, retry_after: known.retryAfterSeconds })
 }
 
 export interface ClassifierDeps {
@@ -100,7 +100,7 @@ export function classifierEntrypoint(deps: ClassifierDeps) {
       try {
         const ctx: ApiContext = {
           registry: deps.registryFor(this.env),
-          limits: parseLimits(this.env as unknown as Record<string, unknown>),
+          limits: configOf(this.env).limits,
           bucket: this.env.MODELS,
           waitUntil: (p) => this.ctx.waitUntil(p),
         }

@@ -4,7 +4,8 @@
  * stale and a long edge `cacheTtl` is safe.
  */
 import type { BlobRef } from '../core/schema/manifest.ts'
-import { checkBlob, StorageError } from './errors.ts'
+import { checkBlob } from '../core/hash.ts'
+import { AppError } from '../core/errors.ts'
 
 /** Seconds an edge location may cache a tokenizer; content-addressed, so never stale. */
 export const TOKENIZER_CACHE_TTL = 3600
@@ -15,19 +16,10 @@ export async function readTokenizer(kv: KVNamespace, modelId: string, ref: BlobR
   try {
     value = await kv.get(ref.key, { type: 'arrayBuffer', cacheTtl: TOKENIZER_CACHE_TTL })
   } catch (cause) {
-    throw new StorageError(
-      'storage_unavailable',
-      modelId,
-      `KV could not be read for the tokenizer of model "${modelId}" (${ref.key}): ${String(cause)}. Retry later.`,
-      { cause },
-    )
+    throw new AppError('storage_unavailable', `KV could not be read for the tokenizer of model "${modelId}" (${ref.key}): ${String(cause)}. Retry later.`, { model: modelId, cause })
   }
   if (value === null) {
-    throw new StorageError(
-      'missing_blob',
-      modelId,
-      `The tokenizer of model "${modelId}" (${ref.key}) is missing from KV. Re-publish the model.`,
-    )
+    throw new AppError('missing_blob', `The tokenizer of model "${modelId}" (${ref.key}) is missing from KV. Re-publish the model.`, { model: modelId })
   }
   const bytes = new Uint8Array(value)
   await checkBlob(modelId, 'tokenizer', bytes, ref)

@@ -3,22 +3,17 @@
  * content-addressed ONNX weights. The only module touching the R2 binding.
  * The Worker writes only manifests, and only conditionally (`writeManifest`).
  */
-import { ManifestError, manifestKey, parseManifest } from '../core/schema/manifest.ts'
+import { AppError } from '../core/errors.ts'
+import { checkBlob } from '../core/hash.ts'
+import { MANIFEST_PREFIX, manifestKey } from '../core/schema/keys.ts'
+import { decodeManifest, encodeManifest } from '../core/schema/manifest.ts'
 import type { BlobRef, ModelManifest } from '../core/schema/manifest.ts'
-import { checkBlob, StorageError } from './errors.ts'
-
-const MANIFEST_PREFIX = 'models/'
 
 async function get(bucket: R2Bucket, modelId: string, key: string): Promise<R2ObjectBody | null> {
   try {
     return await bucket.get(key)
   } catch (cause) {
-    throw new StorageError(
-      'storage_unavailable',
-      modelId,
-      `R2 could not be read for model "${modelId}" (${key}): ${String(cause)}. Retry later.`,
-      { cause },
-    )
+    throw new AppError('storage_unavailable', `R2 could not be read for model "${modelId}" (${key}): ${String(cause)}. Retry later.`, { model: modelId, cause })
   }
 }
 
@@ -37,23 +32,9 @@ export interface VersionedManifest {
 export async function readManifestForUpdate(bucket: R2Bucket, modelId: string): Promise<VersionedManifest> {
   const object = await get(bucket, modelId, manifestKey(modelId))
   if (object === null) {
-    throw new StorageError('not_found', modelId, `No model "${modelId}" is published. GET /v1/models lists the served models.`)
+    throw new AppError('not_found', `No model "${modelId}" is published. GET /v1/models lists the served models.`, { model: modelId })
   }
-  const text = new TextDecoder().decode(await readBody(object, modelId, 'manifest'))
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (cause) {
-    throw new StorageError('corrupt', modelId, `The manifest of model "${modelId}" is not valid JSON. Re-publish the model.`, {
-      cause,
-    })
-  }
-  try {
-    return { manifest: parseManifest(value, modelId), etag: object.etag }
-  } catch (cause) {
-    if (cause instanceof ManifestError) throw new StorageError('corrupt', modelId, cause.message, { cause })
-    throw cause
-  }
+  return { manifest: decodeManifest(await readBody(object, modelId, 'manifest'), modelId), etag: object.etag }
 }
 
 /**
@@ -62,20 +43,14 @@ export async function readManifestForUpdate(bucket: R2Bucket, modelId: string): 
  * overwritten. Returns false when it had changed and nothing was written.
  */
 export async function writeManifest(bucket: R2Bucket, manifest: ModelManifest, etag: string): Promise<boolean> {
-  const body = `${JSON.stringify(manifest, null, 2)}\n`
   try {
-    const written = await bucket.put(manifestKey(manifest.id), body, {
+    const written = await bucket.put(manifestKey(manifest.id), encodeManifest(manifest), {
       onlyIf: { etagMatches: etag },
       httpMetadata: { contentType: 'application/json' },
     })
     return written !== null
   } catch (cause) {
-    throw new StorageError(
-      'storage_unavailable',
-      manifest.id,
-      `R2 could not write the manifest of model "${manifest.id}": ${String(cause)}. The next scheduled run tries again.`,
-      { cause },
-    )
+    throw new AppError('storage_unavailable', `R2 could not write the manifest of model "${manifest.id}": ${String(cause)}. The next scheduled run tries again.`, { model: manifest.id, cause })
   }
 }
 
@@ -90,7 +65,7 @@ export async function listModelIds(bucket: R2Bucket): Promise<string[]> {
       cursor = page.truncated ? page.cursor : undefined
     } while (cursor !== undefined)
   } catch (cause) {
-    throw new StorageError('storage_unavailable', '*', `R2 could not list the models: ${String(cause)}. Retry later.`, { cause })
+    throw new AppError('storage_unavailable', `R2 could not list the models: ${String(cause)}. Retry later.`, { model: '*', cause })
   }
   return ids.sort()
 }
@@ -99,11 +74,7 @@ export async function listModelIds(bucket: R2Bucket): Promise<string[]> {
 export async function readWeights(bucket: R2Bucket, modelId: string, ref: BlobRef): Promise<Uint8Array> {
   const object = await get(bucket, modelId, ref.key)
   if (object === null) {
-    throw new StorageError(
-      'missing_blob',
-      modelId,
-      `The weights of model "${modelId}" (${ref.key}) are missing from R2. Re-publish the model.`,
-    )
+    throw new AppError('missing_blob', `The weights of model "${modelId}" (${ref.key}) are missing from R2. Re-publish the model.`, { model: modelId })
   }
   const bytes = await readBody(object, modelId, 'weights')
   await checkBlob(modelId, 'weights', bytes, ref)
@@ -115,11 +86,6 @@ async function readBody(object: R2ObjectBody, modelId: string, what: string): Pr
   try {
     return new Uint8Array(await object.arrayBuffer())
   } catch (cause) {
-    throw new StorageError(
-      'storage_unavailable',
-      modelId,
-      `R2 failed while sending the ${what} of model "${modelId}": ${String(cause)}. Retry later.`,
-      { cause },
-    )
+    throw new AppError('storage_unavailable', `R2 failed while sending the ${what} of model "${modelId}": ${String(cause)}. Retry later.`, { model: modelId, cause })
   }
 }

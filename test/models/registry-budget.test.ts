@@ -5,13 +5,14 @@
  * `std::bad_alloc`. Real ORT under workerd: test/core/inference/budget.workerd.test.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { MiB } from '../../src/core/inference/budget.ts'
+import { MiB } from '../../src/core/config.ts'
 import { asProblem } from '../../src/middleware/problem.ts'
-import { DEFAULT_REGISTRY_OPTIONS, ModelRegistry, OverBudgetError, registryOptions } from '../../src/models/registry.ts'
+import { DEFAULT_REGISTRY_OPTIONS, ModelRegistry } from '../../src/models/registry.ts'
 import type { RegistryDeps } from '../../src/models/registry.ts'
 import type { ClassifierSession } from '../../src/core/inference/session.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 import { blob, modelVersion } from '../support/model-version.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 const BASELINE = 10 * MiB
 const WEIGHTS = 4 * MiB
@@ -30,7 +31,7 @@ function world(ids: string[], capBytes: number, actual: (id: string) => number =
   const heap = { used: BASELINE, size: BASELINE, created: [] as string[], released: [] as string[] }
   const deps: RegistryDeps = {
     async readManifest(id): Promise<ModelManifest> {
-      if (!ids.includes(id)) throw Object.assign(new Error('no manifest'), { type: 'not_found' })
+      if (!ids.includes(id)) throw new AppError('not_found', 'no manifest')
       return { id, active: `${id}-v1`, pending: null, versions: [version(id)], failures: [] }
     },
     readWeights: async (id) => new TextEncoder().encode(id),
@@ -86,14 +87,14 @@ describe('ModelRegistry memory budget', () => {
     expect(memory.models.map((m) => m.id).sort()).toEqual(['a', 'b'])
   })
 
-  it('answers a model that cannot fit while the others serve with a retryable OverBudgetError', async () => {
+  it('answers a model that cannot fit while the others serve with a retryable AppError', async () => {
     const { heap, deps } = world(['a', 'b', 'c'], TWO)
     const registry = new ModelRegistry(deps, { ...DEFAULT_REGISTRY_OPTIONS, budgetBytes: TWO })
     const a = await registry.acquire('a')
     const b = await registry.acquire('b')
     const refused = await registry.acquire('c').catch((e: unknown) => e)
-    expect(refused).toBeInstanceOf(OverBudgetError)
-    expect(refused).toMatchObject({ type: 'over_budget', permanent: false, retryAfterSeconds: 1, modelId: 'c' })
+    expect(refused).toBeInstanceOf(AppError)
+    expect(refused).toMatchObject({ kind: 'over_budget', retryAfterSeconds: 1, model: 'c' })
     expect(heap.created).toEqual(['a', 'b'])
     a.done()
     // No back-off: room is checked again on the next request.
@@ -106,10 +107,10 @@ describe('ModelRegistry memory budget', () => {
   })
 
   it('answers over HTTP and RPC as a 503 over_budget problem with Retry-After', () => {
-    const busy = new OverBudgetError('c', 'Model "c" does not fit now.', false)
-    expect(asProblem(busy)).toMatchObject({ status: 503, problem: 'over_budget', headers: { 'Retry-After': '1' }, extras: { model: 'c' } })
-    const huge = new OverBudgetError('big', 'Model "big" is larger than the budget.', true)
-    expect(asProblem(huge)).toMatchObject({ status: 503, problem: 'over_budget', headers: { 'Retry-After': '300' } })
+    const busy = new AppError('over_budget', 'Model "c" does not fit now.', { model: 'c', retryAfterSeconds: 1 })
+    expect(asProblem(busy)).toMatchObject({ status: 503, problemType: 'over_budget', retryAfterSeconds: 1, model: 'c' })
+    const huge = new AppError('over_budget', 'Model "big" is larger than the budget.', { model: 'big', retryAfterSeconds: 300 })
+    expect(asProblem(huge)).toMatchObject({ status: 503, problemType: 'over_budget', retryAfterSeconds: 300 })
   })
 
   it('refuses a version larger than the whole budget before reading its weights, naming the fixes', async () => {
@@ -119,7 +120,7 @@ describe('ModelRegistry memory budget', () => {
     deps.readWeights = async (id) => (reads++, new TextEncoder().encode(id))
     const registry = new ModelRegistry(deps, { ...DEFAULT_REGISTRY_OPTIONS, budgetBytes: TWO })
     const refused = await registry.acquire('big').catch((e: unknown) => e)
-    expect(refused).toMatchObject({ type: 'over_budget', permanent: true })
+    expect(refused).toMatchObject({ kind: 'over_budget', retryAfterSeconds: 300 })
     expect(String(refused)).toMatch(/int8.*--max-length.*Worker of its own/)
     expect(reads).toBe(0)
     expect(heap.created).toEqual([])
@@ -134,9 +135,9 @@ describe('ModelRegistry memory budget', () => {
     const b = await registry.acquire('b')
     expect(b.model.id).toBe('b')
     expect(heap.released).toEqual(['a'])
-    // With 'b' serving, nothing idle is left to free: the failure is an OverBudgetError, not an ORT error.
+    // With 'b' serving, nothing idle is left to free: the failure is an AppError, not an ORT error.
     const refused = await registry.acquire('a').catch((e: unknown) => e)
-    expect(refused).toMatchObject({ type: 'over_budget', permanent: false })
+    expect(refused).toMatchObject({ kind: 'over_budget', retryAfterSeconds: 1 })
     b.done()
     expect(heap.size).toBeLessThanOrEqual(TWO)
   })
@@ -154,13 +155,5 @@ describe('ModelRegistry memory budget', () => {
     ])
     a.done()
     b.done()
-  })
-
-  it('reads WASM_BUDGET_BYTES as whole bytes and keeps the default for anything else', () => {
-    expect(registryOptions({ WASM_BUDGET_BYTES: '67108864' }).budgetBytes).toBe(64 * MiB)
-    for (const raw of [undefined, '', 'lots', '-1', '0', '1.5']) {
-      expect(registryOptions({ WASM_BUDGET_BYTES: raw }).budgetBytes).toBe(DEFAULT_REGISTRY_OPTIONS.budgetBytes)
-    }
-    expect(DEFAULT_REGISTRY_OPTIONS.budgetBytes).toBe(112 * MiB)
   })
 })

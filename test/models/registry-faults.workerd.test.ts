@@ -12,9 +12,9 @@
  */
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { manifestKey, weightsKey } from '../../src/core/schema/manifest.ts'
+import { manifestKey, weightsKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
-import { sha256Hex } from '../../src/storage/errors.ts'
+import { sha256Hex } from '../../src/core/hash.ts'
 import { ALBERT, ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'
 import { fixture } from '../support/fixtures.ts'
 import { problem } from '../support/http.ts'

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_REGISTRY_OPTIONS, LoadBackoffError, ModelRegistry, NoActiveVersionError, registryOptions } from '../../src/models/registry.ts'
+import { DEFAULT_REGISTRY_OPTIONS, ModelRegistry } from '../../src/models/registry.ts'
 import type { RegistryDeps } from '../../src/models/registry.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 import type { ClassifierSession } from '../../src/core/inference/session.ts'
 import { blob, modelVersion } from '../support/model-version.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 const sha = (c: string) => c.repeat(64)
 
@@ -31,13 +32,13 @@ function fakes(initial: ModelManifest) {
   const deps: RegistryDeps = {
     async readManifest() {
       state.manifestReads++
-      if (state.missing) throw Object.assign(new Error('no manifest'), { type: 'not_found' })
-      if (state.failManifest) throw Object.assign(new Error('R2 down'), { type: 'storage_unavailable' })
+      if (state.missing) throw new AppError('not_found', 'no manifest')
+      if (state.failManifest) throw new AppError('storage_unavailable', 'R2 down')
       return structuredClone(state.manifest)
     },
     async readWeights(_id, v) {
       state.weightReads++
-      if (state.failWeights.has(v.version)) throw Object.assign(new Error(`sha mismatch ${v.version}`), { type: 'corrupt' })
+      if (state.failWeights.has(v.version)) throw new AppError('corrupt', `sha mismatch ${v.version}`)
       return new TextEncoder().encode(v.version)
     },
     async readTokenizer() {
@@ -164,7 +165,7 @@ describe('ModelRegistry', () => {
     const { state, deps } = fakes(manifest('v1', [version('v1')]))
     state.failWeights.add('v1')
     const registry = new ModelRegistry(deps, options)
-    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'corrupt' })
+    await expect(registry.acquire('m')).rejects.toMatchObject({ kind: 'corrupt' })
     expect(registry.status('m')).toMatchObject({ loaded: false, last_failure: { version: 'v1', type: 'corrupt' } })
     state.failWeights.delete('v1')
     expect((await registry.acquire('m')).model.version.version).toBe('v1')
@@ -174,15 +175,15 @@ describe('ModelRegistry', () => {
     const { state, deps } = fakes(manifest('v1', [version('v1')]))
     state.failWeights.add('v1')
     const registry = new ModelRegistry(deps, { ...options, coldRetryMs: 5_000 })
-    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'corrupt' })
+    await expect(registry.acquire('m')).rejects.toMatchObject({ kind: 'corrupt' })
     expect([state.manifestReads, state.weightReads]).toEqual([1, 1])
     state.failWeights.delete('v1')
 
     state.clock += 1_200
     const err = await registry.acquire('m').catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(LoadBackoffError)
+    expect(err).toBeInstanceOf(AppError)
     // Same type as the failure (so the same answer), its message, and the seconds left, rounded up.
-    expect(err).toMatchObject({ type: 'corrupt', modelId: 'm', retryAfterSeconds: 4 })
+    expect(err).toMatchObject({ kind: 'corrupt', model: 'm', retryAfterSeconds: 4 })
     expect(String(err)).toContain('sha mismatch v1')
     state.clock += 3_799
     await expect(registry.acquire('m')).rejects.toMatchObject({ retryAfterSeconds: 1 })
@@ -197,12 +198,12 @@ describe('ModelRegistry', () => {
   it('keeps a failing manifest read and a missing active version for coldRetryMs too', async () => {
     const { state, deps } = fakes(manifest(null, [version('v1')], 'v1'))
     const registry = new ModelRegistry(deps, { ...options, coldRetryMs: 5_000 })
-    await expect(registry.acquire('m')).rejects.toBeInstanceOf(NoActiveVersionError)
-    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'no_active_version', retryAfterSeconds: 5 })
+    await expect(registry.acquire('m')).rejects.toBeInstanceOf(AppError)
+    await expect(registry.acquire('m')).rejects.toMatchObject({ kind: 'no_active_version', retryAfterSeconds: 5 })
     state.clock += 5_000
     state.failManifest = true
-    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'storage_unavailable' })
-    await expect(registry.acquire('m')).rejects.toBeInstanceOf(LoadBackoffError)
+    await expect(registry.acquire('m')).rejects.toMatchObject({ kind: 'storage_unavailable' })
+    await expect(registry.acquire('m')).rejects.toBeInstanceOf(AppError)
     expect(state.manifestReads).toBe(2)
   })
 
@@ -210,8 +211,8 @@ describe('ModelRegistry', () => {
     const { state, deps } = fakes(manifest('v1', [version('v1')]))
     state.missing = true
     const registry = new ModelRegistry(deps, { ...options, coldRetryMs: 5_000 })
-    for (let i = 0; i < 3; i++) await expect(registry.acquire(`made-up-${i}`)).rejects.toMatchObject({ type: 'not_found' })
-    await expect(registry.acquire('m')).rejects.toMatchObject({ type: 'not_found' })
+    for (let i = 0; i < 3; i++) await expect(registry.acquire(`made-up-${i}`)).rejects.toMatchObject({ kind: 'not_found' })
+    await expect(registry.acquire('m')).rejects.toMatchObject({ kind: 'not_found' })
     expect(state.manifestReads).toBe(4)
     // Nothing was kept for the made-up ids (status shows no failure: there is no slot).
     expect(registry.status('made-up-0')).toMatchObject({ loaded: false, last_failure: null, loads: 0 })
@@ -219,21 +220,11 @@ describe('ModelRegistry', () => {
     expect((await registry.acquire('m')).model.version.version).toBe('v1')
   })
 
-  it('reads its options from the vars, seconds to ms, keeping defaults for unset or bad values', () => {
-    expect(registryOptions({})).toEqual(DEFAULT_REGISTRY_OPTIONS)
-    expect(registryOptions({ MANIFEST_TTL_SECONDS: '0', FAILED_LOAD_RETRY_SECONDS: '2.5' })).toEqual({
-      ...DEFAULT_REGISTRY_OPTIONS,
-      manifestTtlMs: 0,
-      coldRetryMs: 2_500,
-    })
-    expect(registryOptions({ MANIFEST_TTL_SECONDS: 'soon', FAILED_LOAD_RETRY_SECONDS: '-1' })).toEqual(DEFAULT_REGISTRY_OPTIONS)
-  })
-
   it('refuses a model with no active version, naming the pending one', async () => {
     const { deps } = fakes(manifest(null, [version('v1')], 'v1'))
     const registry = new ModelRegistry(deps, options)
     const err = await registry.acquire('m').catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(NoActiveVersionError)
+    expect(err).toBeInstanceOf(AppError)
     expect(String(err)).toContain('v1 is pending')
   })
 

@@ -9,7 +9,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers'
 import { beforeAll, expect, it } from 'vitest'
 import worker from '../../src/index.ts'
-import { manifestKey } from '../../src/core/schema/manifest.ts'
+import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest } from '../../src/core/schema/manifest.ts'
 import { readManifest } from '../../src/storage/r2.ts'
 import { get, post } from '../support/http.ts'

@@ -11,6 +11,7 @@ import type { ClassifierSession } from '../../src/core/inference/session.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 import { RETRY_BASE_MS } from '../../src/core/schema/versions.ts'
 import { blob, modelVersion } from '../support/model-version.ts'
+import { AppError, type ErrorKind } from '../../src/core/errors.ts'
 
 const LABELS = ['ham', 'spam']
 
@@ -38,7 +39,7 @@ function fakes(manifests: ModelManifest[]) {
     released: [] as string[],
     adopted: [] as LiveModel[],
     acceptAdoption: true,
-    weightErrors: new Map<string, string>(),
+    weightErrors: new Map<string, ErrorKind>(),
     /** runs between the manifest read and the write, like a concurrent publish */
     beforeWrite: undefined as (() => void) | undefined,
   }
@@ -46,7 +47,7 @@ function fakes(manifests: ModelManifest[]) {
     listModelIds: async () => [...state.stored.keys()].sort(),
     async readManifest(id) {
       const s = state.stored.get(id)
-      if (s === undefined) throw Object.assign(new Error(`no ${id}`), { type: 'not_found' })
+      if (s === undefined) throw new AppError('not_found', `no ${id}`)
       return structuredClone(s)
     },
     async writeManifest(manifest, etag) {
@@ -58,7 +59,7 @@ function fakes(manifests: ModelManifest[]) {
     },
     async readWeights(_id, v) {
       const type = state.weightErrors.get(v.version)
-      if (type !== undefined) throw Object.assign(new Error(`${type} weights of ${v.version}`), { type })
+      if (type !== undefined) throw new AppError(type, `${type} weights of ${v.version}`)
       return new TextEncoder().encode(v.weights.key.slice('blobs/sha256/'.length))
     },
     readTokenizer: async () => new Uint8Array([1]),

@@ -9,7 +9,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import worker from '../../src/index.ts'
-import { manifestKey } from '../../src/core/schema/manifest.ts'
+import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 import { rollback } from '../../src/core/schema/versions.ts'
 import { readManifest, readManifestForUpdate, writeManifest } from '../../src/storage/r2.ts'

@@ -8,7 +8,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, expect, it } from 'vitest'
-import { manifestKey } from '../../src/core/schema/manifest.ts'
+import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest } from '../../src/core/schema/manifest.ts'
 import worker from '../../src/index.ts'
 import { ALBERT, ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'

@@ -9,7 +9,9 @@
  */
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_LIMITS } from '../../src/middleware/limits.ts'
+import { DEFAULT_CONFIG } from '../../src/core/config.ts'
+
+const DEFAULT_LIMITS = DEFAULT_CONFIG.limits
 import { ALBERT, ELECTRA } from '../support/fixture-models.ts'
 import { seedModels } from '../support/seed.ts'
 import { faultyEnv } from '../support/faulty-env.ts'

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { manifestKey } from '../../src/core/schema/manifest.ts'
+import { manifestKey } from '../../src/core/schema/keys.ts'
 import { ALBERT, ELECTRA } from '../support/fixture-models.ts'
 import { get, problem } from '../support/http.ts'
 import { fixtureManifests, seedManifest } from '../support/seed.ts'

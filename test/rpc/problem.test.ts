@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { InFlightGate } from '../../src/middleware/load-shed.ts'
-import { asProblem, problemDocument, ProblemError } from '../../src/middleware/problem.ts'
+import { asProblem, problemDocument } from '../../src/middleware/problem.ts'
 import { CLASSIFIER_ERROR, ClassifierError, PROBLEM_PREFIX, problemKind, problemOf } from '../../src/rpc/problem.ts'
 import { problemTypeUri } from '../../src/core/schema/problem.ts'
-import { StorageError } from '../../src/storage/errors.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 /** What reaches the caller of an RPC method: a plain Error with the name and message only. */
 const acrossRpc = (e: Error): Error => Object.assign(new Error(e.message), { name: e.name })
@@ -38,15 +38,15 @@ describe('problems across RPC', () => {
 })
 
 describe('asProblem (shared by onError and the entrypoint)', () => {
-  it('maps a storage error by its type and names its model', () => {
-    const p = asProblem(new StorageError('not_found', 'nope', 'No model "nope" is published.'), 'other')
-    expect(p).toBeInstanceOf(ProblemError)
-    expect(p).toMatchObject({ status: 404, problem: 'not_found', extras: { model: 'nope' } })
+  it('keeps the model an error names, over the route\'s', () => {
+    const p = asProblem(new AppError('not_found', 'No model "nope" is published.', { model: 'nope' }), 'other')
+    expect(p).toBeInstanceOf(AppError)
+    expect(p).toMatchObject({ status: 404, problemType: 'not_found', model: 'nope' })
   })
 
   it('turns a 503 retry delay into Retry-After, and leaves unknown errors alone', () => {
-    const backoff = Object.assign(new Error('load failed'), { type: 'corrupt', retryAfterSeconds: 5 })
-    expect(asProblem(backoff, 'm')).toMatchObject({ status: 503, problem: 'model_unavailable', headers: { 'Retry-After': '5' }, extras: { model: 'm' } })
+    const backoff = new AppError('corrupt', 'load failed', { retryAfterSeconds: 5 })
+    expect(asProblem(backoff, 'm')).toMatchObject({ status: 503, problemType: 'model_unavailable', retryAfterSeconds: 5, model: 'm' })
     expect(asProblem(new TypeError('bug'))).toBeUndefined()
   })
 })
@@ -55,11 +55,11 @@ describe('InFlightGate', () => {
   it('sheds past max with a 429 naming MAX_IN_FLIGHT, and counts a release once', () => {
     const gate = new InFlightGate()
     const first = gate.enter(1, 1)
-    expect(() => gate.enter(1, 1)).toThrow(expect.objectContaining({ status: 429, extras: { limit: 'MAX_IN_FLIGHT', max: 1 }, headers: { 'Retry-After': '1' } }))
+    expect(() => gate.enter(1, 1)).toThrow(expect.objectContaining({ status: 429, extras: { limit: 'MAX_IN_FLIGHT', max: 1 }, retryAfterSeconds: 1 }))
     first()
     first()
     const second = gate.enter(1, 1)
-    expect(() => gate.enter(1, 1)).toThrow(ProblemError)
+    expect(() => gate.enter(1, 1)).toThrow(AppError)
     second()
     expect(() => gate.enter(0, 1)).not.toThrow()
   })

@@ -4,8 +4,9 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { UsageError, main } from '../../scripts/cli.ts'
+import { main } from '../../scripts/cli.ts'
 import { repoRoot, tokenizerFile } from '../../scripts/paths.ts'
+import { AppError } from '../../src/core/errors.ts'
 
 let root: string
 let state: string
@@ -77,7 +78,7 @@ afterAll(async () => {
 
 describe('npm run models', () => {
   it('names the fix for bad usage', async () => {
-    await expect(main(['publish'])).rejects.toThrow(UsageError)
+    await expect(main(['publish'])).rejects.toThrow(AppError)
     await expect(main(['publish', 'dir'])).rejects.toThrow(/--id/)
     await expect(main(['frobnicate'])).rejects.toThrow(/Unknown command "frobnicate"/)
     await expect(main(['publish', 'd', '--id', 'x', '--precision', 'int4'])).rejects.toThrow(/int8 or fp32/)

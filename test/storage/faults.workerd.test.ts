@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { manifestKey } from '../../src/core/schema/manifest.ts'
+import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest } from '../../src/core/schema/manifest.ts'
 import { readWeights } from '../../src/storage/r2.ts'
 import { ELECTRA } from '../support/fixture-models.ts'

@@ -12,7 +12,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { manifestKey } from '../../src/core/schema/manifest.ts'
+import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 import { ALBERT, ELECTRA } from '../support/fixture-models.ts'
 import { fixture } from '../support/fixtures.ts'

@@ -4,7 +4,7 @@
  * content hash first, the manifest last.
  */
 import { env } from 'cloudflare:workers'
-import { manifestKey } from '../../src/core/schema/manifest.ts'
+import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 import type { LabelScore } from '../../src/core/inference/classifier.ts'
 import { fixture, fixtureText } from './fixtures.ts'

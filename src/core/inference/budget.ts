@@ -5,16 +5,7 @@
  * footprint fits beside the loaded ones (docs/memory.md).
  */
 
-export const MiB = 2 ** 20
-
-/** The default leaves room in 128 MB for the JavaScript heap beside the Wasm heap. */
-export const DEFAULT_WASM_BUDGET_BYTES = 112 * MiB
-
-/** WASM_BUDGET_BYTES as a whole number of bytes; unset, empty or not a positive number keeps the default. */
-export function wasmBudgetBytes(raw: string | undefined): number {
-  const n = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw)
-  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_WASM_BUDGET_BYTES
-}
+import { MiB } from '../config.ts'
 
 /**
  * What one version takes in ORT's Wasm heap under onnxruntime-web, measured

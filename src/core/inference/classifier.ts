@@ -13,6 +13,7 @@ import { padBatch } from '../tokenizers/index.ts'
 import type { Encoding } from '../tokenizers/types.ts'
 import { type BatchBudget, DEFAULT_RUN_COST, type PlannedRun, planByLength } from './plan.ts'
 import type { ClassifierSession, LogitsOutput } from './session.ts'
+import { AppError } from '../errors.ts'
 
 export { DEFAULT_BATCH_BUDGET, planRuns, type BatchBudget } from './plan.ts'
 
@@ -48,12 +49,6 @@ export function activate(row: ArrayLike<number>, activation: Activation): number
   return exps.map((e) => e / sum)
 }
 
-/** Thrown when the graph's output does not fit the model's labels. */
-export class ClassifierError extends Error {
-  readonly type = 'label_mismatch'
-  override name = 'ClassifierError'
-}
-
 /**
  * Turns [batch, num_labels] logits into one sorted label list per row.
  * Ties keep the label order of id2label, so results are deterministic.
@@ -68,9 +63,7 @@ export function scoreLogits(
   for (let i = 0; i < numLabels; i++) {
     const label = id2label[String(i)]
     if (label === undefined) {
-      throw new ClassifierError(
-        `The model outputs ${numLabels} logits but its id2label has no entry for ${i}. Re-publish it with ${numLabels} labels.`,
-      )
+      throw new AppError('label_mismatch', `The model outputs ${numLabels} logits but its id2label has no entry for ${i}. Re-publish it with ${numLabels} labels.`)
     }
     labels.push(label)
   }
@@ -142,7 +135,7 @@ export async function classifyRuns(
     )
     const logits = await session.run(feeds)
     if (logits.dims[0] !== rows.length) {
-      throw new ClassifierError(`The model returned ${logits.dims[0]} rows of logits for ${rows.length} inputs.`)
+      throw new AppError('label_mismatch', `The model returned ${logits.dims[0]} rows of logits for ${rows.length} inputs.`)
     }
     for (const [r, scores] of scoreLogits(logits, model.id2label, options).entries()) out[rows[r] ?? 0] = scores
   }

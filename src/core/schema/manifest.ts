@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { AppError } from '../errors.ts'
 
 /**
  * The model manifest: one JSON object per served model, stored in R2 at
@@ -98,15 +99,6 @@ export interface ModelManifest {
 
 export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
-/** R2 key of a model's manifest. */
-export const manifestKey = (id: string): string => `models/${id}/manifest.json`
-
-/** R2 key of an ONNX weights blob. */
-export const weightsKey = (sha256: string): string => `blobs/sha256/${sha256}.onnx`
-
-/** KV key of a compiled tokenizer. */
-export const tokenizerKey = (sha256: string): string => `tokenizer/sha256/${sha256}`
-
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256')
 
 const blobRefSchema = z.object({
@@ -152,12 +144,6 @@ const manifestSchema = z.object({
   ),
 })
 
-/** Thrown when a stored manifest does not have the expected shape. */
-export class ManifestError extends Error {
-  readonly type = 'malformed_manifest'
-  override name = 'ManifestError'
-}
-
 /**
  * Validates a manifest read from storage. A manifest is written by our own
  * pipeline, so a failure here means a hand edit or a partial write from a foreign tool.
@@ -167,18 +153,35 @@ export function parseManifest(value: unknown, id?: string): ModelManifest {
   if (!result.success) {
     const issue = result.error.issues[0]
     const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown'
-    throw new ManifestError(
-      `The manifest of model "${id ?? 'unknown'}" is malformed at ${where}. Re-publish the model or roll back with \`npm run models -- rollback --id ${id ?? '<id>'}\`.`,
-    )
+    throw new AppError('malformed_manifest', `The manifest of model "${id ?? 'unknown'}" is malformed at ${where}. Re-publish the model or roll back with \`npm run models -- rollback --id ${id ?? '<id>'}\`.`)
   }
   const manifest: ModelManifest = result.data
   if (id !== undefined && manifest.id !== id) {
-    throw new ManifestError(`The manifest stored for "${id}" names model "${manifest.id}".`)
+    throw new AppError('malformed_manifest', `The manifest stored for "${id}" names model "${manifest.id}".`)
   }
   if (manifest.active !== null && !manifest.versions.some((v) => v.version === manifest.active)) {
-    throw new ManifestError(`The manifest of "${manifest.id}" marks version ${manifest.active} active but does not list it.`)
+    throw new AppError('malformed_manifest', `The manifest of "${manifest.id}" marks version ${manifest.active} active but does not list it.`)
   }
   return manifest
+}
+
+/** The bytes a manifest is stored as (R2, by the Worker and by the pipeline alike). */
+export const encodeManifest = (manifest: ModelManifest): Uint8Array => new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`)
+
+/** A stored manifest of model `id`, validated; bytes that are not JSON or not its manifest are `corrupt`. */
+export function decodeManifest(bytes: Uint8Array, id: string): ModelManifest {
+  let value: unknown
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes))
+  } catch (cause) {
+    throw new AppError('corrupt', `The manifest of model "${id}" is not valid JSON. Re-publish the model.`, { model: id, cause })
+  }
+  try {
+    return parseManifest(value, id)
+  } catch (cause) {
+    if (cause instanceof AppError) throw new AppError('corrupt', cause.message, { model: id, cause })
+    throw cause
+  }
 }
 
 /** The version a manifest serves now, if any. */

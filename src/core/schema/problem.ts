@@ -16,6 +16,7 @@ export type ProblemType =
   | 'limit_exceeded'
   | 'payload_too_large'
   | 'not_found'
+  | 'conflict'
   | 'method_not_allowed'
   | 'unauthorized'
   | 'forbidden'

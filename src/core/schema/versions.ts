@@ -1,4 +1,5 @@
 import type { ActivationFailure, ModelManifest, ModelVersion } from './manifest.ts'
+import { AppError } from '../errors.ts'
 
 /**
  * Pure transitions of a model manifest. The CLI (publish, rollback) and the
@@ -8,15 +9,6 @@ import type { ActivationFailure, ModelManifest, ModelVersion } from './manifest.
 
 /** How many versions a manifest keeps unless told otherwise. */
 export const DEFAULT_KEEP = 5
-
-export class VersionError extends Error {
-  readonly type: 'unknown_version' | 'nothing_to_roll_back'
-  override name = 'VersionError'
-  constructor(type: VersionError['type'], message: string) {
-    super(message)
-    this.type = type
-  }
-}
 
 export const emptyManifest = (id: string): ModelManifest => ({
   id,
@@ -79,10 +71,7 @@ export function rollback(manifest: ModelManifest, to?: string): ModelManifest {
     const activeIndex = manifest.versions.findIndex((v) => v.version === manifest.active)
     target = manifest.versions[activeIndex + 1]?.version
     if (activeIndex < 0 || target === undefined) {
-      throw new VersionError(
-        'nothing_to_roll_back',
-        `Model "${manifest.id}" has no version older than ${manifest.active ?? '(none active)'} to roll back to. Known versions: ${listVersions(manifest)}.`,
-      )
+      throw new AppError('nothing_to_roll_back', `Model "${manifest.id}" has no version older than ${manifest.active ?? '(none active)'} to roll back to. Known versions: ${listVersions(manifest)}.`)
     }
   }
   requireVersion(manifest, target)
@@ -149,10 +138,7 @@ export function unreferencedBlobs(
 
 function requireVersion(manifest: ModelManifest, version: string): void {
   if (!manifest.versions.some((v) => v.version === version)) {
-    throw new VersionError(
-      'unknown_version',
-      `Model "${manifest.id}" has no version ${version}. Known versions: ${listVersions(manifest)}.`,
-    )
+    throw new AppError('unknown_version', `Model "${manifest.id}" has no version ${version}. Known versions: ${listVersions(manifest)}.`)
   }
 }
 

@@ -1,4 +1,4 @@
-import { TokenizerError } from './errors.ts'
+import { AppError } from '../errors.ts'
 
 /**
  * The compiled (KV) container: `"ECTK" | u32 version | u32 header length |
@@ -62,8 +62,8 @@ export interface Unpacked {
 
 /** Reads a container without copying its sections (copies once if the input is misaligned). */
 export function unpack(input: Uint8Array): Unpacked {
-  const bad = (why: string): TokenizerError =>
-    new TokenizerError('invalid_format', `Compiled tokenizer bytes are unusable: ${why}. Recompile tokenizer.json with compileTokenizer and republish.`)
+  const bad = (why: string): AppError =>
+    new AppError('invalid_format', `Compiled tokenizer bytes are unusable: ${why}. Recompile tokenizer.json with compileTokenizer and republish.`)
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw bad('this host is big-endian')
   if (input.byteLength < 12) throw bad(`only ${input.byteLength} bytes`)
   const data = input.byteOffset % 8 === 0 ? input : input.slice()

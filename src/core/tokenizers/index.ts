@@ -6,7 +6,6 @@
 export { compileTokenizer } from './compile.ts'
 export { loadTokenizer } from './load.ts'
 export { padBatch } from './pad.ts'
-export { TokenizerError, type TokenizerErrorType } from './errors.ts'
 export { FORMAT_VERSION } from './format.ts'
 export type { Pipeline } from './tokenizer.ts'
 export type { EncodeInput, EncodeOptions, Encoding, Tokenizer } from './types.ts'

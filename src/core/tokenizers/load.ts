@@ -1,6 +1,5 @@
 import type { AddedToken } from './added-tokens.ts'
 import { isObject, isString, type Json } from './config-check.ts'
-import { TokenizerError } from './errors.ts'
 import { unpack } from './format.ts'
 import { ArrayTrie } from './models/trie.ts'
 import { Unigram } from './models/unigram/model.ts'
@@ -10,6 +9,7 @@ import { normalizerFromConfig } from './normalizers/index.ts'
 import { preTokenizerFromConfig } from './pre-tokenizers/index.ts'
 import { templateFromConfig } from './processors/template.ts'
 import { Pipeline } from './tokenizer.ts'
+import { AppError } from '../errors.ts'
 
 interface ModelHeader {
   type: 'WordPiece' | 'Unigram'
@@ -40,11 +40,11 @@ export function loadTokenizer(bytes: Uint8Array): Pipeline {
   } else if (m.type === 'Unigram') {
     model = new Unigram(trie, u.f64('scores'), m.unk_id)
   } else {
-    throw new TokenizerError('invalid_format', `Compiled tokenizer names unknown model ${JSON.stringify(m.type)}.`)
+    throw new AppError('invalid_format', `Compiled tokenizer names unknown model ${JSON.stringify(m.type)}.`)
   }
   const charsmap = (value: Json | undefined): Uint8Array => {
     if (isObject(value) && isString(value.section)) return u.bytes(value.section)
-    throw new TokenizerError('invalid_format', 'Compiled tokenizer: Precompiled step has no charsmap section.')
+    throw new AppError('invalid_format', 'Compiled tokenizer: Precompiled step has no charsmap section.')
   }
   return new Pipeline({
     normalizer: normalizerFromConfig(h.normalizer as Json, charsmap),

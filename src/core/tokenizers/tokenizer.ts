@@ -1,11 +1,11 @@
 import { splitOnAddedTokens, type AddedToken } from './added-tokens.ts'
-import { TokenizerError } from './errors.ts'
 import type { Model } from './models/types.ts'
 import { NormalizedString } from './normalized-string.ts'
 import type { Normalizer } from './normalizers/types.ts'
 import type { PreTokenizer } from './pre-tokenizers/types.ts'
 import { addedTokenCount, type TemplatePiece, type TemplateProcessing } from './processors/template.ts'
 import type { EncodeInput, EncodeOptions, Encoding, Tokenizer } from './types.ts'
+import { AppError } from '../errors.ts'
 
 /** One token of one sequence before post-processing. */
 interface SeqToken {
@@ -69,7 +69,7 @@ export class Pipeline implements Tokenizer {
   encode(input: EncodeInput, options: EncodeOptions): Encoding {
     const { max_length, truncation } = options
     if (!Number.isInteger(max_length) || max_length < 0) {
-      throw new TokenizerError('invalid_options', `max_length must be a non-negative integer, got ${max_length}.`)
+      throw new AppError('invalid_options', `max_length must be a non-negative integer, got ${max_length}.`)
     }
     const isPair = input.text_pair !== undefined
     const template = this.parts.template
@@ -80,13 +80,10 @@ export class Pipeline implements Tokenizer {
     const total = a.length + (b?.length ?? 0)
     if (total + added > max_length) {
       if (!truncation) {
-        throw new TokenizerError(
-          'too_long',
-          `Input needs ${total + added} tokens (${added} special) but max_length is ${max_length}; shorten it or enable truncation.`,
-        )
+        throw new AppError('too_long', `Input needs ${total + added} tokens (${added} special) but max_length is ${max_length}; shorten it or enable truncation.`)
       }
       if (max_length < added) {
-        throw new TokenizerError('invalid_options', `max_length ${max_length} is below the ${added} special tokens the template adds.`)
+        throw new AppError('invalid_options', `max_length ${max_length} is below the ${added} special tokens the template adds.`)
       }
       ;[a, b] = truncateLongestFirst(a, b, max_length - added)
     }

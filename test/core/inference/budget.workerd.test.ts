@@ -9,12 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { classifyEncodings, defaultActivation } from '../../../src/core/inference/classifier.ts'
 import { footprintOf, loadNeedBytes, residentBytes } from '../../../src/core/inference/budget.ts'
 import { createSession, startBackend, wasmMemoryBytes } from '../../../src/ort/ort.ts'
-import { ModelRegistry, OverBudgetError, type RegistryDeps } from '../../../src/models/registry.ts'
+import { ModelRegistry, type RegistryDeps } from '../../../src/models/registry.ts'
 import type { ModelManifest, ModelVersion } from '../../../src/core/schema/manifest.ts'
 import { readTokenizer } from '../../../src/storage/kv.ts'
 import { readManifest, readWeights } from '../../../src/storage/r2.ts'
 import { loadTokenizer } from '../../../src/core/tokenizers/index.ts'
 import { seedManifest, seedMemoryModels } from '../../support/seed.ts'
+import { AppError } from '../../../src/core/errors.ts'
 
 const deps: RegistryDeps = {
   readManifest: (id) => readManifest(env.MODELS, id),
@@ -82,8 +83,8 @@ describe('a registry whose budget holds two of four models', () => {
     const registry = new ModelRegistry(deps, { budgetBytes: budgetForTwo() })
     const held = [await registry.acquire('electra-one'), await registry.acquire('albert-one')]
     const refused = await registry.acquire('electra-two').catch((e: unknown) => e)
-    expect(refused).toBeInstanceOf(OverBudgetError)
-    expect(refused).toMatchObject({ type: 'over_budget', permanent: false, retryAfterSeconds: 1 })
+    expect(refused).toBeInstanceOf(AppError)
+    expect(refused).toMatchObject({ kind: 'over_budget', retryAfterSeconds: 1 })
     held[0]?.done()
     await classifyOnce(registry, 'electra-two')
     held[1]?.done()
@@ -92,7 +93,7 @@ describe('a registry whose budget holds two of four models', () => {
   it('refuses a model larger than the whole budget before reading its weights', async () => {
     const registry = new ModelRegistry(deps, { budgetBytes: wasmMemoryBytes() + (versions[0]?.weights.size ?? 0) })
     const refused = await registry.acquire('electra-one').catch((e: unknown) => e)
-    expect(refused).toMatchObject({ type: 'over_budget', permanent: true })
+    expect(refused).toMatchObject({ kind: 'over_budget', retryAfterSeconds: 300 })
     expect(registry.memory().models).toEqual([])
   })
 })

@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { type ModelVersion, ManifestError, parseManifest } from '../../../src/core/schema/manifest.ts'
-import {
-  VersionError,
-  activate,
-  addVersion,
-  emptyManifest,
-  findSameVersion,
-  prune,
-  RETRY_BASE_MS,
-  RETRY_MAX_MS,
-  recordFailure,
-  retryAt,
-  rollback,
-  shouldRetry,
-  unreferencedBlobs,
-} from '../../../src/core/schema/versions.ts'
+import { type ModelVersion, parseManifest } from '../../../src/core/schema/manifest.ts'
+import { activate, addVersion, emptyManifest, findSameVersion, prune, RETRY_BASE_MS, RETRY_MAX_MS, recordFailure, retryAt, rollback, shouldRetry, unreferencedBlobs } from '../../../src/core/schema/versions.ts'
 import { blob, modelVersion } from '../../support/model-version.ts'
+import { AppError } from '../../../src/core/errors.ts'
 
 const sha = (n: number): string => n.toString(16).padStart(64, '0')
 
@@ -43,7 +30,7 @@ describe('manifest versions', () => {
     for (const n of [1, 2, 3]) m = addVersion(m, version(n), { activate: true })
     expect(rollback(m).active).toBe('v2')
     expect(rollback(m, 'v1').active).toBe('v1')
-    expect(() => rollback(m, 'v9')).toThrow(VersionError)
+    expect(() => rollback(m, 'v9')).toThrow(AppError)
     expect(() => rollback(rollback(m, 'v1'))).toThrow(/no version older/)
   })
 
@@ -100,7 +87,7 @@ describe('parseManifest', () => {
   it('names the malformed field and the fix', () => {
     const m = addVersion(emptyManifest('m'), version(1), { activate: true })
     const broken = { ...m, versions: [{ ...version(1), weights: { key: 'x', sha256: 'nothex', size: 1 } }] }
-    expect(() => parseManifest(broken, 'm')).toThrow(ManifestError)
+    expect(() => parseManifest(broken, 'm')).toThrow(AppError)
     expect(() => parseManifest(broken, 'm')).toThrow(/versions\.0\.weights\.sha256.*rollback/)
     expect(() => parseManifest({ ...m, active: 'v7' }, 'm')).toThrow(/does not list it/)
     expect(() => parseManifest(m, 'other')).toThrow(/names model "m"/)

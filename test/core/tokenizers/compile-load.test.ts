@@ -1,20 +1,21 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { tokenizerFile } from '../../../scripts/paths.ts'
-import { compileTokenizer, FORMAT_VERSION, loadTokenizer, padBatch, TokenizerError } from '../../../src/core/tokenizers/index.ts'
+import { compileTokenizer, FORMAT_VERSION, loadTokenizer, padBatch } from '../../../src/core/tokenizers/index.ts'
 import { compiledBytes, MODELS, realTokenizer } from './load-real.ts'
+import { AppError } from '../../../src/core/errors.ts'
 
 const electraJson = readFileSync(tokenizerFile('electra-small', 'tokenizer.json'), 'utf8')
 const albertJson = readFileSync(tokenizerFile('albert-base-v2', 'tokenizer.json'), 'utf8')
 
-function errorOf(f: () => unknown): TokenizerError {
+function errorOf(f: () => unknown): AppError {
   try {
     f()
   } catch (e) {
-    if (e instanceof TokenizerError) return e
+    if (e instanceof AppError) return e
     throw e
   }
-  throw new Error('expected a TokenizerError')
+  throw new Error('expected an AppError')
 }
 
 /** tokenizer.json with one part replaced. */
@@ -44,18 +45,18 @@ describe('compileTokenizer', () => {
     ['an Oniguruma-only regex', (o: Record<string, unknown>) => (o.normalizer = { type: 'Replace', pattern: { Regex: '(?<=a)b' }, content: '' }), /Oniguruma/],
   ])('refuses %s with unsupported_component naming it', (_what, change, message) => {
     const e = errorOf(() => compileTokenizer(edit(electraJson, change)))
-    expect(e.type).toBe('unsupported_component')
+    expect(e.kind).toBe('unsupported_component')
     expect(e.message).toMatch(message)
   })
 
   it('refuses Unigram byte_fallback', () => {
     const e = errorOf(() => compileTokenizer(edit(albertJson, (o) => ((o.model as Record<string, unknown>).byte_fallback = true))))
-    expect(e.type).toBe('unsupported_component')
+    expect(e.kind).toBe('unsupported_component')
   })
 
   it('reports malformed input as invalid_tokenizer', () => {
-    expect(errorOf(() => compileTokenizer('{not json')).type).toBe('invalid_tokenizer')
-    expect(errorOf(() => compileTokenizer(edit(electraJson, (o) => ((o.model as Record<string, unknown>).unk_token = '[NOPE]')))).type).toBe('invalid_tokenizer')
+    expect(errorOf(() => compileTokenizer('{not json')).kind).toBe('invalid_tokenizer')
+    expect(errorOf(() => compileTokenizer(edit(electraJson, (o) => ((o.model as Record<string, unknown>).unk_token = '[NOPE]')))).kind).toBe('invalid_tokenizer')
   })
 })
 
@@ -67,12 +68,12 @@ describe('loadTokenizer', () => {
 
   it('rejects foreign, truncated and other-version bytes as invalid_format', () => {
     const good = compiledBytes(MODELS.electra)
-    expect(errorOf(() => loadTokenizer(new TextEncoder().encode('{"model":{}}'))).type).toBe('invalid_format')
-    expect(errorOf(() => loadTokenizer(good.subarray(0, 200))).type).toBe('invalid_format')
+    expect(errorOf(() => loadTokenizer(new TextEncoder().encode('{"model":{}}'))).kind).toBe('invalid_format')
+    expect(errorOf(() => loadTokenizer(good.subarray(0, 200))).kind).toBe('invalid_format')
     const other = good.slice()
     new DataView(other.buffer).setUint32(4, FORMAT_VERSION + 1, true)
     const e = errorOf(() => loadTokenizer(other))
-    expect(e.type).toBe('invalid_format')
+    expect(e.kind).toBe('invalid_format')
     expect(e.message).toContain(`version ${FORMAT_VERSION + 1}`)
   })
 
@@ -90,11 +91,11 @@ describe('encode options', () => {
   const tok = realTokenizer(MODELS.electra)
   it('throws too_long with the counts when truncation is off', () => {
     const e = errorOf(() => tok.encode({ text: 'one two three four' }, { max_length: 5, truncation: false }))
-    expect(e.type).toBe('too_long')
+    expect(e.kind).toBe('too_long')
     expect(e.message).toContain('needs 6 tokens (2 special) but max_length is 5')
   })
   it('refuses a max_length below the special tokens', () => {
-    expect(errorOf(() => tok.encode({ text: 'a b', text_pair: 'c' }, { max_length: 2, truncation: true })).type).toBe('invalid_options')
+    expect(errorOf(() => tok.encode({ text: 'a b', text_pair: 'c' }, { max_length: 2, truncation: true })).kind).toBe('invalid_options')
   })
   it('truncates pairs longest-first and keeps [SEP]s', () => {
     const e = tok.encode({ text: 'a b c d e f g', text_pair: 'x y' }, { max_length: 8, truncation: true })

@@ -4,11 +4,12 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCheckpoint, generateTensors, resolveConfig } from '../../../scripts/checkpoint/generate.ts'
-import { ConvertError, convertCheckpoint, readHfConfig } from '../../../scripts/convert/index.ts'
+import { convertCheckpoint, readHfConfig } from '../../../scripts/convert/index.ts'
 import { onnx, readModel } from '../../../scripts/onnx/proto.ts'
 import { loadSafetensors, type WritableTensor, writeSafetensors } from '../../../scripts/convert/safetensors.ts'
 import { electraLogits } from '../../support/reference/electra.ts'
 import { BATCH, maxAbsDiff, runOnnx } from './helpers.ts'
+import { AppError } from '../../../src/core/errors.ts'
 
 let root = ''
 beforeAll(async () => {
@@ -27,11 +28,11 @@ async function writeCheckpoint(name: string, config: object, tensors: Record<str
   return dir
 }
 
-const convertError = async (dir: string): Promise<ConvertError> => {
+const convertError = async (dir: string): Promise<AppError> => {
   try {
     await convertCheckpoint(dir)
   } catch (e) {
-    if (e instanceof ConvertError) return e
+    if (e instanceof AppError) return e
     throw e
   }
   throw new Error('conversion succeeded')
@@ -127,7 +128,7 @@ describe('convertCheckpoint', () => {
       'electra.embeddings.position_ids': extra, // an old persisted buffer: ignored like transformers does
     })
     const error = await convertError(dir)
-    expect(error.type).toBe('checkpoint_mismatch')
+    expect(error.kind).toBe('checkpoint_mismatch')
     expect(error.message).toContain('missing keys (1): electra.encoder.layer.1.output.dense.bias [32]')
     expect(error.message).toContain('unexpected keys (1): discriminator_predictions.dense_prediction.bias')
     expect(error.message).toContain('electra.embeddings.LayerNorm.weight: checkpoint [8, 2], config needs [16]')
@@ -137,11 +138,11 @@ describe('convertCheckpoint', () => {
     const config = { ...resolveConfig({ preset: 'electra-tiny' }), architectures: ['ElectraForPreTraining'] }
     const dir = await writeCheckpoint('pretraining', config, {})
     const error = await convertError(dir)
-    expect(error.type).toBe('unsupported_architecture')
+    expect(error.kind).toBe('unsupported_architecture')
     expect(error.message).toContain('ElectraForPreTraining')
     expect(error.message).toContain('AlbertForSequenceClassification, ElectraForSequenceClassification')
     const roberta = await writeCheckpoint('roberta', { architectures: ['RobertaForSequenceClassification'], model_type: 'roberta' }, {})
-    expect((await convertError(roberta)).type).toBe('unsupported_architecture')
+    expect((await convertError(roberta)).kind).toBe('unsupported_architecture')
   })
 
   it('fills transformers class defaults for fields save_pretrained omits', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configJson, generateCheckpoint, generateTensors, resolveConfig } from '../../../scripts/checkpoint/generate.ts'
 import type { HfConfig } from '../../../scripts/convert/config.ts'
-import { ConvertError, convertCheckpoint, convertWeights, parseHfConfig } from '../../../scripts/convert/index.ts'
+import { convertCheckpoint, convertWeights, parseHfConfig } from '../../../scripts/convert/index.ts'
 import { CheckpointWeights } from '../../../scripts/convert/weights.ts'
 import { readModel } from '../../../scripts/onnx/proto.ts'
 import { type SafeTensor, type WritableTensor, writeSafetensors } from '../../../scripts/convert/safetensors.ts'
@@ -18,6 +18,7 @@ import { distilbertLogits } from '../../support/reference/distilbert.ts'
 import { ernieLogits } from '../../support/reference/ernie.ts'
 import type { RefInput, Tensors } from '../../support/reference/ops.ts'
 import { BATCH, convertInMemory, itMatchesReference, maxAbsDiff, PARITY_TOL as TOL, runOnnx, tinyCheckpoint } from './helpers.ts'
+import { AppError } from '../../../src/core/errors.ts'
 
 type Reference = (tensors: Tensors, config: HfConfig, input: RefInput) => number[]
 const LABELS = { 0: 'neg', 1: 'neutral', 2: 'pos' }
@@ -117,11 +118,11 @@ describe('checkpoint keys', () => {
   })
   afterAll(() => rm(root, { recursive: true, force: true }))
 
-  const convertError = (config: HfConfig, tensors: Map<string, SafeTensor>): ConvertError => {
+  const convertError = (config: HfConfig, tensors: Map<string, SafeTensor>): AppError => {
     try {
       convertWeights(config, new CheckpointWeights(tensors))
     } catch (e) {
-      if (e instanceof ConvertError) return e
+      if (e instanceof AppError) return e
       throw e
     }
     throw new Error('conversion succeeded')
@@ -144,7 +145,7 @@ describe('checkpoint keys', () => {
     const lin2 = [...broken.keys()].find((k) => k.endsWith('layer.1.ffn.lin2.bias') || k.endsWith('layer.1.output.dense.bias')) ?? ''
     broken.delete(lin2)
     const error = convertError(config, broken)
-    expect(error.type).toBe('checkpoint_mismatch')
+    expect(error.kind).toBe('checkpoint_mismatch')
     expect(error.message).toContain(`missing keys (1): ${lin2} [32]`)
     expect(error.message).toContain(`unexpected keys (1): ${unknown}`)
   })

@@ -14,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCheckpoint } from '../../../scripts/checkpoint/generate.ts'
 import { openWebSession } from '../../../scripts/ort/web.ts'
 import { tokenizerFile } from '../../../scripts/paths.ts'
-import { PublishError } from '../../../scripts/publish/errors.ts'
 import { type PreparedModel, prepareModel } from '../../../scripts/publish/prepare.ts'
 import { classifyEncodings, defaultActivation } from '../../../src/core/inference/classifier.ts'
 import { compileTokenizer, loadTokenizer } from '../../../src/core/tokenizers/index.ts'
 import type { EncodeInput, Tokenizer } from '../../../src/core/tokenizers/types.ts'
 import { ernieTokenizerJson } from '../../core/tokenizers/ernie-tokenizer.ts'
+import { AppError } from '../../../src/core/errors.ts'
 
 let root = ''
 beforeAll(async () => {
@@ -142,7 +142,7 @@ describe('problem types', () => {
     const dir = join(root, 'multi-regression')
     await generateCheckpoint({ preset: 'bert-tiny', seed: 1, outDir: dir, config: { problem_type: 'regression' } })
     const error = await prepareModel(dir, { precision: 'fp32', tokenizer: tokenizerOf(bertJson()), onProgress: () => {} }).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(PublishError)
+    expect(error).toBeInstanceOf(AppError)
     expect(String(error)).toMatch(/regression model with 2 outputs.*one label for a single score/)
   })
 

@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCheckpoint } from '../../../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../../../scripts/convert/index.ts'
 import { tokenizerFile } from '../../../scripts/paths.ts'
-import { PublishError, publish, readManifest, sha256, writeManifest } from '../../../scripts/publish/index.ts'
+import { publish, readManifest, readManifestForUpdate, writeManifest } from '../../../scripts/publish/index.ts'
+import { sha256Hex } from '../../../src/core/hash.ts'
 import { recordFailure } from '../../../src/core/schema/versions.ts'
 import { type Stores, openLocalStores } from '../../../scripts/publish/stores.ts'
 import { quantizeModel } from '../../../scripts/quantize/index.ts'
+import { AppError } from '../../../src/core/errors.ts'
 
 let root: string
 let stores: Stores
@@ -37,9 +39,9 @@ function failing(inner: Stores, failOn: 'putKv' | 'manifest'): Stores {
       if (failOn === 'putKv') throw new Error('injected: KV unavailable')
       return inner.putKv(key, bytes)
     },
-    async putObject(key, bytes, type) {
+    async putObject(key, bytes, type, ifEtag) {
       if (failOn === 'manifest' && key.endsWith('manifest.json')) throw new Error('injected: R2 unavailable')
-      return inner.putObject(key, bytes, type)
+      return inner.putObject(key, bytes, type, ifEtag)
     },
   }
 }
@@ -66,7 +68,7 @@ describe('publish', () => {
     expect(version?.inputs).toEqual(['input_ids', 'attention_mask', 'token_type_ids'])
     // The stored blob is what the manifest says it is.
     const weights = await stores.getObject(version?.weights.key ?? '')
-    expect(weights && sha256(weights)).toBe(version?.weights.sha256)
+    expect(weights && (await sha256Hex(weights))).toBe(version?.weights.sha256)
     expect(await stores.hasKv(version?.tokenizer.key ?? '')).toBe(true)
     expect(version?.verification?.texts).toBeGreaterThan(10)
     // ORT's load-time fusions are already in the served graph.
@@ -93,11 +95,11 @@ describe('publish', () => {
 
   it('re-staging a failed pending version repairs its blobs and clears the failure', async () => {
     const dir = await checkpoint('staged-again', 12)
-    const staged = await readManifest(stores, 'spam')
+    const { manifest: staged, etag } = await readManifestForUpdate(stores, 'spam')
     const pending = staged.versions.find((v) => v.version === staged.pending)
     if (pending === undefined) throw new Error('the previous test staged a version')
     // As the cron leaves it after failing on a blob that went missing.
-    await writeManifest(stores, recordFailure(staged, pending.version, 'missing_blob: gone', '2026-11-27T00:00:00Z'))
+    await writeManifest(stores, recordFailure(staged, pending.version, 'missing_blob: gone', '2026-11-27T00:00:00Z'), etag)
     await stores.deleteObject(pending.weights.key)
 
     const result = await publish(dir, { id: 'spam', stores, activate: false, minAgreement: 0.5 })
@@ -131,7 +133,7 @@ describe('publish', () => {
     const dir = await checkpoint('strict', 14)
     // No quantized model agrees with fp32 on more than every text.
     const refused = publish(dir, { id: 'strict', stores, minAgreement: 1.000001 })
-    await expect(refused).rejects.toThrow(PublishError)
+    await expect(refused).rejects.toThrow(AppError)
     await expect(refused).rejects.toThrow(/--force/)
     expect((await readManifest(stores, 'strict')).versions).toEqual([])
     const forced = await publish(dir, { id: 'strict', stores, minAgreement: 1.000001, force: true })
@@ -148,6 +150,16 @@ describe('publish', () => {
     }
     const active = before.versions.find((v) => v.version === before.active)
     expect(active && (await stores.hasObject(active.weights.key))).toBe(true)
+  })
+
+  it('refuses to overwrite a manifest that changed since it was read', async () => {
+    const { manifest, etag } = await readManifestForUpdate(stores, 'spam')
+    const failure = { version: 'v-other', reason: 'written by another command', at: '2026-12-02T00:00:00Z', attempts: 1 }
+    await writeManifest(stores, { ...manifest, failures: [...manifest.failures, failure] }, etag)
+    await expect(writeManifest(stores, manifest, etag)).rejects.toMatchObject({ kind: 'conflict', model: 'spam' })
+    const now = await readManifestForUpdate(stores, 'spam')
+    expect(now.manifest.failures).toContainEqual(failure)
+    await writeManifest(stores, manifest, now.etag)
   })
 
   it('says what is missing in a model folder', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCheckpoint } from '../../../scripts/checkpoint/generate.ts'
 import { tokenizerFile } from '../../../scripts/paths.ts'
-import { publish, readManifest, sha256 } from '../../../scripts/publish/index.ts'
+import { publish, readManifest } from '../../../scripts/publish/index.ts'
+import { sha256Hex } from '../../../src/core/hash.ts'
 import { isDroppedConnection, openLocalStores, retryOnDroppedConnection, type Stores } from '../../../scripts/publish/stores.ts'
 
 /** undici's error for a request written into a connection the server had closed. */
@@ -111,7 +112,7 @@ describe('local stores across a blocked event loop', () => {
         expect(result.created).toBe(true)
         expect((await readManifest(stores, id)).active).toBe(result.version.version)
         const weights = await stores.getObject(result.version.weights.key)
-        expect(weights === null ? null : sha256(weights)).toBe(result.version.weights.sha256)
+        expect(weights === null ? null : await sha256Hex(weights)).toBe(result.version.weights.sha256)
       }
     },
     2 * BLOCK_MS + 60_000,

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { quantizeModel, QuantizeError, type MatMulForm } from '../../../scripts/quantize/index.ts'
+import { quantizeModel, type MatMulForm } from '../../../scripts/quantize/index.ts'
 import * as ortNode from 'onnxruntime-node'
 import { attrInt, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../../../scripts/onnx/builder.ts'
 import { onnx, readModel, writeModel } from '../../../scripts/onnx/proto.ts'
 import { argmax } from '../../../scripts/verify/index.ts'
 import { embeddingModel, expectRunsNatively, maxAbsDiff, randomFeeds, runGather, runNode, runWeb } from './helpers.ts'
 import { toyModel, type ToyOptions } from './toy-model.ts'
+import { AppError } from '../../../src/core/errors.ts'
 
 const base: ToyOptions = { vocab: 2000, hidden: 64, ffn: 128, layers: 4, labels: 3, shared: true, exportStyle: false, seed: 7 }
 const albertLike = toyModel(base)
@@ -208,19 +209,19 @@ describe('quantizeModel', () => {
   })
 
   it('rejects an invalid file, an old opset and an unsupported option with a clear error', () => {
-    const err = (f: () => unknown): QuantizeError => {
+    const err = (f: () => unknown): AppError => {
       try {
         f()
       } catch (e) {
-        if (e instanceof QuantizeError) return e
+        if (e instanceof AppError) return e
         throw e
       }
-      throw new Error('expected a QuantizeError')
+      throw new Error('expected an AppError')
     }
-    expect(err(() => quantizeModel(new TextEncoder().encode('{"not": "onnx"}'))).type).toBe('invalid_onnx')
+    expect(err(() => quantizeModel(new TextEncoder().encode('{"not": "onnx"}'))).kind).toBe('invalid_onnx')
     expect(err(() => quantizeModel(new Uint8Array(0))).message).toMatch(/no graph nodes/)
     const old = err(() => quantizeModel(toyModel({ ...base, opset: 10 })))
-    expect(old.type).toBe('unsupported_model')
+    expect(old.kind).toBe('unsupported_model')
     expect(old.message).toMatch(/opset 10.*opset 11/)
   })
 })

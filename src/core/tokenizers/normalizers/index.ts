@@ -1,4 +1,3 @@
-import { TokenizerError } from '../errors.ts'
 import { expectObject, field, isBool, isBoolOrNull, isObject, isString, unsupported, type Json } from '../config-check.ts'
 import type { NormalizedString } from '../normalized-string.ts'
 import { BertNormalizer } from './bert.ts'
@@ -8,6 +7,7 @@ import { Replace, type ReplaceConfig } from './replace.ts'
 import { StripAccents } from './strip-accents.ts'
 import type { Normalizer } from './types.ts'
 import { UnicodeDecomposition } from './unicode-form.ts'
+import { AppError } from '../../errors.ts'
 
 export type { Normalizer } from './types.ts'
 
@@ -45,14 +45,14 @@ export function normalizerFromConfig(config: Json | undefined, charsmap: (value:
       })
     case 'Sequence': {
       const list = o.normalizers
-      if (!Array.isArray(list)) throw new TokenizerError('invalid_tokenizer', `${where}: "normalizers" must be an array.`)
+      if (!Array.isArray(list)) throw new AppError('invalid_tokenizer', `${where}: "normalizers" must be an array.`)
       return new Sequence(list.map((c) => normalizerFromConfig(c, charsmap)).filter((n): n is Normalizer => n !== null))
     }
     case 'Replace': {
       const p = o.pattern
       const pattern: ReplaceConfig['pattern'] | undefined =
         isObject(p) && isString(p.String) ? { String: p.String } : isObject(p) && isString(p.Regex) ? { Regex: p.Regex } : undefined
-      if (pattern === undefined) throw new TokenizerError('invalid_tokenizer', `${where}: "pattern" must be {"String": …} or {"Regex": …}.`)
+      if (pattern === undefined) throw new AppError('invalid_tokenizer', `${where}: "pattern" must be {"String": …} or {"Regex": …}.`)
       return new Replace({ type: 'Replace', pattern, content: field(o, 'content', where, isString, 'a string') })
     }
     case 'NFD':

@@ -1,6 +1,6 @@
-import { TokenizerError } from '../errors.ts'
 import { NormalizedBuilder, type NormalizedString } from '../normalized-string.ts'
 import type { Normalizer } from './types.ts'
+import { AppError } from '../../errors.ts'
 
 /**
  * SentencePiece's precompiled_charsmap, run exactly as HF tokenizers runs it
@@ -21,11 +21,11 @@ export class PrecompiledCharsmap {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
   constructor(charsmap: Uint8Array) {
-    if (charsmap.byteLength < 4) throw new TokenizerError('invalid_tokenizer', 'Precompiled: precompiled_charsmap is shorter than its header.')
+    if (charsmap.byteLength < 4) throw new AppError('invalid_tokenizer', 'Precompiled: precompiled_charsmap is shorter than its header.')
     const view = new DataView(charsmap.buffer, charsmap.byteOffset, charsmap.byteLength)
     const trieSize = view.getUint32(0, true)
     if (trieSize % 4 !== 0 || 4 + trieSize > charsmap.byteLength || trieSize === 0) {
-      throw new TokenizerError('invalid_tokenizer', `Precompiled: trie size ${trieSize} does not fit the ${charsmap.byteLength}-byte charsmap.`)
+      throw new AppError('invalid_tokenizer', `Precompiled: trie size ${trieSize} does not fit the ${charsmap.byteLength}-byte charsmap.`)
     }
     // copy so the units are 4-byte aligned whatever the source offset
     this.trie = new Uint32Array(trieSize / 4)
@@ -34,7 +34,7 @@ export class PrecompiledCharsmap {
     try {
       this.decoder.decode(this.normalized)
     } catch {
-      throw new TokenizerError('invalid_tokenizer', 'Precompiled: the replacement strings are not valid UTF-8.')
+      throw new AppError('invalid_tokenizer', 'Precompiled: the replacement strings are not valid UTF-8.')
     }
   }
 
@@ -191,7 +191,7 @@ export function base64ToBytes(b64: string): Uint8Array {
   try {
     bin = atob(b64)
   } catch {
-    throw new TokenizerError('invalid_tokenizer', 'Precompiled: precompiled_charsmap is not valid base64.')
+    throw new AppError('invalid_tokenizer', 'Precompiled: precompiled_charsmap is not valid base64.')
   }
   const out = new Uint8Array(bin.length)
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)

@@ -1,6 +1,6 @@
-import { TokenizerError } from '../errors.ts'
 import { NormalizedBuilder, type NormalizedString } from '../normalized-string.ts'
 import type { Normalizer } from './types.ts'
+import { AppError } from '../../errors.ts'
 
 /** tokenizer.json `Replace`: a literal or an Oniguruma regex pattern. */
 export interface ReplaceConfig {
@@ -15,20 +15,20 @@ const UNPORTABLE = /\(\?|\\[pPhHAzZGKRXkgQE]|\[\[:|\+\+|\*\+|\?\+|\}\+/
 /** Compiles a Replace pattern to a global JS RegExp, or throws 'unsupported_component'. */
 export function compileReplacePattern(pattern: ReplaceConfig['pattern']): RegExp {
   if ('String' in pattern) {
-    if (pattern.String.length === 0) throw new TokenizerError('invalid_tokenizer', 'Replace normalizer: empty String pattern.')
+    if (pattern.String.length === 0) throw new AppError('invalid_tokenizer', 'Replace normalizer: empty String pattern.')
     return new RegExp(pattern.String.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'), 'gu')
   }
   const source = pattern.Regex
   if (UNPORTABLE.test(source)) {
-    throw new TokenizerError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} uses Oniguruma syntax this tokenizer does not translate.`)
+    throw new AppError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} uses Oniguruma syntax this tokenizer does not translate.`)
   }
   let re: RegExp
   try {
     re = new RegExp(source, 'gu')
   } catch (e) {
-    throw new TokenizerError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} is not valid here: ${String(e)}`)
+    throw new AppError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} is not valid here: ${String(e)}`)
   }
-  if (re.test('')) throw new TokenizerError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} matches the empty string.`)
+  if (re.test('')) throw new AppError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} matches the empty string.`)
   return re
 }
 

@@ -1,10 +1,10 @@
-import { TokenizerError } from '../errors.ts'
 import { expectObject, isOptionalBool, isString, unsupported, type Json } from '../config-check.ts'
 import type { NormalizedString } from '../normalized-string.ts'
 import { BertPreTokenizer } from './bert.ts'
 import { Metaspace } from './metaspace.ts'
 import type { PreTokenizer } from './types.ts'
 import { WhitespaceSplit } from './whitespace-split.ts'
+import { AppError } from '../../errors.ts'
 
 export type { PreTokenizer } from './types.ts'
 
@@ -33,28 +33,28 @@ export function preTokenizerFromConfig(config: Json | undefined): PreTokenizer |
       return new WhitespaceSplit()
     case 'Sequence': {
       const list = o.pretokenizers
-      if (!Array.isArray(list)) throw new TokenizerError('invalid_tokenizer', `${where}: "pretokenizers" must be an array.`)
+      if (!Array.isArray(list)) throw new AppError('invalid_tokenizer', `${where}: "pretokenizers" must be an array.`)
       return new Sequence(list.map((c) => preTokenizerFromConfig(c)).filter((p): p is PreTokenizer => p !== null))
     }
     case 'Metaspace': {
       const replacement = o.replacement
       if (!isString(replacement) || [...replacement].length !== 1) {
-        throw new TokenizerError('invalid_tokenizer', `${where}: "replacement" must be one character.`)
+        throw new AppError('invalid_tokenizer', `${where}: "replacement" must be one character.`)
       }
       const addPrefix = o.add_prefix_space
       const split = o.split
       if (!isOptionalBool(addPrefix) || !(split === undefined || split === null || typeof split === 'boolean')) {
-        throw new TokenizerError('invalid_tokenizer', `${where}: "add_prefix_space" and "split" must be booleans.`)
+        throw new AppError('invalid_tokenizer', `${where}: "add_prefix_space" and "split" must be booleans.`)
       }
       const declared = o.prepend_scheme ?? 'always'
       if (declared !== 'always' && declared !== 'first' && declared !== 'never') {
-        throw new TokenizerError('invalid_tokenizer', `${where}: unknown prepend_scheme ${JSON.stringify(declared)}.`)
+        throw new AppError('invalid_tokenizer', `${where}: unknown prepend_scheme ${JSON.stringify(declared)}.`)
       }
       let scheme: 'always' | 'first' | 'never' = declared
       // serde rule in metaspace.rs: add_prefix_space false forces "never"
       if (addPrefix === false) {
         if (scheme !== 'never') {
-          throw new TokenizerError('invalid_tokenizer', `${where}: add_prefix_space does not match declared prepend_scheme.`)
+          throw new AppError('invalid_tokenizer', `${where}: add_prefix_space does not match declared prepend_scheme.`)
         }
         scheme = 'never'
       }

@@ -1,5 +1,5 @@
-import { TokenizerError } from '../errors.ts'
 import { expectObject, isInt, isObject, isString, unsupported, type Json } from '../config-check.ts'
+import { AppError } from '../../errors.ts'
 
 /** One element of a template, resolved: special tokens carry their ids and strings. */
 export type TemplatePiece =
@@ -13,18 +13,18 @@ export interface TemplateProcessing {
 }
 
 function parseTemplate(list: Json | undefined, specials: Map<string, { ids: number[]; tokens: string[] }>, where: string): TemplatePiece[] {
-  if (!Array.isArray(list)) throw new TokenizerError('invalid_tokenizer', `${where}: template must be an array.`)
+  if (!Array.isArray(list)) throw new AppError('invalid_tokenizer', `${where}: template must be an array.`)
   return list.map((item): TemplatePiece => {
     const o = expectObject(item, where)
     const sp = o.SpecialToken
     const sq = o.Sequence
     if (isObject(sp) && isString(sp.id) && isInt(sp.type_id)) {
       const s = specials.get(sp.id)
-      if (s === undefined) throw new TokenizerError('invalid_tokenizer', `${where}: special token ${JSON.stringify(sp.id)} is missing from special_tokens.`)
+      if (s === undefined) throw new AppError('invalid_tokenizer', `${where}: special token ${JSON.stringify(sp.id)} is missing from special_tokens.`)
       return { kind: 'special', ids: s.ids, tokens: s.tokens, type_id: sp.type_id }
     }
     if (isObject(sq) && (sq.id === 'A' || sq.id === 'B') && isInt(sq.type_id)) return { kind: 'sequence', sequence: sq.id, type_id: sq.type_id }
-    throw new TokenizerError('invalid_tokenizer', `${where}: unknown template piece ${JSON.stringify(item)}.`)
+    throw new AppError('invalid_tokenizer', `${where}: unknown template piece ${JSON.stringify(item)}.`)
   })
 }
 
@@ -40,14 +40,14 @@ export function templateFromConfig(config: Json | undefined): TemplateProcessing
     const ids = s.ids
     const tokens = s.tokens
     if (!Array.isArray(ids) || !ids.every(isInt) || !Array.isArray(tokens) || !tokens.every(isString) || ids.length !== tokens.length) {
-      throw new TokenizerError('invalid_tokenizer', `TemplateProcessing special token ${name}: "ids" and "tokens" must be equal-length arrays.`)
+      throw new AppError('invalid_tokenizer', `TemplateProcessing special token ${name}: "ids" and "tokens" must be equal-length arrays.`)
     }
     specials.set(name, { ids, tokens })
   }
   const single = parseTemplate(o.single, specials, 'TemplateProcessing single')
   const pair = parseTemplate(o.pair, specials, 'TemplateProcessing pair')
   if (single.some((p) => p.kind === 'sequence' && p.sequence === 'B')) {
-    throw new TokenizerError('invalid_tokenizer', 'TemplateProcessing single: must not use sequence B.')
+    throw new AppError('invalid_tokenizer', 'TemplateProcessing single: must not use sequence B.')
   }
   return { single, pair }
 }
