@@ -2,7 +2,7 @@
  * Inputs that tokenize to exactly N tokens (special tokens included) with a
  * model's own tokenizer, so every method runs the same shapes.
  */
-import type { Tokenizer } from '../src/core/tokenizers/types.ts'
+import { type Tokenizer } from '../src/core/tokenizers/tokenizer.ts'
 
 const WORDS = (
   'the committee approved a new budget for public libraries after months of debate and several late night meetings ' +

@@ -167,7 +167,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
         id,
         stores,
         precision,
-        activate: flags.stage !== true,
+        stage: flags.stage === true,
         force: flags.force === true,
         minAgreement,
         max_length: int(flags, 'max-length'),
@@ -176,7 +176,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
         wasmBudgetBytes: await workerBudget(),
         onProgress: say,
       })
-      const state = result.activated ? 'active' : 'pending (the next scheduled run activates it)'
+      const state = result.live ? 'active' : 'pending (the next scheduled run rolls it out)'
       console.log(`${id} ${result.version.version} ${result.created ? 'published' : 'already published'}, ${state}`)
       if (result.verification) console.log(`verification: ${JSON.stringify(result.verification)}`)
     } finally {
@@ -213,7 +213,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
 
   async rollback(_args, flags) {
     const { readManifestForUpdate, writeManifest } = await import('./publish/index.ts')
-    const { rollback } = await import('../src/core/schema/versions.ts')
+    const { rollback } = await import('../src/core/schema/transitions.ts')
     const id = need(flags.id, 'rollback needs --id <model-id>.')
     const stores = await openStores(flags)
     try {

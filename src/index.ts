@@ -1,7 +1,7 @@
 /**
  * The Worker: Hono routes over this isolate's model registry, and a
- * `scheduled` handler (wrangler.toml's cron) that verifies and activates
- * pending versions (runtime/activation.ts, docs/redeploys.md).
+ * `scheduled` handler (wrangler.toml's cron) that verifies and rolls out
+ * pending versions (models/rollout.ts, docs/redeploys.md).
  */
 import { env as workerEnv } from 'cloudflare:workers'
 import { OpenAPIHono } from '@hono/zod-openapi'
@@ -15,8 +15,8 @@ import { notFound, onError, validationHook } from './middleware/problem.ts'
 import { createSession, startBackend, wasmMemoryBytes } from './ort/ort.ts'
 import { sessionOptionsFor } from './core/inference/ort-options.ts'
 import { capWasmMemory } from './ort/wasm-cap.ts'
-import { activateAll } from './models/rollout.ts'
-import type { ActivationOutcome } from './models/rollout.ts'
+import { rollOutAll } from './models/rollout.ts'
+import type { RolloutOutcome } from './models/rollout.ts'
 import { ModelRegistry, registryOptions } from './models/registry.ts'
 import type { RegistryDeps } from './models/registry.ts'
 import { classify } from './routes/classify.ts'
@@ -50,7 +50,7 @@ let registry: ModelRegistry | undefined
  */
 const preOptimized = new WeakSet<Uint8Array>()
 
-/** Reads through this isolate's bindings, shared by the registry and the scheduled activation. */
+/** Reads through this isolate's bindings, shared by the registry and the scheduled rollout. */
 function storageDeps(env: Bindings): RegistryDeps {
   return {
     readManifest: (id) => readManifest(env.MODELS, id),
@@ -74,7 +74,7 @@ function registryFor(env: Bindings): ModelRegistry {
 }
 
 /** One line per model that had something to do, for `wrangler tail` and Workers Logs. */
-function logOutcome(outcome: ActivationOutcome): void {
+function logOutcome(outcome: RolloutOutcome): void {
   if (outcome.status === 'idle') return
   const line = JSON.stringify({ event: 'activation', ...outcome })
   if (outcome.status === 'activated') console.log(line)
@@ -129,24 +129,24 @@ export type { ClassifierProblem } from './rpc/problem.ts'
 export default {
   fetch: app.fetch,
   /**
-   * Each cron tick: verify and activate pending versions (one model at a
+   * Each cron tick: verify and roll out pending versions (one model at a
    * time), then load the default models in this isolate ahead of traffic. A
    * verified version of a model this isolate serves is handed to its registry
    * instead of being loaded twice.
    */
   async scheduled(_controller, env, _ctx) {
     const reg = registryFor(env)
-    const outcomes = await activateAll({
+    const outcomes = await rollOutAll({
       ...storageDeps(env),
       listModelIds: () => listModelIds(env.MODELS),
       readManifest: (id) => readManifestForUpdate(env.MODELS, id),
       writeManifest: (manifest, etag) => writeManifest(env.MODELS, manifest, etag),
       // Only a model this isolate serves (or pre-loads) is kept: a session for every model the cron
-      // ever activated would pile up in this isolate's 128 MB.
+      // ever rolled out would pile up in this isolate's 128 MB.
       adopt: (model) => (reg.status(model.id).loaded || configOf(env).defaultModels.includes(model.id)) && reg.adopt(model),
     })
     outcomes.forEach(logOutcome)
-    // After the activations, so a candidate session never sits beside a cold load.
+    // After the rollouts, so a candidate session never sits beside a cold load.
     for (const id of configOf(env).defaultModels) await reg.refresh(id)
   },
 } satisfies ExportedHandler<Bindings>

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { sha256Hex } from '../../src/core/hash.ts'
 import { MANIFEST_PREFIX, manifestKey, modelIdOfKey, tokenizerKey, weightsKey } from '../../src/core/schema/keys.ts'
 import { type ModelManifest, type ModelVersion, type SmokeCase, type Verification, MODEL_ID_PATTERN, decodeManifest, encodeManifest } from '../../src/core/schema/manifest.ts'
-import { addVersion, emptyManifest, findSameVersion, unreferencedBlobs } from '../../src/core/schema/versions.ts'
+import { addVersion, emptyManifest, findSameVersion, unreferencedBlobs } from '../../src/core/schema/transitions.ts'
 import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index.ts'
 import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
 import { type PreparedModel, prepareModel } from './prepare.ts'
@@ -19,8 +19,8 @@ export interface PublishOptions {
   id: string
   stores: Stores
   precision?: 'int8' | 'fp32'
-  /** false stages the version as pending for the scheduled activation */
-  activate?: boolean
+  /** stage the version as pending for the scheduled rollout instead of serving it at once */
+  stage?: boolean
   /** publish even when int8 verification falls below `minAgreement` */
   force?: boolean
   /** argmax agreement int8 vs fp32 required to publish (0..1) */
@@ -42,7 +42,8 @@ export interface PublishResult {
   version: ModelVersion
   /** false when the same weights and tokenizer were already published */
   created: boolean
-  activated: boolean
+  /** whether the version serves now (false: pending for the scheduled rollout) */
+  live: boolean
   verification?: Verification
   pruned: string[]
 }
@@ -169,7 +170,7 @@ async function upload(
   verification: Verification | undefined,
 ): Promise<PublishResult> {
   const { stores, id } = options
-  const activate = options.activate ?? true
+  const live = options.stage !== true
   const { manifest: before, etag } = await readManifestForUpdate(stores, id)
   const same = findSameVersion(before, candidate)
   const version = same ?? candidate
@@ -184,17 +185,17 @@ async function upload(
     say('uploading tokenizer')
     await stores.putKv(version.tokenizer.key, tokenizerBytes)
   }
-  // Already served, or already waiting with no failed activation to clear: nothing to write.
+  // Already served, or already waiting with no failed rollout to clear: nothing to write.
   const failed = before.failures.some((f) => f.version === version.version)
-  if (same && (before.active === same.version || (!activate && before.pending === same.version && !failed))) {
+  if (same && (before.active === same.version || (!live && before.pending === same.version && !failed))) {
     say(`already published as ${same.version}`)
-    return { id, version: same, created: false, activated: before.active === same.version, verification, pruned: [] }
+    return { id, version: same, created: false, live: before.active === same.version, verification, pruned: [] }
   }
-  const after = addVersion(before, version, { activate, keep: options.keep })
-  say(`writing manifest (${activate ? 'active' : 'pending'}: ${version.version})`)
+  const after = addVersion(before, version, { live, keep: options.keep })
+  say(`writing manifest (${live ? 'active' : 'pending'}: ${version.version})`)
   await writeManifest(stores, after, etag)
   const pruned = await pruneBlobs(stores, before, after)
-  return { id, version, created: same === undefined, activated: activate, verification, pruned }
+  return { id, version, created: same === undefined, live, verification, pruned }
 }
 
 /** Reads a model's manifest, or an empty one when the model is new. */

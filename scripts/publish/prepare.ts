@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ModelVersion, Precision, ProblemType, Verification } from '../../src/core/schema/manifest.ts'
-import type { EncodeInput, Tokenizer } from '../../src/core/tokenizers/types.ts'
+import type { ModelVersion, Precision, HfProblemType, Verification } from '../../src/core/schema/manifest.ts'
+import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
+import { type Tokenizer } from '../../src/core/tokenizers/tokenizer.ts'
 import { architectureOf } from '../convert/config.ts'
 import { numLabels } from '../convert/config.ts'
 import { type HfConfig, convertCheckpoint, readHfConfig } from '../convert/index.ts'
@@ -115,7 +116,7 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
  * pipeline does for one label. A regression with several outputs has no
  * labels to rank, so it is refused.
  */
-function problemTypeOf(config: HfConfig): ProblemType {
+function problemTypeOf(config: HfConfig): HfProblemType {
   const labels = numLabels(config)
   if (labels === 0) throw new AppError('unsupported_model', 'config.json has an empty id2label; set one label per output of the classifier.')
   if (config.problem_type === 'multi_label_classification') return 'multi_label_classification'

@@ -1,6 +1,7 @@
 import { classifyEncodings, defaultActivation } from '../../src/core/inference/classifier.ts'
 import type { SmokeCase } from '../../src/core/schema/manifest.ts'
-import type { EncodeInput, Tokenizer } from '../../src/core/tokenizers/types.ts'
+import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
+import { type Tokenizer } from '../../src/core/tokenizers/tokenizer.ts'
 import { openWebSession } from '../ort/web.ts'
 import { DEFAULT_TEXTS } from '../verify/texts.ts'
 import type { PreparedModel } from './prepare.ts'

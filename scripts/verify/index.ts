@@ -9,7 +9,8 @@
  */
 import type { Verification } from '../../src/core/schema/manifest.ts'
 import type { ClassifierSession, Int64Input } from '../../src/core/inference/session.ts'
-import type { EncodeInput, Encoding, Tokenizer } from '../../src/core/tokenizers/types.ts'
+import type { EncodeInput, Encoding } from '../../src/core/tokenizers/types.ts'
+import { type Tokenizer } from '../../src/core/tokenizers/tokenizer.ts'
 import { openNodeSession } from '../ort/node.ts'
 import { openWebSession } from '../ort/web.ts'
 

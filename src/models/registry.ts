@@ -27,9 +27,9 @@
  * lifecycle and can be tested with failures that real storage can't produce
  * on demand.
  */
-import type { ActivationFailure, ModelManifest, ModelVersion } from '../core/schema/manifest.ts'
+import type { RolloutFailure, ModelManifest, ModelVersion } from '../core/schema/manifest.ts'
 import { activeVersion } from '../core/schema/manifest.ts'
-import type { Tokenizer } from '../core/tokenizers/types.ts'
+import { type Tokenizer } from '../core/tokenizers/tokenizer.ts'
 import { type Config, DEFAULT_CONFIG } from '../core/config.ts'
 import { type Footprint, footprintOf, loadNeedBytes, residentBytes } from '../core/inference/budget.ts'
 import type { ClassifierSession } from '../core/inference/session.ts'
@@ -50,7 +50,7 @@ export interface RegistryDeps {
 export interface RegistryOptions {
   /** how long a read manifest is trusted before a background re-check */
   manifestTtlMs: number
-  /** after a failed activation, how long before that same version is tried again */
+  /** after a failed rollout, how long before that same version is tried again */
   retryFailedMs: number
   /** after a failed load of a model with nothing live, how long requests get that failure back before storage is read again */
   coldRetryMs: number
@@ -108,8 +108,8 @@ export interface ModelStatus {
   last_failure: LoadFailure | null
   /** from the manifest this isolate read last (at most one TTL old): the version waiting for the cron */
   pending: string | null
-  /** ...and the failed scheduled activation of that pending version, if any */
-  activation_failure: ActivationFailure | null
+  /** ...and the failed scheduled rollout of that pending version, if any */
+  activation_failure: RolloutFailure | null
 }
 
 /** This isolate's Wasm memory and the models it holds, for `/readyz`. */
@@ -129,8 +129,8 @@ interface Slot {
   starting: Promise<LiveModel> | undefined
   refreshing: Promise<void> | undefined
   checkedAt: number
-  /** what the last manifest read said about the scheduled activation */
-  pending: { version: string | null; failure: ActivationFailure | null }
+  /** what the last manifest read said about the scheduled rollout */
+  pending: { version: string | null; failure: RolloutFailure | null }
   failure: (LoadFailure & { atMs: number }) | undefined
   loads: number
   /** when a lease on this slot last started, for least-recently-used eviction */
@@ -194,7 +194,7 @@ export class ModelRegistry {
   }
 
   /**
-   * Makes an already built model live, so that the scheduled activation can
+   * Makes an already built model live, so that the scheduled rollout can
    * hand over the session it has just smoke-tested instead of this isolate
    * loading the same version a second time. Only call it once the model's
    * version is active in the stored manifest. Returns false, taking nothing,
@@ -281,7 +281,7 @@ export class ModelRegistry {
     this.#notePending(slot, manifest)
     const version = activeVersion(manifest)
     if (version === undefined) {
-      const e = new AppError('no_active_version', `Model "${id}" has no active version yet${manifest.pending ? ` (version ${manifest.pending} is pending activation)` : ''}. Publish with --activate or wait for the scheduled activation.`)
+      const e = new AppError('no_active_version', `Model "${id}" has no active version yet${manifest.pending ? ` (version ${manifest.pending} is pending rollout)` : ''}. Publish it again without --stage to serve it at once, or wait for the scheduled rollout.`)
       this.#fail(slot, manifest.pending, e)
       throw e
     }

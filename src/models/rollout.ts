@@ -1,12 +1,12 @@
 /**
- * Scheduled activation of pending versions (issue #5): a version staged with
+ * Scheduled rollout of pending versions: a version staged with
  * `publish --stage` becomes active only after this isolate has read its
  * weights and tokenizer (sha256-checked), created a session from them and
  * seen every smoke case give the label onnxruntime-node gave at publish time.
  *
  * - The manifest is written back with an R2 conditional put on the etag it was
  *   read at, so a `publish` or `rollback` that lands meanwhile always wins; the
- *   activation just skips this tick.
+ *   rollout just skips this tick.
  * - A failure keeps the active version, is recorded in the manifest (shown by
  *   `GET /v1/models/{id}`) and backs off (`shouldRetry`); a storage outage is
  *   not the version's fault, so it is retried next tick without being recorded.
@@ -17,14 +17,14 @@
  */
 import { footprintOf } from '../core/inference/budget.ts'
 import type { ModelManifest, ModelVersion } from '../core/schema/manifest.ts'
-import { activate, recordFailure, retryAt, shouldRetry } from '../core/schema/versions.ts'
+import { promote, recordFailure, retryAt, shouldRetry } from '../core/schema/transitions.ts'
 import { classifyEncodings, defaultActivation } from '../core/inference/classifier.ts'
 import type { LiveModel, RegistryDeps } from './registry.ts'
 import type { ClassifierSession } from '../core/inference/session.ts'
-import type { Tokenizer } from '../core/tokenizers/types.ts'
+import { type Tokenizer } from '../core/tokenizers/tokenizer.ts'
 import { AppError, isKind, kindOf } from '../core/errors.ts'
 
-export interface ActivationDeps extends Omit<RegistryDeps, 'readManifest'> {
+export interface RolloutDeps extends Omit<RegistryDeps, 'readManifest'> {
   listModelIds(): Promise<string[]>
   /** the manifest and the etag it was read at */
   readManifest(id: string): Promise<{ manifest: ModelManifest; etag: string }>
@@ -35,7 +35,7 @@ export interface ActivationDeps extends Omit<RegistryDeps, 'readManifest'> {
 }
 
 /** What one tick did for one model. */
-export type ActivationOutcome =
+export type RolloutOutcome =
   | { id: string; status: 'idle' }
   | { id: string; status: 'activated'; version: string; previous: string | null; load_ms: number; adopted: boolean }
   | { id: string; status: 'failed'; version: string; reason: string; attempts: number; retry_at: string }
@@ -51,7 +51,7 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 /** Errors that say nothing about the version itself. */
 const isTransient = (e: unknown): boolean => isKind(e, 'storage_unavailable')
 
-const labelsOf = (version: ModelVersion): number => Object.keys(version.id2label).length
+const labelCount = (version: ModelVersion): number => Object.keys(version.id2label).length
 
 /**
  * Runs `version.smoke` on `session`: each golden input, alone (as
@@ -71,8 +71,8 @@ export async function runSmokeTest(session: ClassifierSession, tokenizer: Tokeni
       { pad_id: tokenizer.pad_id, id2label: version.id2label },
       { activation: defaultActivation(version.problem_type), top_k: null },
     )
-    if (row === undefined || row.length !== labelsOf(version)) {
-      throw new AppError('smoke_failed', `Version ${version.version} outputs ${row?.length ?? 0} scores but its manifest lists ${labelsOf(version)} labels. Re-publish it with matching labels.`)
+    if (row === undefined || row.length !== labelCount(version)) {
+      throw new AppError('smoke_failed', `Version ${version.version} outputs ${row?.length ?? 0} scores but its manifest lists ${labelCount(version)} labels. Re-publish it with matching labels.`)
     }
     const got = row[0]?.label
     if (c.label !== null && got !== c.label) wrong.push(`"${c.text.slice(0, 40)}" gave ${got ?? '(nothing)'}, expected ${c.label}`)
@@ -84,7 +84,7 @@ export async function runSmokeTest(session: ClassifierSession, tokenizer: Tokeni
 }
 
 /** Reads, checks, loads and smoke-tests one version; the caller owns the returned session. */
-export async function verifyVersion(id: string, version: ModelVersion, deps: ActivationDeps): Promise<LiveModel> {
+export async function verifyVersion(id: string, version: ModelVersion, deps: RolloutDeps): Promise<LiveModel> {
   const start = deps.now()
   const { session, tokenizer } = await load(id, version, deps)
   try {
@@ -97,14 +97,14 @@ export async function verifyVersion(id: string, version: ModelVersion, deps: Act
 }
 
 /** Checked bytes to a session; the weight bytes die with this frame, before the smoke runs. */
-async function load(id: string, version: ModelVersion, deps: ActivationDeps): Promise<{ session: ClassifierSession; tokenizer: Tokenizer }> {
+async function load(id: string, version: ModelVersion, deps: RolloutDeps): Promise<{ session: ClassifierSession; tokenizer: Tokenizer }> {
   const [weights, tokenizerBytes] = await Promise.all([deps.readWeights(id, version), deps.readTokenizer(id, version)])
   const tokenizer = deps.parseTokenizer(tokenizerBytes)
   return { session: await deps.createSession(weights), tokenizer }
 }
 
-/** One tick for one model: activate its pending version if it passes, else record why. */
-export async function activatePending(id: string, deps: ActivationDeps): Promise<ActivationOutcome> {
+/** One tick for one model: roll out its pending version if it passes, else record why. */
+export async function rollOut(id: string, deps: RolloutDeps): Promise<RolloutOutcome> {
   let read: { manifest: ModelManifest; etag: string }
   try {
     read = await deps.readManifest(id)
@@ -138,7 +138,7 @@ export async function activatePending(id: string, deps: ActivationDeps): Promise
     return { id, status: 'failed', version: pending, reason, attempts, retry_at: new Date(failure ? retryAt(failure) : now).toISOString() }
   }
 
-  const outcome = await write(id, pending, activate(manifest, pending), etag, deps)
+  const outcome = await write(id, pending, promote(manifest, pending), etag, deps)
   // Only an active version may be adopted: on a conflict the manifest may say otherwise.
   const adopted = outcome === 'written' && (deps.adopt?.(model) ?? false)
   if (!adopted) await model.session.release().catch(() => undefined)
@@ -151,8 +151,8 @@ async function write(
   version: string,
   next: ModelManifest,
   etag: string,
-  deps: ActivationDeps,
-): Promise<'written' | ActivationOutcome> {
+  deps: RolloutDeps,
+): Promise<'written' | RolloutOutcome> {
   try {
     return (await deps.writeManifest(next, etag)) ? 'written' : { id, status: 'conflict', version }
   } catch (e) {
@@ -164,8 +164,8 @@ async function write(
  * One scheduled tick: every model with a manifest, one at a time. Never
  * throws for one model's sake; a failed listing is the only error.
  */
-export async function activateAll(deps: ActivationDeps): Promise<ActivationOutcome[]> {
-  const outcomes: ActivationOutcome[] = []
-  for (const id of await deps.listModelIds()) outcomes.push(await activatePending(id, deps))
+export async function rollOutAll(deps: RolloutDeps): Promise<RolloutOutcome[]> {
+  const outcomes: RolloutOutcome[] = []
+  for (const id of await deps.listModelIds()) outcomes.push(await rollOut(id, deps))
   return outcomes
 }

@@ -48,7 +48,7 @@ export const health = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
         try {
           const lease = await c.var.registry.acquire(id, (p) => c.executionCtx.waitUntil(p))
           lease.done()
-          // A failed activation leaves the active version serving, so it is reported, not a reason for 503.
+          // A failed rollout leaves the active version serving, so it is reported, not a reason for 503.
           const { pending, activation_failure } = c.var.registry.status(id)
           models[id] = { version: lease.model.version.version, load_ms: lease.model.loadMs, pending, activation_failure }
         } catch (e) {

@@ -13,6 +13,7 @@ import type { ClassifierSession } from '../../src/core/inference/session.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 import { blob, modelVersion } from '../support/model-version.ts'
 import { AppError } from '../../src/core/errors.ts'
+import { constantTokenizer } from '../support/tokenizer.ts'
 
 const BASELINE = 10 * MiB
 const WEIGHTS = 4 * MiB
@@ -36,7 +37,7 @@ function world(ids: string[], capBytes: number, actual: (id: string) => number =
     },
     readWeights: async (id) => new TextEncoder().encode(id),
     readTokenizer: async () => new Uint8Array([1]),
-    parseTokenizer: () => ({ pad_id: 0, vocab_size: 10, encode: () => ({ ids: [], tokens: [], attention_mask: [], token_type_ids: [], offsets: [] }) }),
+    parseTokenizer: () => constantTokenizer(),
     async createSession(weights) {
       const id = new TextDecoder().decode(weights)
       const bytes = actual(id)

@@ -96,7 +96,7 @@ describe('session creation failing', () => {
     expect((await classify(ELECTRA.id)).status).toBe(200)
   })
 
-  it('a warm model whose newly activated version fails keeps serving its old version, then swaps to a good one', async () => {
+  it('a warm model whose newly rolled-out version fails keeps serving its old version, then swaps to a good one', async () => {
     const v1 = first(electra)
     expect((await classify(ELECTRA.id)).headers.get('X-Model-Version')).toBe(ELECTRA.version)
     const garbage = new TextEncoder().encode('not a model either '.repeat(32))

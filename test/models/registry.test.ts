@@ -5,6 +5,7 @@ import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest
 import type { ClassifierSession } from '../../src/core/inference/session.ts'
 import { blob, modelVersion } from '../support/model-version.ts'
 import { AppError } from '../../src/core/errors.ts'
+import { constantTokenizer } from '../support/tokenizer.ts'
 
 const sha = (c: string) => c.repeat(64)
 
@@ -46,7 +47,7 @@ function fakes(initial: ModelManifest) {
     },
     parseTokenizer() {
       state.tokenizersParsed++
-      return { pad_id: 0, vocab_size: 10, encode: () => ({ ids: [], tokens: [], attention_mask: [], token_type_ids: [], offsets: [] }) }
+      return constantTokenizer()
     },
     async createSession(weights) {
       await state.gate

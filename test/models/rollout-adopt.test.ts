@@ -9,8 +9,9 @@ import { ModelRegistry } from '../../src/models/registry.ts'
 import type { LiveModel, RegistryDeps } from '../../src/models/registry.ts'
 import type { ClassifierSession } from '../../src/core/inference/session.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
-import type { Tokenizer } from '../../src/core/tokenizers/types.ts'
+import { type Tokenizer } from '../../src/core/tokenizers/tokenizer.ts'
 import { blob, modelVersion } from '../support/model-version.ts'
+import { constantTokenizer } from '../support/tokenizer.ts'
 
 const sha = 'a'.repeat(64)
 const version = (v: string): ModelVersion =>
@@ -20,11 +21,7 @@ const version = (v: string): ModelVersion =>
     tokenizer: blob('tokenizer/sha256/t', sha, 1),
   })
 
-const tokenizer: Tokenizer = {
-  pad_id: 0,
-  vocab_size: 1,
-  encode: () => ({ ids: [], tokens: [], attention_mask: [], token_type_ids: [], offsets: [] }),
-}
+const tokenizer = constantTokenizer()
 
 function setup() {
   const released: string[] = []

@@ -1,17 +1,18 @@
 /**
- * The scheduled activation's rules with in-memory storage and a fake session
+ * The scheduled rollout's rules with in-memory storage and a fake session
  * whose predicted label is written in its weights: what gets activated,
  * recorded, backed off, released or handed to the registry.
  */
 import { describe, expect, it } from 'vitest'
-import { activateAll, activatePending } from '../../src/models/rollout.ts'
-import type { ActivationDeps } from '../../src/models/rollout.ts'
+import { rollOutAll, rollOut } from '../../src/models/rollout.ts'
+import type { RolloutDeps } from '../../src/models/rollout.ts'
 import type { LiveModel } from '../../src/models/registry.ts'
 import type { ClassifierSession } from '../../src/core/inference/session.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
-import { RETRY_BASE_MS } from '../../src/core/schema/versions.ts'
+import { RETRY_BASE_MS } from '../../src/core/schema/transitions.ts'
 import { blob, modelVersion } from '../support/model-version.ts'
 import { AppError, type ErrorKind } from '../../src/core/errors.ts'
+import { constantTokenizer } from '../support/tokenizer.ts'
 
 const LABELS = ['ham', 'spam']
 
@@ -43,7 +44,7 @@ function fakes(manifests: ModelManifest[]) {
     /** runs between the manifest read and the write, like a concurrent publish */
     beforeWrite: undefined as (() => void) | undefined,
   }
-  const deps: ActivationDeps = {
+  const deps: RolloutDeps = {
     listModelIds: async () => [...state.stored.keys()].sort(),
     async readManifest(id) {
       const s = state.stored.get(id)
@@ -63,11 +64,7 @@ function fakes(manifests: ModelManifest[]) {
       return new TextEncoder().encode(v.weights.key.slice('blobs/sha256/'.length))
     },
     readTokenizer: async () => new Uint8Array([1]),
-    parseTokenizer: () => ({
-      pad_id: 0,
-      vocab_size: 10,
-      encode: () => ({ ids: [1, 2], tokens: ['a', 'b'], attention_mask: [1, 1], token_type_ids: [0, 0], offsets: [[0, 1], [1, 2]] }),
-    }),
+    parseTokenizer: () => constantTokenizer([1, 2]),
     async createSession(weights) {
       state.sessions++
       const [name = '', predicts = '', outputs = '2'] = new TextDecoder().decode(weights).split(':')
@@ -111,10 +108,10 @@ const staged = (next: ModelVersion, id = 'm'): ModelManifest => ({
   failures: [],
 })
 
-describe('activatePending', () => {
+describe('rollOut', () => {
   it('activates a version whose smoke cases pass and hands its session to the registry', async () => {
     const { state, deps, manifest } = fakes([staged(version('v2', 'spam'))])
-    const outcome = await activatePending('m', deps)
+    const outcome = await rollOut('m', deps)
     expect(outcome).toMatchObject({ status: 'activated', version: 'v2', previous: 'v1', adopted: true })
     expect(manifest()).toMatchObject({ active: 'v2', pending: null, failures: [] })
     expect(state.runs).toBe(2) // one run per smoke case
@@ -125,13 +122,13 @@ describe('activatePending', () => {
   it('releases the verified session when the registry does not take it', async () => {
     const { state, deps } = fakes([staged(version('v2', 'spam'))])
     state.acceptAdoption = false
-    expect(await activatePending('m', deps)).toMatchObject({ status: 'activated', adopted: false })
+    expect(await rollOut('m', deps)).toMatchObject({ status: 'activated', adopted: false })
     expect(state.released).toEqual(['v2'])
   })
 
   it('keeps the active version when a smoke case changes label, records why and backs off', async () => {
     const { state, deps, manifest } = fakes([staged(version('v2', 'ham'))])
-    const failed = await activatePending('m', deps)
+    const failed = await rollOut('m', deps)
     expect(failed).toMatchObject({ status: 'failed', version: 'v2', attempts: 1 })
     expect(manifest()).toMatchObject({ active: 'v1', pending: 'v2' })
     expect(manifest().failures).toEqual([
@@ -141,7 +138,7 @@ describe('activatePending', () => {
 
     // The next tick does not load it again...
     state.clock += 5 * 60_000
-    expect(await activatePending('m', deps)).toEqual({
+    expect(await rollOut('m', deps)).toEqual({
       id: 'm',
       status: 'backing_off',
       version: 'v2',
@@ -150,7 +147,7 @@ describe('activatePending', () => {
     expect(state.sessions).toBe(1)
     // ...but once the back-off is over it tries again, and waits twice as long after.
     state.clock = T0 + RETRY_BASE_MS
-    expect(await activatePending('m', deps)).toMatchObject({
+    expect(await rollOut('m', deps)).toMatchObject({
       status: 'failed',
       attempts: 2,
       retry_at: new Date(T0 + 3 * RETRY_BASE_MS).toISOString(),
@@ -161,24 +158,24 @@ describe('activatePending', () => {
   it('records a corrupt or missing blob without creating a session', async () => {
     const { state, deps, manifest } = fakes([staged(version('v2', 'spam'))])
     state.weightErrors.set('v2', 'corrupt')
-    expect(await activatePending('m', deps)).toMatchObject({ status: 'failed', reason: 'corrupt: corrupt weights of v2' })
+    expect(await rollOut('m', deps)).toMatchObject({ status: 'failed', reason: 'corrupt: corrupt weights of v2' })
     expect(state.sessions).toBe(0)
     expect(manifest()).toMatchObject({ active: 'v1', pending: 'v2' })
   })
 
   it('refuses a version whose output does not match its labels', async () => {
     const more = fakes([staged(version('v2', 'spam', 3))])
-    expect(await activatePending('m', more.deps)).toMatchObject({ status: 'failed' })
+    expect(await rollOut('m', more.deps)).toMatchObject({ status: 'failed' })
     expect(more.manifest().failures[0]?.reason).toMatch(/^label_mismatch: .*outputs 3 logits/)
     const fewer = fakes([staged(version('v2', 'ham', 1))])
-    expect(await activatePending('m', fewer.deps)).toMatchObject({ status: 'failed' })
+    expect(await rollOut('m', fewer.deps)).toMatchObject({ status: 'failed' })
     expect(fewer.manifest().failures[0]?.reason).toMatch(/^smoke_failed: .*outputs 1 scores .* 2 labels/)
   })
 
   it('defers on a storage outage without recording a failure', async () => {
     const { state, deps, manifest } = fakes([staged(version('v2', 'spam'))])
     state.weightErrors.set('v2', 'storage_unavailable')
-    expect(await activatePending('m', deps)).toMatchObject({ status: 'deferred', version: 'v2' })
+    expect(await rollOut('m', deps)).toMatchObject({ status: 'deferred', version: 'v2' })
     expect(manifest().failures).toEqual([])
   })
 
@@ -186,7 +183,7 @@ describe('activatePending', () => {
     const { state, deps, manifest } = fakes([staged(version('v2', 'spam'))])
     const rolledBack: ModelManifest = { ...staged(version('v2', 'spam')), pending: null }
     state.beforeWrite = () => state.stored.set('m', { manifest: rolledBack, etag: 'by-rollback' })
-    expect(await activatePending('m', deps)).toEqual({ id: 'm', status: 'conflict', version: 'v2' })
+    expect(await rollOut('m', deps)).toEqual({ id: 'm', status: 'conflict', version: 'v2' })
     expect(manifest()).toEqual(rolledBack)
     expect(state.adopted).toEqual([])
     expect(state.released).toEqual(['v2'])
@@ -194,15 +191,15 @@ describe('activatePending', () => {
 
   it('does nothing without a pending version', async () => {
     const { state, deps } = fakes([{ ...staged(version('v2', 'spam')), pending: null }])
-    expect(await activatePending('m', deps)).toEqual({ id: 'm', status: 'idle' })
+    expect(await rollOut('m', deps)).toEqual({ id: 'm', status: 'idle' })
     expect(state.sessions).toBe(0)
   })
 })
 
-describe('activateAll', () => {
+describe('rollOutAll', () => {
   it('visits every model, one failure not stopping the others', async () => {
     const { state, deps, manifest } = fakes([staged(version('v2', 'ham'), 'a'), staged(version('v2', 'spam'), 'b')])
-    const outcomes = await activateAll(deps)
+    const outcomes = await rollOutAll(deps)
     expect(outcomes.map((o) => [o.id, o.status])).toEqual([
       ['a', 'failed'],
       ['b', 'activated'],

@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 const classify = () => post(`/v1/models/${ELECTRA.id}/classify`, { inputs: 'Win a FREE cruise now' })
 
-it('swaps to a newly activated version while concurrent requests all succeed', async () => {
+it('swaps to a newly rolled-out version while concurrent requests all succeed', async () => {
   const first = await classify()
   expect(first.headers.get('X-Model-Version')).toBe(ELECTRA.version)
   const v1Scores = await first.text()
@@ -78,7 +78,7 @@ it('requests racing a cron activation all succeed, and the cron swaps the verifi
   void cron.finally(() => {
     done = true
   })
-  // Waves of requests while the cron verifies and activates v2 (bounded, no timing involved).
+  // Waves of requests while the cron verifies and rolls out v2 (bounded, no timing involved).
   for (let wave = 0; wave < 50 && !done; wave++) {
     const responses = await Promise.all(Array.from({ length: 3 }, classify))
     racing.push(...responses.map((r) => Promise.resolve(r)))

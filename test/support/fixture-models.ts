@@ -3,7 +3,7 @@
  * tokenizers, one single-label ELECTRA and one multi-label ALBERT, so both
  * default activations are exercised.
  */
-import type { ProblemType } from '../../src/core/schema/manifest.ts'
+import type { HfProblemType } from '../../src/core/schema/manifest.ts'
 import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
 
 export interface FixtureModel {
@@ -12,7 +12,7 @@ export interface FixtureModel {
   tokenizer: 'electra-small' | 'albert-base-v2'
   seed: number
   version: string
-  problem_type: ProblemType
+  problem_type: HfProblemType
   id2label: Record<string, string>
   max_length: number
 }

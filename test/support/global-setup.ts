@@ -49,7 +49,7 @@ async function expectedScores(model: FixtureModel, weights: Uint8Array, tokenize
  * Builds a fixture version exactly as `publish` does (scripts/publish
  * `buildVersion`: convert, int8, verify, smoke cases), under the fixture's fixed
  * version name. `reference`: also record onnxruntime-web's PARITY_INPUTS
- * scores. `smoke`: pick the version's smoke cases, for the scheduled activation.
+ * scores. `smoke`: pick the version's smoke cases, for the scheduled rollout.
  */
 async function buildModel(model: FixtureModel, reference = true, smoke = true): Promise<{ manifest: ModelManifest; expected: unknown }> {
   const checkpoint = join(fixturesDir, 'checkpoints', model.id)

@@ -8,7 +8,7 @@
  * single-label models, an independent sigmoid per label for multi-label
  * models, `none` for the raw logits.
  */
-import type { ProblemType } from '../schema/manifest.ts'
+import type { HfProblemType } from '../schema/manifest.ts'
 import { padBatch } from '../tokenizers/index.ts'
 import type { Encoding } from '../tokenizers/types.ts'
 import { type BatchBudget, DEFAULT_RUN_COST, type PlannedRun, planByLength } from './plan.ts'
@@ -35,11 +35,11 @@ export interface ScoreOptions {
  * chooses it: sigmoid for multi-label and for one-label models (served as
  * 'regression'), else softmax.
  */
-export const defaultActivation = (problemType: ProblemType): Activation =>
+export const defaultActivation = (problemType: HfProblemType): Activation =>
   problemType === 'multi_label_classification' || problemType === 'regression' ? 'sigmoid' : 'softmax'
 
 /** Applies an activation to one row of logits (max-shifted softmax, so large logits don't overflow). */
-export function activate(row: ArrayLike<number>, activation: Activation): number[] {
+export function applyActivation(row: ArrayLike<number>, activation: Activation): number[] {
   const values = Array.from(row)
   if (activation === 'none') return values
   if (activation === 'sigmoid') return values.map((x) => 1 / (1 + Math.exp(-x)))
@@ -70,7 +70,7 @@ export function scoreLogits(
   const k = options.top_k === null ? numLabels : Math.min(options.top_k, numLabels)
   const out: LabelScore[][] = []
   for (let b = 0; b < batch; b++) {
-    const scores = activate(logits.data.subarray(b * numLabels, (b + 1) * numLabels), options.activation)
+    const scores = applyActivation(logits.data.subarray(b * numLabels, (b + 1) * numLabels), options.activation)
     const row = scores.map((score, i) => ({ label: labels[i] ?? String(i), score, i }))
     row.sort((x, y) => y.score - x.score || x.i - y.i)
     out.push(row.slice(0, k).map(({ label, score }) => ({ label, score })))

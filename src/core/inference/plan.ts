@@ -14,7 +14,7 @@
  * planned by length") has the measurements the rule and its constants come from.
  *
  * A run's answers depend on its other rows, slightly: the int8 graphs
- * quantize activations with one scale per tensor, computed over every row and
+ * quantize their inputs (the hidden states) with one scale per tensor, computed over every row and
  * padded position of the run. An input that runs alone gets exactly the answer
  * it gets in a request of its own.
  */

@@ -8,8 +8,10 @@ import { AppError } from '../errors.ts'
  * immutable, so writing the manifest last makes a publish atomic.
  */
 
+export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
+
 /** Architectures the converter and the runtime understand. */
-export type Architecture = 'albert' | 'electra' | 'bert' | 'distilbert' | 'ernie'
+const architectureSchema = z.enum(['albert', 'electra', 'bert', 'distilbert', 'ernie'])
 
 /**
  * transformers' problem_type. A one-label model is 'regression' (what
@@ -17,132 +19,87 @@ export type Architecture = 'albert' | 'electra' | 'bert' | 'distilbert' | 'ernie
  * cross-encoder's relevance, served through a sigmoid unless the request asks
  * for the raw value.
  */
-export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression'
+const hfProblemTypeSchema = z.enum(['single_label_classification', 'multi_label_classification', 'regression'])
 
-export type Precision = 'int8' | 'fp32'
+const precisionSchema = z.enum(['int8', 'fp32'])
 
 /** A content-addressed blob: `key` embeds `sha256` (lowercase hex). */
-export interface BlobRef {
-  key: string
-  sha256: string
-  /** bytes */
-  size: number
-}
-
-/** One input of the smoke test a version must pass before it becomes active. */
-export interface SmokeCase {
-  text: string
-  text_pair?: string
-  /** expected top label */
-  label: string
-}
-
-export interface Verification {
-  texts: number
-  argmax_agreement: number
-  max_abs_diff: number
-  mean_abs_diff: number
-}
-
-/** One immutable published version of a model. */
-export interface ModelVersion {
-  version: string
-  architecture: Architecture
-  /** e.g. "ElectraForSequenceClassification" */
-  hf_architecture: string
-  precision: Precision
-  problem_type: ProblemType
-  id2label: Record<string, string>
-  /** tokens, including special tokens */
-  max_length: number
-  /** ONNX graph input names, in the order the graph declares them */
-  inputs: string[]
-  weights: BlobRef
-  tokenizer: BlobRef
-  /** true when the weights are not trained (the generated defaults) */
-  random_weights: boolean
-  description?: string
-  verification?: Verification
-  /**
-   * onnxruntime graph optimizations already saved into the weights by the
-   * pipeline ('extended'), or none; absent in manifests written before it.
-   */
-  graph_optimization?: 'extended' | 'none'
-  /**
-   * ORT Wasm memory measured at publish under onnxruntime-web: what the loaded
-   * session keeps, and the peak with the model alone (load and largest run);
-   * absent in manifests written before it (src/core/inference/budget.ts).
-   */
-  footprint?: { session_bytes: number; peak_bytes: number }
-  smoke: SmokeCase[]
-  created_at: string
-}
-
-/** Why a version could not be activated; kept so that operators can see it. */
-export interface ActivationFailure {
-  version: string
-  reason: string
-  at: string
-  attempts: number
-}
-
-export interface ModelManifest {
-  id: string
-  /** the version served now; null until one has passed activation */
-  active: string | null
-  /** a version waiting for the scheduled activation, if any */
-  pending: string | null
-  /** newest first */
-  versions: ModelVersion[]
-  failures: ActivationFailure[]
-}
-
-export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
-
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256')
-
 const blobRefSchema = z.object({
   key: z.string().min(1),
-  sha256: sha256Hex,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
+  /** bytes */
   size: z.number().int().nonnegative(),
 })
 
+/** One input of the smoke test a version must pass before it serves. */
+const smokeCaseSchema = z.object({
+  text: z.string(),
+  text_pair: z.string().optional(),
+  /** expected top label */
+  label: z.string(),
+})
+
+const verificationSchema = z.object({
+  texts: z.number().int(),
+  argmax_agreement: z.number(),
+  max_abs_diff: z.number(),
+  mean_abs_diff: z.number(),
+})
+
+/** One immutable published version of a model. */
 const modelVersionSchema = z.object({
   version: z.string().min(1),
-  architecture: z.enum(['albert', 'electra', 'bert', 'distilbert', 'ernie']),
+  architecture: architectureSchema,
+  /** e.g. "ElectraForSequenceClassification" */
   hf_architecture: z.string(),
-  precision: z.enum(['int8', 'fp32']),
-  problem_type: z.enum(['single_label_classification', 'multi_label_classification', 'regression']),
+  precision: precisionSchema,
+  problem_type: hfProblemTypeSchema,
   id2label: z.record(z.string(), z.string()),
+  /** tokens, including special tokens */
   max_length: z.number().int().positive(),
+  /** ONNX graph input names, in the order the graph declares them */
   inputs: z.array(z.string()).min(1),
   weights: blobRefSchema,
   tokenizer: blobRefSchema,
+  /** true when the weights are not trained (the generated defaults) */
   random_weights: z.boolean(),
   description: z.string().optional(),
-  verification: z
-    .object({
-      texts: z.number().int(),
-      argmax_agreement: z.number(),
-      max_abs_diff: z.number(),
-      mean_abs_diff: z.number(),
-    })
-    .optional(),
+  verification: verificationSchema.optional(),
+  /** onnxruntime graph optimizations already saved into the weights by the pipeline ('extended'), or none; absent in older manifests */
   graph_optimization: z.enum(['extended', 'none']).optional(),
+  /**
+   * ORT Wasm memory measured at publish under onnxruntime-web: what the loaded
+   * session keeps, and the peak with the model alone (load and largest run);
+   * absent in older manifests (src/core/inference/budget.ts).
+   */
   footprint: z.object({ session_bytes: z.number().int().nonnegative(), peak_bytes: z.number().int().nonnegative() }).optional(),
-  smoke: z.array(z.object({ text: z.string(), text_pair: z.string().optional(), label: z.string() })),
+  smoke: z.array(smokeCaseSchema),
   created_at: z.string(),
 })
 
+/** Why a version could not be rolled out; kept so that operators can see it. */
+const rolloutFailureSchema = z.object({ version: z.string(), reason: z.string(), at: z.string(), attempts: z.number().int() })
+
 const manifestSchema = z.object({
   id: z.string().regex(MODEL_ID_PATTERN),
+  /** the version served now; null until one has passed its rollout */
   active: z.string().nullable(),
+  /** a version waiting for the scheduled rollout, if any */
   pending: z.string().nullable(),
+  /** newest first */
   versions: z.array(modelVersionSchema),
-  failures: z.array(
-    z.object({ version: z.string(), reason: z.string(), at: z.string(), attempts: z.number().int() }),
-  ),
+  failures: z.array(rolloutFailureSchema),
 })
+
+export type Architecture = z.infer<typeof architectureSchema>
+export type HfProblemType = z.infer<typeof hfProblemTypeSchema>
+export type Precision = z.infer<typeof precisionSchema>
+export type BlobRef = z.infer<typeof blobRefSchema>
+export type SmokeCase = z.infer<typeof smokeCaseSchema>
+export type Verification = z.infer<typeof verificationSchema>
+export type ModelVersion = z.infer<typeof modelVersionSchema>
+export type RolloutFailure = z.infer<typeof rolloutFailureSchema>
+export type ModelManifest = z.infer<typeof manifestSchema>
 
 /**
  * Validates a manifest read from storage. A manifest is written by our own

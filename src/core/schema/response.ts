@@ -35,7 +35,7 @@ const FailureSchema = z
 export const ModelSummarySchema = z
   .object({
     id: z.string(),
-    version: z.string().nullable().openapi({ description: 'the active version; null until one is activated' }),
+    version: z.string().nullable().openapi({ description: 'the active version; null until one is rolled out' }),
     pending: z.string().nullable(),
     architecture: z.string().nullable(),
     precision: z.string().nullable().openapi({ description: 'int8 (dynamically quantized) or fp32' }),
@@ -61,7 +61,7 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
   last_failure: FailureSchema.nullable().openapi({ description: "this isolate's last failed load of the model" }),
   activation_failures: z
     .array(z.object({ version: z.string(), reason: z.string(), at: z.string(), attempts: z.number().int() }))
-    .openapi({ description: 'failed scheduled activations recorded in the manifest' }),
+    .openapi({ description: 'failed scheduled rollouts recorded in the manifest' }),
 }).openapi('ModelDetail')
 
 export const ModelListSchema = z.object({ models: z.array(ModelSummarySchema) }).openapi('ModelList')
@@ -93,11 +93,11 @@ export const ReadySchema = z
       z.object({
         version: z.string(),
         load_ms: z.number().nullable(),
-        pending: z.string().nullable().openapi({ description: 'a version staged for the scheduled activation' }),
+        pending: z.string().nullable().openapi({ description: 'a version staged for the scheduled rollout' }),
         activation_failure: z
           .object({ version: z.string(), reason: z.string(), at: z.string(), attempts: z.number().int() })
           .nullable()
-          .openapi({ description: 'why the pending version failed its scheduled activation (the active version keeps serving)' }),
+          .openapi({ description: 'why the pending version failed its scheduled rollout (the active version keeps serving)' }),
       }),
     ),
     wasm_memory_bytes: z.number().int().openapi({

@@ -8,7 +8,7 @@ import type { Model } from './models/types.ts'
 import { normalizerFromConfig } from './normalizers/index.ts'
 import { preTokenizerFromConfig } from './pre-tokenizers/index.ts'
 import { templateFromConfig } from './processors/template.ts'
-import { Pipeline } from './tokenizer.ts'
+import { Tokenizer } from './tokenizer.ts'
 import { AppError } from '../errors.ts'
 
 interface ModelHeader {
@@ -24,7 +24,7 @@ interface ModelHeader {
  * vocab hashing, no trie building), so a cold isolate pays only for a small
  * JSON header and one UTF-8 decode of the token strings.
  */
-export function loadTokenizer(bytes: Uint8Array): Pipeline {
+export function loadTokenizer(bytes: Uint8Array): Tokenizer {
   const u = unpack(bytes)
   const h = u.header
   const m = h.model as ModelHeader
@@ -46,7 +46,7 @@ export function loadTokenizer(bytes: Uint8Array): Pipeline {
     if (isObject(value) && isString(value.section)) return u.bytes(value.section)
     throw new AppError('invalid_format', 'Compiled tokenizer: Precompiled step has no charsmap section.')
   }
-  return new Pipeline({
+  return new Tokenizer({
     normalizer: normalizerFromConfig(h.normalizer as Json, charsmap),
     preTokenizer: preTokenizerFromConfig(h.pre_tokenizer as Json),
     model,

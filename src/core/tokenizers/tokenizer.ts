@@ -4,7 +4,7 @@ import { NormalizedString } from './normalized-string.ts'
 import type { Normalizer } from './normalizers/types.ts'
 import type { PreTokenizer } from './pre-tokenizers/types.ts'
 import { addedTokenCount, type TemplatePiece, type TemplateProcessing } from './processors/template.ts'
-import type { EncodeInput, EncodeOptions, Encoding, Tokenizer } from './types.ts'
+import type { EncodeInput, EncodeOptions, Encoding } from './types.ts'
 import { AppError } from '../errors.ts'
 
 /** One token of one sequence before post-processing. */
@@ -14,8 +14,8 @@ interface SeqToken {
   offsets: [number, number]
 }
 
-/** The parts a pipeline is made of (built by `loadTokenizer`). */
-export interface PipelineParts {
+/** The components a tokenizer is made of (built by `loadTokenizer`). */
+export interface TokenizerParts {
   normalizer: Normalizer | null
   preTokenizer: PreTokenizer | null
   model: Model
@@ -31,12 +31,13 @@ export interface PipelineParts {
  * The encode pipeline of `tokenizers/src/tokenizer/mod.rs`: added tokens →
  * normalize → pre-tokenize → model → truncate → post-process.
  */
-export class Pipeline implements Tokenizer {
+export class Tokenizer {
+  /** id used to pad a batch */
   readonly pad_id: number
   readonly vocab_size: number
-  private readonly parts: PipelineParts
+  private readonly parts: TokenizerParts
 
-  constructor(parts: PipelineParts) {
+  constructor(parts: TokenizerParts) {
     this.parts = parts
     this.pad_id = parts.pad_id
     this.vocab_size = parts.vocab_size

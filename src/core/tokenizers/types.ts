@@ -11,7 +11,7 @@ export interface EncodeInput {
 export interface EncodeOptions {
   /** tokens, including special tokens */
   max_length: number
-  /** when false, an input longer than max_length is an error (TokenizerError 'too_long') */
+  /** when false, an input longer than max_length is an error (AppError 'too_long') */
   truncation: boolean
 }
 
@@ -22,11 +22,4 @@ export interface Encoding {
   token_type_ids: number[]
   /** [start, end) offsets in UTF-16 code units of the original text (of text_pair for type 1); [0, 0] for specials */
   offsets: Array<[number, number]>
-}
-
-export interface Tokenizer {
-  /** id used to pad a batch */
-  readonly pad_id: number
-  readonly vocab_size: number
-  encode(input: EncodeInput, options: EncodeOptions): Encoding
 }

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { activate, classifyEncodings, planRuns, scoreLogits } from '../../../src/core/inference/classifier.ts'
+import { applyActivation, classifyEncodings, planRuns, scoreLogits } from '../../../src/core/inference/classifier.ts'
 import type { ClassifierSession, Int64Input } from '../../../src/core/inference/session.ts'
 import type { Encoding } from '../../../src/core/tokenizers/types.ts'
 
 const labels = { '0': 'a', '1': 'b', '2': 'c' }
 
-describe('activate', () => {
+describe('applyActivation', () => {
   it('softmax sums to one and survives large logits', () => {
-    const p = activate([1000, 1001, 999], 'softmax')
+    const p = applyActivation([1000, 1001, 999], 'softmax')
     expect(p.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12)
     expect(p[1]).toBeGreaterThan(p[0] ?? 1)
   })
   it('sigmoid is per label, none is identity', () => {
-    expect(activate([0, 2], 'sigmoid')).toEqual([0.5, 1 / (1 + Math.exp(-2))])
-    expect(activate([-3, 4], 'none')).toEqual([-3, 4])
+    expect(applyActivation([0, 2], 'sigmoid')).toEqual([0.5, 1 / (1 + Math.exp(-2))])
+    expect(applyActivation([-3, 4], 'none')).toEqual([-3, 4])
   })
 })
 

@@ -22,7 +22,8 @@ import { classifyEncodings, classifyRuns, type LabelScore } from '../../../src/c
 import { DEFAULT_BATCH_BUDGET, DEFAULT_RUN_COST, planRuns } from '../../../src/core/inference/plan.ts'
 import type { ClassifierSession } from '../../../src/core/inference/session.ts'
 import { compileTokenizer, loadTokenizer } from '../../../src/core/tokenizers/index.ts'
-import type { Encoding, Tokenizer } from '../../../src/core/tokenizers/types.ts'
+import type { Encoding } from '../../../src/core/tokenizers/types.ts'
+import { type Tokenizer } from '../../../src/core/tokenizers/tokenizer.ts'
 
 let dir = ''
 let session: ClassifierSession

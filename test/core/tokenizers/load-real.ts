@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { tokenizerFile } from '../../../scripts/paths.ts'
-import { compileTokenizer, loadTokenizer, type Pipeline } from '../../../src/core/tokenizers/index.ts'
+import { compileTokenizer, loadTokenizer, type Tokenizer } from '../../../src/core/tokenizers/index.ts'
 
 /** The real tokenizer.json files of shared/tokenizers, by model folder. */
 export const MODELS = { albert: 'albert-base-v2', electra: 'electra-small' } as const
@@ -17,7 +17,7 @@ export function compiledBytes(model: string): Uint8Array {
   return b
 }
 
-export const realTokenizer = (model: string): Pipeline => loadTokenizer(compiledBytes(model))
+export const realTokenizer = (model: string): Tokenizer => loadTokenizer(compiledBytes(model))
 
 /** A vector from shared/tokenizers/vectors/*.json. */
 export interface Vector {

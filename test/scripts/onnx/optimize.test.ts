@@ -12,7 +12,7 @@ import { quantizeModel } from '../../../scripts/quantize/index.ts'
 import { compareSessions } from '../../../scripts/verify/index.ts'
 import { DEFAULT_TEXTS } from '../../../scripts/verify/texts.ts'
 import { compileTokenizer, loadTokenizer } from '../../../src/core/tokenizers/index.ts'
-import type { Tokenizer } from '../../../src/core/tokenizers/types.ts'
+import { type Tokenizer } from '../../../src/core/tokenizers/tokenizer.ts'
 
 let root: string
 let int8: Uint8Array

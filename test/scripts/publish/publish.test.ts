@@ -8,7 +8,7 @@ import { convertCheckpoint } from '../../../scripts/convert/index.ts'
 import { tokenizerFile } from '../../../scripts/paths.ts'
 import { publish, readManifest, readManifestForUpdate, writeManifest } from '../../../scripts/publish/index.ts'
 import { sha256Hex } from '../../../src/core/hash.ts'
-import { recordFailure } from '../../../src/core/schema/versions.ts'
+import { recordFailure } from '../../../src/core/schema/transitions.ts'
 import { type Stores, openLocalStores } from '../../../scripts/publish/stores.ts'
 import { quantizeModel } from '../../../scripts/quantize/index.ts'
 import { AppError } from '../../../src/core/errors.ts'
@@ -87,7 +87,7 @@ describe('publish', () => {
 
   it('stages a version as pending without changing what is served', async () => {
     const before = await readManifest(stores, 'spam')
-    const result = await publish(await checkpoint('staged', 12), { id: 'spam', stores, activate: false, minAgreement: 0.5 })
+    const result = await publish(await checkpoint('staged', 12), { id: 'spam', stores, stage: true, minAgreement: 0.5 })
     const after = await readManifest(stores, 'spam')
     expect(after.active).toBe(before.active)
     expect(after.pending).toBe(result.version.version)
@@ -102,7 +102,7 @@ describe('publish', () => {
     await writeManifest(stores, recordFailure(staged, pending.version, 'missing_blob: gone', '2026-11-27T00:00:00Z'), etag)
     await stores.deleteObject(pending.weights.key)
 
-    const result = await publish(dir, { id: 'spam', stores, activate: false, minAgreement: 0.5 })
+    const result = await publish(dir, { id: 'spam', stores, stage: true, minAgreement: 0.5 })
     expect(result.version.version).toBe(pending.version)
     expect(await stores.hasObject(pending.weights.key)).toBe(true)
     const after = await readManifest(stores, 'spam')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type ModelVersion, parseManifest } from '../../../src/core/schema/manifest.ts'
-import { activate, addVersion, emptyManifest, findSameVersion, prune, RETRY_BASE_MS, RETRY_MAX_MS, recordFailure, retryAt, rollback, shouldRetry, unreferencedBlobs } from '../../../src/core/schema/versions.ts'
+import { addVersion, emptyManifest, findSameVersion, promote, prune, RETRY_BASE_MS, RETRY_MAX_MS, recordFailure, retryAt, rollback, shouldRetry, unreferencedBlobs } from '../../../src/core/schema/transitions.ts'
 import { blob, modelVersion } from '../../support/model-version.ts'
 import { AppError } from '../../../src/core/errors.ts'
 
@@ -17,17 +17,17 @@ const version = (n: number): ModelVersion =>
 
 describe('manifest versions', () => {
   it('activates a published version at once or keeps it pending', () => {
-    const live = addVersion(emptyManifest('m'), version(1), { activate: true })
+    const live = addVersion(emptyManifest('m'), version(1), { live: true })
     expect(live.active).toBe('v1')
-    const staged = addVersion(live, version(2), { activate: false })
+    const staged = addVersion(live, version(2), { live: false })
     expect(staged.active).toBe('v1')
     expect(staged.pending).toBe('v2')
-    expect(activate(staged, 'v2')).toMatchObject({ active: 'v2', pending: null })
+    expect(promote(staged, 'v2')).toMatchObject({ active: 'v2', pending: null })
   })
 
   it('rolls back to the previous version, or to a named one', () => {
     let m = emptyManifest('m')
-    for (const n of [1, 2, 3]) m = addVersion(m, version(n), { activate: true })
+    for (const n of [1, 2, 3]) m = addVersion(m, version(n), { live: true })
     expect(rollback(m).active).toBe('v2')
     expect(rollback(m, 'v1').active).toBe('v1')
     expect(() => rollback(m, 'v9')).toThrow(AppError)
@@ -36,7 +36,7 @@ describe('manifest versions', () => {
 
   it('prunes old versions but never the active or pending one', () => {
     let m = emptyManifest('m')
-    for (const n of [1, 2, 3, 4]) m = addVersion(m, version(n), { activate: n === 1 })
+    for (const n of [1, 2, 3, 4]) m = addVersion(m, version(n), { live: n === 1 })
     const pruned = prune(m, 2)
     expect(pruned.versions.map((v) => v.version)).toEqual(['v4', 'v3', 'v1'])
     expect(pruned.pending).toBe('v4')
@@ -46,13 +46,13 @@ describe('manifest versions', () => {
   })
 
   it('recognises a re-publish of the same weights and tokenizer', () => {
-    const m = addVersion(emptyManifest('m'), version(1), { activate: true })
+    const m = addVersion(emptyManifest('m'), version(1), { live: true })
     expect(findSameVersion(m, { ...version(1), version: 'other' })?.version).toBe('v1')
     expect(findSameVersion(m, version(2))).toBeUndefined()
   })
 
   it('counts repeated activation failures of one version', () => {
-    let m = addVersion(emptyManifest('m'), version(1), { activate: false })
+    let m = addVersion(emptyManifest('m'), version(1), { live: false })
     m = recordFailure(m, 'v1', 'sha mismatch', 't1')
     m = recordFailure(m, 'v1', 'sha mismatch', 't2')
     expect(m.failures).toEqual([{ version: 'v1', reason: 'sha mismatch', at: 't2', attempts: 2 }])
@@ -61,7 +61,7 @@ describe('manifest versions', () => {
   it('backs off a failed version exponentially, capped, and not at all once re-staged', () => {
     const t0 = Date.parse('2026-11-27T00:00:00Z')
     const at = new Date(t0).toISOString()
-    let m = addVersion(emptyManifest('m'), version(1), { activate: false })
+    let m = addVersion(emptyManifest('m'), version(1), { live: false })
     expect(shouldRetry(m, 'v1', t0)).toBe(true)
     m = recordFailure(m, 'v1', 'smoke test failed', at)
     expect(shouldRetry(m, 'v1', t0 + RETRY_BASE_MS - 1)).toBe(false)
@@ -72,7 +72,7 @@ describe('manifest versions', () => {
     expect(retryAt({ version: 'v1', reason: '', at, attempts: 40 })).toBe(t0 + RETRY_MAX_MS)
     // Other versions are not held back by v1's failures.
     expect(shouldRetry(m, 'v2', t0)).toBe(true)
-    expect(shouldRetry(addVersion(m, version(1), { activate: false }), 'v1', t0)).toBe(true)
+    expect(shouldRetry(addVersion(m, version(1), { live: false }), 'v1', t0)).toBe(true)
     // A timestamp that does not parse must not block the version for ever.
     expect(shouldRetry(recordFailure(emptyManifest('m'), 'v1', 'x', 'garbage'), 'v1', t0)).toBe(true)
   })
@@ -80,12 +80,12 @@ describe('manifest versions', () => {
 
 describe('parseManifest', () => {
   it('round-trips a valid manifest', () => {
-    const m = addVersion(emptyManifest('m'), version(1), { activate: true })
+    const m = addVersion(emptyManifest('m'), version(1), { live: true })
     expect(parseManifest(JSON.parse(JSON.stringify(m)), 'm')).toEqual(m)
   })
 
   it('names the malformed field and the fix', () => {
-    const m = addVersion(emptyManifest('m'), version(1), { activate: true })
+    const m = addVersion(emptyManifest('m'), version(1), { live: true })
     const broken = { ...m, versions: [{ ...version(1), weights: { key: 'x', sha256: 'nothex', size: 1 } }] }
     expect(() => parseManifest(broken, 'm')).toThrow(AppError)
     expect(() => parseManifest(broken, 'm')).toThrow(/versions\.0\.weights\.sha256.*rollback/)

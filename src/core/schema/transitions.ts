@@ -1,9 +1,9 @@
-import type { ActivationFailure, ModelManifest, ModelVersion } from './manifest.ts'
+import type { RolloutFailure, ModelManifest, ModelVersion } from './manifest.ts'
 import { AppError } from '../errors.ts'
 
 /**
  * Pure transitions of a model manifest. The CLI (publish, rollback) and the
- * Worker's scheduled activation both go through these, so the rules (what
+ * Worker's scheduled rollout both go through these, so the rules (what
  * active means, what is kept, what is pruned) live in one place.
  */
 
@@ -31,27 +31,27 @@ export function findSameVersion(manifest: ModelManifest, candidate: ModelVersion
 }
 
 /**
- * Adds a version (newest first). `activate` makes it live at once; otherwise it
- * waits as `pending` for the scheduled activation, which smoke-tests it first.
+ * Adds a version (newest first). `live` makes it serve at once; otherwise it
+ * waits as `pending` for the scheduled rollout, which smoke-tests it first.
  */
 export function addVersion(
   manifest: ModelManifest,
   version: ModelVersion,
-  options: { activate: boolean; keep?: number },
+  options: { live: boolean; keep?: number },
 ): ModelManifest {
   const versions = [version, ...manifest.versions.filter((v) => v.version !== version.version)]
   const next: ModelManifest = {
     ...manifest,
     versions,
-    active: options.activate ? version.version : manifest.active,
-    pending: options.activate ? null : version.version,
+    active: options.live ? version.version : manifest.active,
+    pending: options.live ? null : version.version,
     failures: manifest.failures.filter((f) => f.version !== version.version),
   }
   return prune(next, options.keep ?? DEFAULT_KEEP)
 }
 
 /** Makes a listed version active and clears it from pending. */
-export function activate(manifest: ModelManifest, version: string): ModelManifest {
+export function promote(manifest: ModelManifest, version: string): ModelManifest {
   requireVersion(manifest, version)
   return {
     ...manifest,
@@ -62,7 +62,7 @@ export function activate(manifest: ModelManifest, version: string): ModelManifes
 }
 
 /**
- * Re-activates `to`, or the newest version older than the active one. A pending
+ * Promotes `to`, or the newest version older than the active one. A pending
  * version is dropped from pending so the cron does not roll forward again.
  */
 export function rollback(manifest: ModelManifest, to?: string): ModelManifest {
@@ -75,20 +75,20 @@ export function rollback(manifest: ModelManifest, to?: string): ModelManifest {
     }
   }
   requireVersion(manifest, target)
-  return { ...activate(manifest, target), pending: null }
+  return { ...promote(manifest, target), pending: null }
 }
 
-/** Records a failed activation; `attempts` counts repeated failures of one version (for back-off). */
+/** Records a failed rollout; `attempts` counts repeated failures of one version (for back-off). */
 export function recordFailure(manifest: ModelManifest, version: string, reason: string, at: string): ModelManifest {
   const previous = manifest.failures.find((f) => f.version === version)
-  const failure: ActivationFailure = { version, reason, at, attempts: (previous?.attempts ?? 0) + 1 }
+  const failure: RolloutFailure = { version, reason, at, attempts: (previous?.attempts ?? 0) + 1 }
   return { ...manifest, failures: [failure, ...manifest.failures.filter((f) => f.version !== version)].slice(0, 10) }
 }
 
-/** The first wait after a failed activation: two cron ticks, so the very next tick does not retry. */
+/** The first wait after a failed rollout: two cron ticks, so the very next tick does not retry. */
 export const RETRY_BASE_MS = 10 * 60_000
 
-/** The longest wait between two activation attempts of one version. */
+/** The longest wait between two rollout attempts of one version. */
 export const RETRY_MAX_MS = 6 * 60 * 60_000
 
 /**
@@ -98,12 +98,12 @@ export const RETRY_MAX_MS = 6 * 60 * 60_000
  * the cron backs off instead of paying a model load every tick; staging a new
  * version (`addVersion`) starts without a failure.
  */
-export function retryAt(failure: ActivationFailure): number {
+export function retryAt(failure: RolloutFailure): number {
   const wait = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failure.attempts - 1), RETRY_MAX_MS)
   return Date.parse(failure.at) + wait
 }
 
-/** Whether the scheduled activation may try `version` at `now` (ms since the epoch). */
+/** Whether the scheduled rollout may try `version` at `now` (ms since the epoch). */
 export function shouldRetry(manifest: ModelManifest, version: string, now: number): boolean {
   const failure = manifest.failures.find((f) => f.version === version)
   if (failure === undefined) return true
