@@ -147,7 +147,7 @@ export interface LatencySummary extends Summary {
   seq: number
 }
 
-/** One corpus batch: p50 per method and the ratios issue #19 asks for. */
+/** One corpus batch: p50 per method and the ratios docs/benchmarks.md reports. */
 export interface BatchSummary {
   model: string
   distribution: string

@@ -15,7 +15,7 @@ import { sessionLogits } from './evaluate.ts'
 import { validationViews } from './view-batches.ts'
 
 /**
- * Issue #20's evaluation of a committed checkpoint folder: the corpus
+ * The evaluation of a committed checkpoint folder: the corpus
  * validation split (whole bodies and short views), the test split and the
  * modern set, under fp32 (onnxruntime-node) and int8 (onnxruntime-web, the
  * serving engine); a temperature fitted on validation; and, with `fold`, that

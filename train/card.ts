@@ -14,7 +14,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)}%`
 const row = (name: string, m: Metrics): string =>
   `| ${name} | ${pct(m.accuracy)} | ${m.precision.toFixed(4)} | ${m.recall.toFixed(4)} | ${m.f1.toFixed(4)} | ${m.tp} / ${m.fp} / ${m.tn} / ${m.fn} |`
 
-/** Whether the issue's targets hold: accuracy >= 97%, spam F1 >= 0.95, int8 within 0.5 points of fp32. */
+/** Whether the training targets hold (docs/training.md): accuracy >= 97%, spam F1 >= 0.95, int8 within 0.5 points of fp32. */
 export function targetsMet(r: EvalReport): { accuracy: boolean; f1: boolean; int8: boolean } {
   return {
     accuracy: r.onnx_fp32.accuracy >= 0.97 && r.onnx_int8.accuracy >= 0.97,
@@ -155,7 +155,7 @@ const SET_LABELS: Record<SetName, string> = {
 }
 
 /**
- * The model card's issue-#20 section: every set under fp32 and int8 at the
+ * The model card's modern-set section: every set under fp32 and int8 at the
  * fitted temperature (or the folded checkpoint's own figures when folded), and
  * ECE before/after. Starts with {@link ASSESS_HEADING}.
  */

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { repoRoot } from '../scripts/paths.ts'
 
 /**
- * The modern-message evaluation set (issue #20): messages written for this
+ * The modern-message evaluation set: messages written for this
  * project in the style of today's mail and texts, never used for training or
  * model selection (docs/training.md, "The modern set"). One JSON object per
  * line in train/modern-set.jsonl.

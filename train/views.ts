@@ -7,7 +7,7 @@ import { mulberry32 } from '../scripts/checkpoint/random.ts'
  * bare" as a spam signal. A view is the body with quotes and signature
  * stripped, its first paragraphs, a random window or its first words, cut to a
  * length drawn independently of the label, so both classes are seen at every
- * length (issue #20).
+ * length.
  */
 
 /** How a view is cut from a body. */

@@ -1,5 +1,5 @@
 /**
- * Whose resident memory grows under load (issue #7): the same GET hammered at
+ * Whose resident memory grows under load: the same GET hammered at
  * up to four servers, interleaved round by round so that a busy machine slows
  * them alike:
  *

@@ -1,5 +1,5 @@
 /**
- * Bounded loopback load test (issue #7 item 4):
+ * Bounded loopback load test:
  *
  *   node bench/load/run.ts [--duration 60] [--connections 50] [--timeout 120] [--max-in-flight <n>] [--fresh] [--no-write]
  *

@@ -76,7 +76,7 @@ export interface OrtRunOptions {
 /**
  * V8 starts Wasm functions in its baseline compiler (Liftoff) and tiers hot ones up
  * to TurboFan while they run: the first seconds of ORT-web in a process run up to
- * ~2.5x slower (measured: 108 ms vs 42 ms with --no-liftoff). Burn that in first.
+ * several times slower (docs/benchmarks.md). Burn that in first.
  */
 async function warmWasm(model: BenchModel, ms: number): Promise<void> {
   const session = await openWeb(new Uint8Array(await readFile(model.files.int8)))

@@ -2,7 +2,7 @@
  * Merges initializers with identical type, shape and bytes. Torch's ONNX
  * exporter writes ALBERT's one shared layer as twelve transposed copies
  * (`onnx::MatMul_*`); without this, each copy would be quantized and stored
- * again, which is how ORT's Python quantizer inflates ALBERT-base to 59 MB.
+ * again, which is how ORT's Python quantizer inflates ALBERT-base (docs/memory.md).
  */
 import { createHash } from 'node:crypto'
 import type { GraphIndex } from './graph.ts'

@@ -78,7 +78,7 @@ export interface QuantizeResult {
 }
 
 /**
- * Measured in bench/graph-forms.ts: at ORT's default optimization level every MatMul
+ * Measured in bench/graph-forms.ts (docs/benchmarks.md): at ORT's default optimization level every MatMul
  * form becomes the same kernels at load; 'fused' writes that result ahead of time and,
  * by default, also the fusions ORT-web's optimizer never makes on an int8 graph
  * (QAttention per attention block, SkipLayerNormalization per residual LayerNorm).

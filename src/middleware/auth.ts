@@ -1,5 +1,5 @@
 /**
- * Optional API keys (issue #7). When the `API_KEYS` secret holds one or more
+ * Optional API keys. When the `API_KEYS` secret holds one or more
  * comma-separated keys, every request must send `Authorization: Bearer <key>`;
  * with no keys configured (local `npm start`) everything is open.
  * Keys are compared through their SHA-256 digests with a loop that always

@@ -1,5 +1,5 @@
 /**
- * Load shedding (issue #7): an isolate runs one inference at a time, so
+ * Load shedding: an isolate runs one inference at a time, so
  * requests past a few dozen only queue, and every queued request waits for
  * all the ones before it. Past `MAX_IN_FLIGHT` requests in this isolate
  * (`c.var.limits.maxInFlight`, 0 = no cap) the next one is answered at once

@@ -5,12 +5,10 @@
  */
 
 /**
- * Session options that decide the Wasm heap. Measured with both full-size
- * default models (test/support/measure-memory.ts): arena, memory pattern and
- * prepacking made no difference at Emscripten's growth granularity (80.4 MB
- * either way after an 8×128 ALBERT batch), so they are off for the smallest
- * steady state; graph optimization 'all' beats 'basic' (80.4 vs 115.9 MB)
- * because its fusions drop intermediate tensors.
+ * Session options that decide the Wasm heap. Arena, memory pattern and
+ * prepacking do not shrink it at Emscripten's growth granularity, so they are
+ * off for the smallest steady state; graph optimization 'all' beats 'basic'
+ * because its fusions drop intermediate tensors (figures: docs/memory.md).
  */
 export interface OrtSessionOptions {
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all'

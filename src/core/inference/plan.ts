@@ -23,9 +23,8 @@
  * How large one padded run may be. Activation memory grows with
  * batch × sequence (hidden states) and batch × sequence² (attention), and
  * ORT's Wasm heap keeps its high-water mark for the isolate's life, so one
- * oversized run would cost the 128 MB isolate budget for good. Measured
- * (ALBERT-base int8 after ELECTRA-small, test/support/measure-memory.ts):
- * 8×128 → 80 MB, 1×512 → 81 MB, 4×256 → 97 MB, 2×512 → 106 MB, 16×128 → 116 MB.
+ * oversized run would cost the 128 MB isolate budget for good. What each run
+ * size costs is measured in docs/memory.md.
  */
 export interface BatchBudget {
   /** padded rows × sequence length */
