@@ -1,8 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { foldTemperatureFile } from '../assess.ts'
 import { makeBatch } from '../batches.ts'
 import { expectedCalibrationError, finalLayerNames, fitTemperature, foldTemperature, nllAt, spamProbability } from '../calibrate.ts'
@@ -11,16 +10,10 @@ import { createModel, disposeModel, forward } from '../model.ts'
 import { trainPreset } from '../presets.ts'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import { readSafetensors } from '../../scripts/convert/safetensors.ts'
-import { saveHfCheckpoint, useWasm } from '../trainer.ts'
+import { saveHfCheckpoint } from '../trainer.ts'
+import { trainingScratch } from './scratch.ts'
 
-let dir = ''
-beforeAll(async () => {
-  await useWasm()
-  dir = await mkdtemp(join(tmpdir(), 'calibrate-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const scratch = trainingScratch('calibrate')
 
 const random = mulberry32(3)
 const batch = makeBatch(Array.from({ length: 6 }, (_, i) => ({ ids: [2, ...Array.from({ length: 3 + i }, () => 5 + Math.floor(random() * 90)), 3], label: (i % 2) as 0 | 1 })), 0)
@@ -51,7 +44,7 @@ describe('foldTemperature', () => {
 describe('foldTemperatureFile', () => {
   it('divides only the last classifier layer of an HF checkpoint folder, which then gives logits / T', async () => {
     const model = createModel(trainPreset('electra-tiny').config, mulberry32(2))
-    const out = join(dir, 'electra')
+    const out = join(scratch(), 'electra')
     await saveHfCheckpoint(out, model, 'F32')
     const original = readSafetensors(await readFile(join(out, 'model.safetensors')))
     const before = tf.tidy(() => forward(model, batch, false)).arraySync()

@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../scripts/checkpoint/generate.ts'
 import { convertCheckpoint } from '../../scripts/convert/index.ts'
 import { openNodeSession } from '../../scripts/ort/node.ts'
@@ -9,20 +7,14 @@ import type { Encoded } from '../batches.ts'
 import { makeBatch } from '../batches.ts'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import { createModel } from '../model.ts'
-import { predict, saveHfCheckpoint, useWasm } from '../trainer.ts'
+import { predict, saveHfCheckpoint } from '../trainer.ts'
+import { trainingScratch } from './scratch.ts'
 
 /**
  * The trainer's tfjs model, exported to the HF layout, must be the model the
  * converter builds: same logits from onnxruntime-node on padded batches.
  */
-let dir = ''
-beforeAll(async () => {
-  await useWasm()
-  dir = await mkdtemp(join(tmpdir(), 'train-export-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const scratch = trainingScratch('train-export')
 
 // Varied lengths so padding and the attention mask matter.
 const random = mulberry32(3)
@@ -38,7 +30,7 @@ describe.each([
     const config = resolveConfig({ preset, id2label: { 0: 'ham', 1: 'spam' }, config: { initializer_range: 0.3, max_position_embeddings: 32, ...extra } })
     const model = createModel(config, mulberry32(11))
     const expected = await predict(model, items, 0)
-    const out = join(dir, `${preset}-${Object.keys(extra).length}`)
+    const out = join(scratch(), `${preset}-${Object.keys(extra).length}`)
     await saveHfCheckpoint(out, model, 'F32')
     const { onnx } = await convertCheckpoint(out)
     const session = await openNodeSession(onnx)

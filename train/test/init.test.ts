@@ -1,21 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import { initFrom, repeatRows } from '../init.ts'
 import { createModel, disposeModel } from '../model.ts'
 import { trainPreset } from '../presets.ts'
-import { saveHfCheckpoint, useWasm } from '../trainer.ts'
+import { saveHfCheckpoint } from '../trainer.ts'
+import { trainingScratch } from './scratch.ts'
 
-let dir = ''
-beforeAll(async () => {
-  await useWasm()
-  dir = await mkdtemp(join(tmpdir(), 'init-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const scratch = trainingScratch('init')
 
 describe('repeatRows', () => {
   it('copies the rows in order, then starts again from the first', () => {
@@ -28,7 +20,7 @@ describe.each(['electra', 'albert'] as const)('initFrom a shorter checkpoint (%s
   it('lengthens the position table by repeating its rows and loads everything else as it is', async () => {
     const short = trainPreset(`${model}-tiny`).config
     const from = createModel(short, mulberry32(1))
-    const folder = join(dir, model)
+    const folder = join(scratch(), model)
     await saveHfCheckpoint(folder, from, 'F32')
 
     const rows = short.max_position_embeddings

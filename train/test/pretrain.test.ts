@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parameterSpecs } from '../../scripts/checkpoint/generate.ts'
 import { readSafetensors } from '../../scripts/convert/safetensors.ts'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
@@ -12,16 +11,10 @@ import type { SpecialTokens } from '../pretrain-data.ts'
 import { createPretrainModel, sampleRows } from '../pretrain-model.ts'
 import { evaluatePretrain, pretrainedDir, pretrainLoop, type PretrainState, type PretrainTask, savePretrained } from '../pretrain.ts'
 import { trainPreset } from '../presets.ts'
-import { loadCheckpoint, saveHfCheckpoint, useWasm } from '../trainer.ts'
+import { loadCheckpoint, saveHfCheckpoint } from '../trainer.ts'
+import { trainingScratch } from './scratch.ts'
 
-let dir = ''
-beforeAll(async () => {
-  await useWasm()
-  dir = await mkdtemp(join(tmpdir(), 'pretrain-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const scratch = trainingScratch('pretrain')
 
 const albertTokens: SpecialTokens = { cls: 2, sep: 3, mask: 4, pad: 0, special: new Set([0, 1, 2, 3, 4]), vocabSize: 2000 }
 const electraTokens: SpecialTokens = { cls: 101, sep: 102, mask: 103, pad: 0, special: new Set([0, 100, 101, 102, 103]), vocabSize: 2000 }
@@ -48,7 +41,7 @@ describe.each([
     const model = createPretrainModel(config, task, mulberry32(1))
     const opt = initAdamW(model.params)
     const before = await evaluatePretrain(task, model, heldOut, tokens, 16)
-    const out = join(dir, task)
+    const out = join(scratch(), task)
     const state: PretrainState = { task, step: 0, totalSteps: 32, seed: 1, elapsedSeconds: 0, history: [] }
     const done = await pretrainLoop({
       task, model, opt, windows: trainWindows, heldOut, tokens, batchSize: 16, microBatch: 8, peakLr: 1e-2, warmupSteps: 4, evalEvery: 16, dir: out, seed: 1, log: () => {},
@@ -75,7 +68,7 @@ describe.each([
   it('hands its encoder to a classifier (--init): heads dropped, classifier fresh, nothing of the heads exported', async () => {
     const config = tiny(preset)
     const pre = createPretrainModel(config, task, mulberry32(5))
-    const folder = pretrainedDir(join(dir, `init-${task}`))
+    const folder = pretrainedDir(join(scratch(), `init-${task}`))
     await savePretrained(folder, pre, task, 7)
     const classifier = createModel(config, mulberry32(6))
     const fresh = new Map([...classifier.params].filter(([n]) => n.startsWith('classifier')).map(([n, v]) => [n, Array.from(v.dataSync())]))
@@ -87,7 +80,7 @@ describe.each([
     for (const name of report.loaded) expect(Array.from(classifier.params.get(name)?.dataSync() ?? [])).toEqual(Array.from(pre.params.get(name)?.dataSync() ?? []))
     for (const [name, values] of fresh) expect(Array.from(classifier.params.get(name)?.dataSync() ?? [])).toEqual(values)
 
-    const exported = join(dir, `classifier-${task}`)
+    const exported = join(scratch(), `classifier-${task}`)
     await saveHfCheckpoint(exported, classifier, 'F32')
     const names = [...readSafetensors(await readFile(join(exported, 'model.safetensors'))).tensors.keys()].sort()
     expect(names).toEqual(parameterSpecs(config).map((s) => s.name).sort())

@@ -1,22 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Encoded } from '../batches.ts'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import { createModel, disposeModel } from '../model.ts'
 import { initAdamW, learningRate } from '../optimizer.ts'
 import { trainPreset } from '../presets.ts'
-import { evaluate, loadCheckpoint, metricsOf, predictBatchSize, selectionScore, type TrainState, trainLoop, useWasm } from '../trainer.ts'
+import { evaluate, loadCheckpoint, metricsOf, predictBatchSize, selectionScore, type TrainState, trainLoop } from '../trainer.ts'
+import { trainingScratch } from './scratch.ts'
 
-let dir = ''
-beforeAll(async () => {
-  await useWasm()
-  dir = await mkdtemp(join(tmpdir(), 'train-loop-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const scratch = trainingScratch('train-loop')
 
 describe('metricsOf', () => {
   it('counts spam as the positive class', () => {
@@ -52,7 +43,7 @@ describe('trainLoop', () => {
     const opt = initAdamW(model.params)
     const state: TrainState = { step: 0, totalSteps: 60, seed: 1, elapsedSeconds: 0, best: null, history: [] }
     const before = await evaluate(model, validation, 0)
-    const done = await trainLoop({ preset, model, opt, train, validation, padId: 0, dir, seed: 1, log: () => {} }, state)
+    const done = await trainLoop({ preset, model, opt, train, validation, padId: 0, dir: scratch(), seed: 1, log: () => {} }, state)
     expect(done.step).toBe(60)
     expect(done.history.map((h) => h.step)).toEqual([12, 24, 36, 48, 60])
     const after = await evaluate(model, validation, 0)
@@ -61,7 +52,7 @@ describe('trainLoop', () => {
 
     const copy = createModel(preset.config, mulberry32(99))
     const copyOpt = initAdamW(copy.params)
-    const resumed = await loadCheckpoint(dir, copy, copyOpt)
+    const resumed = await loadCheckpoint(scratch(), copy, copyOpt)
     expect(resumed?.step).toBe(60)
     expect(copyOpt.step).toBe(60)
     for (const [name, v] of model.params) expect(Array.from(copy.params.get(name)?.dataSync() ?? [])).toEqual(Array.from(v.dataSync()))
@@ -87,7 +78,7 @@ describe('trainLoop with views', () => {
     }
     const validationViews = validation.map((e) => ({ ...e, ids: e.ids.slice(0, 4) }))
     const state: TrainState = { step: 0, totalSteps: 6, seed: 1, elapsedSeconds: 0, best: null, history: [] }
-    const done = await trainLoop({ preset, model, opt: initAdamW(model.params), train, validation, validationViews, views, evalAtStart: true, padId: 0, dir: `${dir}/views`, seed: 1, log: () => {} }, state)
+    const done = await trainLoop({ preset, model, opt: initAdamW(model.params), train, validation, validationViews, views, evalAtStart: true, padId: 0, dir: `${scratch()}/views`, seed: 1, log: () => {} }, state)
     expect(seen).toEqual([0, 1, 2, 3, 4, 5])
     expect(done.initial?.views?.n).toBe(16)
     expect(done.history.map((h) => h.views?.n)).toEqual([16, 16])
