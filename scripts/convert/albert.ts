@@ -48,12 +48,5 @@ export function albertForSequenceClassification(config: HfConfig, weights: Check
   }
   const pooled = g.op('Tanh', [linear(g, firstToken(g, x, '/albert/pooler'), 'albert.pooler', H, H, '/albert/pooler')], '/albert/pooler_activation/Tanh') // [B, H]
   const logits = linear(g, pooled, 'classifier', H, numLabels(config), '/classifier') // [B, num_labels]
-  weights.assertComplete('AlbertForSequenceClassification')
-  return g.build({
-    name: 'AlbertForSequenceClassification',
-    inputs: bertInputs(options),
-    logits,
-    numLabels: numLabels(config),
-    metadata: { hf_architecture: 'AlbertForSequenceClassification', id2label: JSON.stringify(config.id2label) },
-  })
+  return g.build('AlbertForSequenceClassification', config, bertInputs(options), logits)
 }

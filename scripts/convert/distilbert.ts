@@ -60,12 +60,5 @@ export function distilbertForSequenceClassification(config: HfConfig, weights: C
   }
   const pooled = g.op('Relu', [linear(g, firstToken(g, x, '/distilbert/pooler'), 'pre_classifier', H, H, '/pre_classifier')], '/Relu') // [B, H]
   const logits = linear(g, pooled, 'classifier', H, numLabels(config), '/classifier') // [B, num_labels]
-  weights.assertComplete('DistilBertForSequenceClassification')
-  return g.build({
-    name: 'DistilBertForSequenceClassification',
-    inputs: ['input_ids', 'attention_mask'],
-    logits,
-    numLabels: numLabels(config),
-    metadata: { hf_architecture: 'DistilBertForSequenceClassification', id2label: JSON.stringify(config.id2label) },
-  })
+  return g.build('DistilBertForSequenceClassification', config, ['input_ids', 'attention_mask'], logits)
 }

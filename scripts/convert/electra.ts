@@ -45,12 +45,5 @@ export function electraForSequenceClassification(config: HfConfig, weights: Chec
   const cls = firstToken(g, x, '/classifier') // [B, H]
   const dense = activation(g, linear(g, cls, 'classifier.dense', H, H, '/classifier/dense'), 'gelu', '/classifier/act')
   const logits = linear(g, dense, 'classifier.out_proj', H, numLabels(config), '/classifier/out_proj') // [B, num_labels]
-  weights.assertComplete('ElectraForSequenceClassification')
-  return g.build({
-    name: 'ElectraForSequenceClassification',
-    inputs: bertInputs(options),
-    logits,
-    numLabels: numLabels(config),
-    metadata: { hf_architecture: 'ElectraForSequenceClassification', id2label: JSON.stringify(config.id2label) },
-  })
+  return g.build('ElectraForSequenceClassification', config, bertInputs(options), logits)
 }

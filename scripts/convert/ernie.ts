@@ -1,9 +1,9 @@
 import type { onnx } from '../onnx/proto.ts'
+import { bertPooled } from './bert.ts'
 import { type HfConfig, numLabels } from './config.ts'
-import { bertStyleLayer } from './electra.ts'
 import { GraphBuilder } from './graph.ts'
-import { embeddings, extendedAttentionMask, firstToken, linear } from './layers.ts'
-import { bertInputs, type BuildOptions, tokenTypesOf } from './options.ts'
+import { linear } from './layers.ts'
+import { bertInputs, type BuildOptions } from './options.ts'
 import type { CheckpointWeights } from './weights.ts'
 
 /**
@@ -16,22 +16,7 @@ import type { CheckpointWeights } from './weights.ts'
  */
 export function ernieForSequenceClassification(config: HfConfig, weights: CheckpointWeights, options: BuildOptions = {}): onnx.ModelProto {
   const g = new GraphBuilder(weights)
-  const H = config.hidden_size
-  const mask = extendedAttentionMask(g, '/ernie/mask') // [B, 1, 1, T]
-  const embedded = { tokenTypes: tokenTypesOf(options), taskTypes: config.use_task_id === true }
-  let x = embeddings(g, 'ernie.embeddings', { ...config, embedding_size: H }, '/ernie/embeddings', embedded) // [B, T, H]
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    options.onProgress?.(`ernie layer ${i + 1}/${config.num_hidden_layers}`)
-    x = bertStyleLayer(g, x, mask, `ernie.encoder.layer.${i}`, config, `/ernie/encoder/layer.${i}`)
-  }
-  const pooled = g.op('Tanh', [linear(g, firstToken(g, x, '/ernie/pooler'), 'ernie.pooler.dense', H, H, '/ernie/pooler/dense')], '/ernie/pooler/activation/Tanh') // [B, H]
-  const logits = linear(g, pooled, 'classifier', H, numLabels(config), '/classifier') // [B, num_labels]
-  weights.assertComplete('ErnieForSequenceClassification')
-  return g.build({
-    name: 'ErnieForSequenceClassification',
-    inputs: bertInputs(options),
-    logits,
-    numLabels: numLabels(config),
-    metadata: { hf_architecture: 'ErnieForSequenceClassification', id2label: JSON.stringify(config.id2label) },
-  })
+  const pooled = bertPooled(g, config, 'ernie', options, config.use_task_id === true)
+  const logits = linear(g, pooled, 'classifier', config.hidden_size, numLabels(config), '/classifier') // [B, num_labels]
+  return g.build('ErnieForSequenceClassification', config, bertInputs(options), logits)
 }

@@ -1,5 +1,6 @@
 import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo, type TensorData } from '../onnx/builder.ts'
 import { onnx } from '../onnx/proto.ts'
+import { type HfConfig, numLabels } from './config.ts'
 import type { CheckpointWeights } from './weights.ts'
 
 /**
@@ -55,20 +56,26 @@ export class GraphBuilder {
     return this.initializer(`/const/${name}`, () => BigInt64Array.from(values, (v) => BigInt(v)), dims)
   }
 
-  /** The finished model: int64 [batch, sequence] inputs, float `logits` [batch, numLabels] output. */
-  build(options: { name: string; inputs: readonly string[]; logits: string; numLabels: number; metadata: Record<string, string> }): onnx.ModelProto {
+  /**
+   * The finished model, once every checkpoint weight has been used: int64
+   * [batch, sequence] inputs, float `logits` [batch, num_labels] output, and
+   * the HF architecture and labels as metadata.
+   */
+  build(hfArchitecture: string, config: HfConfig, inputs: readonly string[], logits: string): onnx.ModelProto {
+    this.weights.assertComplete(hfArchitecture)
     const INT64 = onnx.TensorProto.DataType.INT64
     const FLOAT = onnx.TensorProto.DataType.FLOAT
     // The last node writes the graph output directly (no Identity for a quantizer to trip on).
-    for (const node of this.nodes) node.output = node.output.map((o) => (o === options.logits ? 'logits' : o))
+    for (const node of this.nodes) node.output = node.output.map((o) => (o === logits ? 'logits' : o))
     const graph = makeGraph(
       this.nodes,
-      options.name,
-      options.inputs.map((input) => makeValueInfo(input, INT64, ['batch_size', 'sequence_length'])),
-      [makeValueInfo('logits', FLOAT, ['batch_size', options.numLabels])],
+      hfArchitecture,
+      inputs.map((input) => makeValueInfo(input, INT64, ['batch_size', 'sequence_length'])),
+      [makeValueInfo('logits', FLOAT, ['batch_size', numLabels(config)])],
       [...this.#initializers.values()],
     )
-    return makeModel(graph, { producerName: 'edge-classify', metadata: options.metadata })
+    const metadata = { hf_architecture: hfArchitecture, id2label: JSON.stringify(config.id2label) }
+    return makeModel(graph, { producerName: 'edge-classify', metadata })
   }
 }
 
