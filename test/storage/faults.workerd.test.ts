@@ -37,8 +37,8 @@ describe('weights integrity', () => {
       if (m.versions[0]) m.versions[0].weights.key = 'blobs/sha256/tampered.onnx'
     })
     await expect(readWeights(env.MODELS, 'electra-tampered', { ...v.weights, key: 'blobs/sha256/tampered.onnx' })).rejects.toMatchObject({
-      type: 'corrupt',
-      modelId: 'electra-tampered',
+      kind: 'corrupt',
+      model: 'electra-tampered',
     })
     const p = await problem(await post('/v1/models/electra-tampered/classify', { inputs: 'hi' }), 503)
     expect(p.model).toBe('electra-tampered')
