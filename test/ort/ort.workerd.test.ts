@@ -41,6 +41,6 @@ describe('onnxruntime-web in workerd', () => {
   })
 
   it('rejects bytes that are not a model with a typed error', async () => {
-    await expect(createSession(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ type: 'ort_error' })
+    await expect(createSession(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ kind: 'ort_error' })
   })
 })
