@@ -2,10 +2,16 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { LabelScore } from '../../src/core/inference/classifier.ts'
 import { ALBERT, ELECTRA, PARITY_INPUTS } from '../support/fixture-models.ts'
-import { post, problem } from '../support/http.ts'
+import { api, batch, ok, post, problem, single } from '../support/http.ts'
 import { expectedScores, seedModels } from '../support/seed.ts'
 
-const classify = (id: string, body: unknown) => post(`/v1/models/${id}/classify`, body)
+const route = api.v1.models[':id'].classify
+type ClassifyJson = Parameters<typeof route.$post>[0]['json']
+const classify = (id: string, json: ClassifyJson) => route.$post({ param: { id }, json })
+/** The 200 body of a classify request. */
+const scores = async (id: string, json: ClassifyJson) => (await (await ok(await classify(id, json))).json())
+/** Sends what the request type refuses (wrong types, malformed JSON) as is. */
+const send = (id: string, body: unknown) => post(`/v1/models/${id}/classify`, body)
 
 let expected: Record<string, LabelScore[][]>
 beforeAll(async () => {
@@ -22,16 +28,16 @@ describe('POST /v1/models/{id}/classify', () => {
     expect(res.headers.get('X-Model-Version')).toBe(ELECTRA.version)
     const timing = res.headers.get('Server-Timing') ?? ''
     for (const metric of ['load', 'tokenize', 'infer']) expect(timing).toMatch(new RegExp(`${metric};dur=`))
-    const body = (await res.json()) as LabelScore[]
+    const body = single(await (await ok(res)).json())
     expect(body.map((r) => r.label).sort()).toEqual(['ham', 'spam'])
     expect(body[0]?.score).toBeGreaterThanOrEqual(body[1]?.score ?? 1)
     expect((body[0]?.score ?? 0) + (body[1]?.score ?? 0)).toBeCloseTo(1, 5)
   })
 
   it.each([ELECTRA, ALBERT])('matches onnxruntime-web in Node on a padded batch with a pair ($id)', async (model) => {
-    const res = await classify(model.id, { inputs: PARITY_INPUTS })
+    const res = await classify(model.id, { inputs: [...PARITY_INPUTS] })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as LabelScore[][]
+    const body = batch(await (await ok(res)).json())
     const reference = expected[model.id] ?? []
     expect(body).toHaveLength(PARITY_INPUTS.length)
     body.forEach((row, i) => {
@@ -42,33 +48,31 @@ describe('POST /v1/models/{id}/classify', () => {
   })
 
   it('answers a one-element list with a list of one result', async () => {
-    const res = await classify(ELECTRA.id, { inputs: ['hello'] })
-    const body = (await res.json()) as LabelScore[][]
+    const body = batch(await scores(ELECTRA.id, { inputs: ['hello'] }))
     expect(body).toHaveLength(1)
     expect(body[0]).toHaveLength(2)
   })
 
   it('classifies a text pair, which scores differently from the text alone', async () => {
-    const pair = (await (await classify(ELECTRA.id, { inputs: { text: 'Free money', text_pair: 'Call now' } })).json()) as LabelScore[]
-    const alone = (await (await classify(ELECTRA.id, { inputs: 'Free money' })).json()) as LabelScore[]
+    const pair = single(await scores(ELECTRA.id, { inputs: { text: 'Free money', text_pair: 'Call now' } }))
+    const alone = single(await scores(ELECTRA.id, { inputs: 'Free money' }))
     expect(pair).toHaveLength(2)
     expect(byLabel(pair).spam).not.toBeCloseTo(byLabel(alone).spam ?? 0, 6)
   })
 
   it('keeps the top_k best labels; null keeps all', async () => {
-    const all = (await (await classify(ALBERT.id, { inputs: 'you fool', parameters: { top_k: null } })).json()) as LabelScore[]
-    const top1 = (await (await classify(ALBERT.id, { inputs: 'you fool', parameters: { top_k: 1 } })).json()) as LabelScore[]
-    const top5 = (await (await classify(ALBERT.id, { inputs: 'you fool', parameters: { top_k: 5 } })).json()) as LabelScore[]
+    const all = single(await scores(ALBERT.id, { inputs: 'you fool', parameters: { top_k: null } }))
+    const top1 = single(await scores(ALBERT.id, { inputs: 'you fool', parameters: { top_k: 1 } }))
+    const top5 = single(await scores(ALBERT.id, { inputs: 'you fool', parameters: { top_k: 5 } }))
     expect(all).toHaveLength(3)
     expect(top1).toEqual(all.slice(0, 1))
     expect(top5).toEqual(all)
   })
 
   it('applies softmax, sigmoid and none consistently with the raw logits', async () => {
-    const run = async (id: string, fn?: string) =>
-      byLabel(
-        (await (await classify(id, { inputs: 'same text', parameters: fn ? { function_to_apply: fn } : {} })).json()) as LabelScore[],
-      )
+    type Activation = NonNullable<NonNullable<ClassifyJson['parameters']>['function_to_apply']>
+    const run = async (id: string, fn?: Activation) =>
+      byLabel(single(await scores(id, { inputs: 'same text', parameters: fn ? { function_to_apply: fn } : {} })))
     const logits = await run(ALBERT.id, 'none')
     const sigmoid = await run(ALBERT.id, 'sigmoid')
     const softmax = await run(ALBERT.id, 'softmax')
@@ -104,7 +108,7 @@ describe('POST /v1/models/{id}/classify', () => {
   })
 
   it('answers malformed JSON with 400 naming the fix', async () => {
-    const p = await problem(await classify(ELECTRA.id, '{"inputs": "hi"'), 400)
+    const p = await problem(await send(ELECTRA.id, '{"inputs": "hi"'), 400)
     expect(p.type).toContain('malformed_json')
     expect(p.detail).toContain('{"inputs"')
   })
@@ -118,7 +122,7 @@ describe('POST /v1/models/{id}/classify', () => {
     [{ inputs: 'hi', extra: true }, '(body)'],
     [{}, 'inputs'],
   ])('answers wrong types with 422 naming the field (%j)', async (body, path) => {
-    const p = await problem(await classify(ELECTRA.id, body), 422)
+    const p = await problem(await send(ELECTRA.id, body), 422)
     expect(p.errors?.map((e) => e.path)).toContain(path)
     expect(p.detail).toContain(path)
   })
@@ -126,14 +130,14 @@ describe('POST /v1/models/{id}/classify', () => {
   it.each([[{ inputs: '' }], [{ inputs: [] }], [{ inputs: ['ok', ''] }], [{ inputs: { text: '' } }]])(
     'answers empty input with 422 (%j)',
     async (body) => {
-      const p = await problem(await classify(ELECTRA.id, body), 422)
+      const p = await problem(await send(ELECTRA.id, body), 422)
       expect(p.detail).toMatch(/empty|at least one/)
     },
   )
 
   it('refuses a batch over MAX_BATCH and a text over MAX_INPUT_CHARS with 413 naming the limit', async () => {
-    const batch = await problem(await classify(ELECTRA.id, { inputs: Array.from({ length: 17 }, () => 'x') }), 413)
-    expect(batch).toMatchObject({ limit: 'MAX_BATCH', max: 16 })
+    const overBatch = await problem(await classify(ELECTRA.id, { inputs: Array.from({ length: 17 }, () => 'x') }), 413)
+    expect(overBatch).toMatchObject({ limit: 'MAX_BATCH', max: 16 })
     const chars = await problem(await classify(ELECTRA.id, { inputs: 'a'.repeat(10_001) }), 413)
     expect(chars).toMatchObject({ limit: 'MAX_INPUT_CHARS', max: 10_000 })
     expect(chars.detail).toContain('10000')
@@ -146,7 +150,7 @@ describe('POST /v1/models/{id}/classify', () => {
 })
 
 describe('fuzzed requests (issue #7 item 5)', () => {
-  const status = async (body: unknown) => (await classify(ELECTRA.id, typeof body === 'string' ? body : JSON.stringify(body))).status
+  const status = async (body: unknown) => (await send(ELECTRA.id, typeof body === 'string' ? body : JSON.stringify(body))).status
 
   it('never answer random JSON with a 5xx', async () => {
     await fc.assert(

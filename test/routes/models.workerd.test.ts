@@ -1,8 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ALBERT, ELECTRA } from '../support/fixture-models.ts'
-import { get, post, problem } from '../support/http.ts'
+import { api, get, ok, problem } from '../support/http.ts'
 import { seedModels } from '../support/seed.ts'
 import type { ModelManifest } from '../../src/core/schema/manifest.ts'
+
+/** The parts of GET /openapi.json this file reads. */
+interface OpenApiDocument {
+  openapi: string
+  paths: Record<string, Record<string, unknown>>
+  components: { schemas: Record<string, { properties?: Record<string, unknown> }> }
+}
 
 let manifests: ModelManifest[]
 beforeAll(async () => {
@@ -11,9 +18,9 @@ beforeAll(async () => {
 
 describe('GET /v1/models', () => {
   it('lists every published model with its version, labels and precision', async () => {
-    const res = await get('/v1/models')
+    const res = await api.v1.models.$get()
     expect(res.status).toBe(200)
-    const { models } = (await res.json()) as { models: Array<Record<string, unknown>> }
+    const { models } = await (await ok(res)).json()
     const byId = Object.fromEntries(models.map((m) => [m.id, m]))
     expect(byId[ELECTRA.id]).toMatchObject({
       version: ELECTRA.version,
@@ -29,7 +36,8 @@ describe('GET /v1/models', () => {
 describe('GET /v1/models/{id}', () => {
   it('describes a model, and whether this isolate has loaded it', async () => {
     const manifest = manifests.find((m) => m.id === ELECTRA.id)
-    const before = (await (await get(`/v1/models/${ELECTRA.id}`)).json()) as Record<string, unknown>
+    const describe = async () => (await ok(await api.v1.models[':id'].$get({ param: { id: ELECTRA.id } }))).json()
+    const before = await describe()
     expect(before).toMatchObject({
       id: ELECTRA.id,
       hf_architecture: 'ElectraForSequenceClassification',
@@ -39,25 +47,22 @@ describe('GET /v1/models/{id}', () => {
       loaded: false,
       last_failure: null,
     })
-    expect((await post(`/v1/models/${ELECTRA.id}/classify`, { inputs: 'hi' })).status).toBe(200)
-    const after = (await (await get(`/v1/models/${ELECTRA.id}`)).json()) as Record<string, unknown>
+    expect((await api.v1.models[':id'].classify.$post({ param: { id: ELECTRA.id }, json: { inputs: 'hi' } })).status).toBe(200)
+    const after = await describe()
     expect(after).toMatchObject({ loaded: true, loads: 1 })
     expect(after.load_ms).toEqual(expect.any(Number))
   })
 
   it('answers an unknown id with 404', async () => {
-    const p = await problem(await get('/v1/models/nope'), 404)
+    const p = await problem(await api.v1.models[':id'].$get({ param: { id: 'nope' } }), 404)
     expect(p.detail).toContain('nope')
   })
 })
 
 describe('GET /openapi.json', () => {
   it('is an OpenAPI 3.1 document generated from the validating schemas', async () => {
-    const doc = (await (await get('/openapi.json')).json()) as {
-      openapi: string
-      paths: Record<string, Record<string, unknown>>
-      components: { schemas: Record<string, { properties?: Record<string, unknown> }> }
-    }
+    // The document is served by `doc31`, outside the typed routes.
+    const doc: OpenApiDocument = await (await get('/openapi.json')).json()
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual(
       ['/healthz', '/readyz', '/v1/models', '/v1/models/{id}', '/v1/models/{id}/classify', '/v1/models/{id}/tokenize'].sort(),

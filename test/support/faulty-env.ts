@@ -15,6 +15,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import worker from '../../src/index.ts'
 import type { Bindings } from '../../src/env.ts'
+import { clientOf } from './http.ts'
+import type { Client } from './http.ts'
 
 export interface Faults {
   /** R2 keys whose `get` rejects (an R2 outage for those objects) */
@@ -44,6 +46,8 @@ export interface FaultyEnv {
   call(path: string, init?: RequestInit, vars?: Vars): Promise<Response>
   /** POSTs JSON through `call`. */
   post(path: string, body: unknown, vars?: Vars): Promise<Response>
+  /** Hono's typed client over `call` (test/support/http.ts), with `vars` on every request. */
+  api(vars?: Vars): Client
   /** Every fault off. */
   clear(): void
 }
@@ -98,18 +102,20 @@ export function faultyEnv(vars: Vars = {}): FaultyEnv {
   })
   const bindings: Bindings = { ...env, ...vars, MODELS: models, TOKENIZERS: tokenizers } as Bindings
 
-  const call = async (path: string, init: RequestInit = {}, callVars: Vars = {}) => {
+  const send = async (request: Request, callVars: Vars = {}) => {
     const ctx = createExecutionContext()
-    const res = await worker.fetch(new Request(`http://edge.test${path}`, init), { ...bindings, ...callVars } as Bindings, ctx)
+    const res = await worker.fetch(request, { ...bindings, ...callVars } as Bindings, ctx)
     // Read the body before the background work settles, as a client would.
     const body = await res.arrayBuffer()
     await waitOnExecutionContext(ctx)
     return new Response(body, res)
   }
+  const call = (path: string, init: RequestInit = {}, callVars: Vars = {}) => send(new Request(`http://edge.test${path}`, init), callVars)
   return {
     faults,
     r2Reads,
     call,
+    api: (callVars = {}) => clientOf((request) => send(request, callVars)),
     post: (path, body, vars) =>
       call(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }, vars),
     clear() {
