@@ -1,5 +1,7 @@
 /**
- * Session creation failing (issue #7 item 3): weights whose size and sha256
+ * src/models/registry.ts under the Worker, with real storage and ORT: one load
+ * shared by concurrent first requests, a model with no active version, and
+ * session creation failing (issue #7 item 3): weights whose size and sha256
  * match the manifest but that onnxruntime-web refuses. The publish pipeline
  * would never store such a blob, so these tests write it straight to R2 with
  * a matching manifest. Each answers a 503 problem document naming the model
@@ -7,8 +9,9 @@
  * model whose new version fails keeps its old one, and the model serves again
  * once a good version is published.
  *
- * Runs in order: the first test makes the broken model the first session this
- * isolate creates, so a failed first creation must not break ORT's Wasm start.
+ * The file's `beforeAll` makes a broken model the first session this isolate
+ * creates, so that a failed first creation must not break ORT's Wasm start
+ * holds whichever test runs first. Every request goes through one FaultyEnv.
  */
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -17,12 +20,15 @@ import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest
 import { sha256Hex } from '../../src/core/hash.ts'
 import { ALBERT, ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'
 import { fixture } from '../support/fixtures.ts'
-import { problem } from '../support/http.ts'
+import { ok, problem } from '../support/http.ts'
 import { electraV2, seedManifest, seedModels } from '../support/seed.ts'
 import { faultyEnv } from '../support/faulty-env.ts'
 
 const w = faultyEnv()
+const api = w.api()
 let electra: ModelManifest
+/** The answers to four concurrent first requests for `electra-not-onnx`, this isolate's first session creation. */
+let firstCreation: Response[]
 
 const first = (m: ModelManifest): ModelVersion => {
   const v = m.versions[0]
@@ -30,7 +36,7 @@ const first = (m: ModelManifest): ModelVersion => {
   return v
 }
 
-const classify = (id: string) => w.post(`/v1/models/${id}/classify`, { inputs: 'Win a FREE cruise now' })
+const classify = (id: string, inputs = 'Win a FREE cruise now') => api.v1.models[':id'].classify.$post({ param: { id }, json: { inputs } })
 
 /** Stores `bytes` content-addressed, as publish would, and returns a version of ELECTRA that uses them. */
 async function versionWithWeights(version: string, bytes: Uint8Array): Promise<ModelVersion> {
@@ -46,27 +52,36 @@ async function publishManifest(id: string, versions: ModelVersion[]): Promise<vo
   await env.MODELS.put(manifestKey(id), JSON.stringify(m))
 }
 
-interface Status {
-  loaded: boolean
-  version: string | null
-  last_failure: { type: string; version: string | null; reason: string } | null
-}
-const status = async (id: string) => (await (await w.call(`/v1/models/${id}`)).json()) as Status
+const status = async (id: string) => (await ok(await api.v1.models[':id'].$get({ param: { id } }))).json()
 
 beforeAll(async () => {
   const manifests = await seedModels()
   const found = manifests.find((m) => m.id === ELECTRA.id)
   if (!found) throw new Error('electra fixture missing')
   electra = found
+  const garbage = new TextEncoder().encode('these bytes passed the sha256 check but are not an ONNX model '.repeat(64))
+  await publishManifest('electra-not-onnx', [await versionWithWeights('broken', garbage)])
+  firstCreation = await Promise.all(Array.from({ length: 4 }, () => w.post('/v1/models/electra-not-onnx/classify', { inputs: 'Win a FREE cruise now' })))
+})
+
+describe('loading', () => {
+  it('shares one load between concurrent first requests', async () => {
+    await publishManifest('electra-concurrent', [first(electra)])
+    const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => classify('electra-concurrent', `request ${i}`)))
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200])
+    expect(await status('electra-concurrent')).toMatchObject({ loaded: true, loads: 1 })
+  })
+
+  it('answers a model with no active version with 503 naming the pending one', async () => {
+    await env.MODELS.put(manifestKey('electra-pending'), JSON.stringify({ ...electra, id: 'electra-pending', active: null, pending: electra.active }))
+    const p = await problem(await classify('electra-pending'), 503)
+    expect(p.detail).toContain('pending')
+  })
 })
 
 describe('session creation failing', () => {
   it('bytes that are not ONNX: 503 for that model (concurrent requests too), others load and serve, a good publish recovers it', async () => {
-    const garbage = new TextEncoder().encode('these bytes passed the sha256 check but are not an ONNX model '.repeat(64))
-    await publishManifest('electra-not-onnx', [await versionWithWeights('broken', garbage)])
-
-    const answers = await Promise.all(Array.from({ length: 4 }, () => classify('electra-not-onnx')))
-    for (const res of answers) {
+    for (const res of firstCreation) {
       const p = await problem(res, 503)
       expect(p).toMatchObject({ model: 'electra-not-onnx' })
       expect(p.type).toContain('model_unavailable')
@@ -97,26 +112,29 @@ describe('session creation failing', () => {
   })
 
   it('a warm model whose newly rolled-out version fails keeps serving its old version, then swaps to a good one', async () => {
+    // The ELECTRA fixture under an id of its own, so no other test's manifest edits reach it.
+    const id = 'electra-rollout'
     const v1 = first(electra)
-    expect((await classify(ELECTRA.id)).headers.get('X-Model-Version')).toBe(ELECTRA.version)
+    await publishManifest(id, [v1])
+    expect((await classify(id)).headers.get('X-Model-Version')).toBe(ELECTRA.version)
     const garbage = new TextEncoder().encode('not a model either '.repeat(32))
-    await publishManifest(ELECTRA.id, [await versionWithWeights('broken-v2', garbage), v1])
+    await publishManifest(id, [await versionWithWeights('broken-v2', garbage), v1])
 
     // MANIFEST_TTL_SECONDS is 0 in the tests: each request re-checks the manifest in the background.
     for (let i = 0; i < 3; i++) {
-      const res = await classify(ELECTRA.id)
+      const res = await classify(id)
       expect(res.status).toBe(200)
       expect(res.headers.get('X-Model-Version')).toBe(ELECTRA.version)
     }
     // (`version` in GET /v1/models/{id} is the manifest's active one; X-Model-Version is what served.)
-    expect(await status(ELECTRA.id)).toMatchObject({ loaded: true, last_failure: { type: 'ort_error', version: 'broken-v2' } })
+    expect(await status(id)).toMatchObject({ loaded: true, last_failure: { type: 'ort_error', version: 'broken-v2' } })
 
     const v2 = await electraV2()
-    await seedManifest({ ...electra, active: v2.version, versions: [v2, ...electra.versions] })
+    await seedManifest({ ...electra, id, active: v2.version, versions: [v2, ...electra.versions] })
     let version = ''
     // The swap happens in the background of one request; bounded, no timing involved.
     for (let i = 0; i < 10 && version !== ELECTRA_V2.version; i++) {
-      const res = await classify(ELECTRA.id)
+      const res = await classify(id)
       expect(res.status).toBe(200)
       version = res.headers.get('X-Model-Version') ?? ''
     }
