@@ -12,9 +12,13 @@ import { recordFailure } from '../../../src/core/schema/transitions.ts'
 import { type Stores, openLocalStores } from '../../../scripts/publish/stores.ts'
 import { quantizeModel } from '../../../scripts/quantize/index.ts'
 import { AppError } from '../../../src/core/errors.ts'
+import type { ModelManifest } from '../../../src/core/schema/manifest.ts'
 
 let root: string
 let stores: Stores
+
+/** A model beforeAll publishes from seed 11, which `publishedAs` copies for the tests that start from a published model. */
+const BASE = 'base'
 
 /** A tiny seeded ELECTRA checkpoint folder with the real ELECTRA tokenizer (linked, not copied). */
 async function checkpoint(name: string, seed: number, labels = ['ham', 'spam']): Promise<string> {
@@ -49,7 +53,18 @@ function failing(inner: Stores, failOn: 'putKv' | 'manifest'): Stores {
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'edge-classify-publish-'))
   stores = await openLocalStores({ persistTo: join(root, 'state') })
-})
+  await publish(await checkpoint(BASE, 11), { id: BASE, stores, minAgreement: 0.5 })
+}, 120_000)
+
+/**
+ * BASE's manifest under `id`, its blobs shared as two publishes of one
+ * checkpoint share them: a published model that only the calling test touches.
+ */
+async function publishedAs(id: string): Promise<ModelManifest> {
+  const manifest = { ...(await readManifest(stores, BASE)), id }
+  await writeManifest(stores, manifest, null)
+  return manifest
+}
 
 afterAll(async () => {
   await stores.close()
@@ -78,34 +93,36 @@ describe('publish', () => {
   })
 
   it('is a no-op when the same model is published again', async () => {
+    const before = await publishedAs('again')
     const dir = await checkpoint('again', 11)
-    const before = await readManifest(stores, 'spam')
-    const result = await publish(dir, { id: 'spam', stores, minAgreement: 0.5 })
+    const result = await publish(dir, { id: 'again', stores, minAgreement: 0.5 })
     expect(result.created).toBe(false)
-    expect(await readManifest(stores, 'spam')).toEqual(before)
+    expect(await readManifest(stores, 'again')).toEqual(before)
   })
 
   it('stages a version as pending without changing what is served', async () => {
-    const before = await readManifest(stores, 'spam')
-    const result = await publish(await checkpoint('staged', 12), { id: 'spam', stores, stage: true, minAgreement: 0.5 })
-    const after = await readManifest(stores, 'spam')
+    const before = await publishedAs('staged')
+    const result = await publish(await checkpoint('staged', 12), { id: 'staged', stores, stage: true, minAgreement: 0.5 })
+    const after = await readManifest(stores, 'staged')
     expect(after.active).toBe(before.active)
     expect(after.pending).toBe(result.version.version)
   })
 
   it('re-staging a failed pending version repairs its blobs and clears the failure', async () => {
+    await publishedAs('restaged')
+    await publish(await checkpoint('restaged-pending', 12), { id: 'restaged', stores, stage: true, minAgreement: 0.5 })
     const dir = await checkpoint('staged-again', 12)
-    const { manifest: staged, etag } = await readManifestForUpdate(stores, 'spam')
+    const { manifest: staged, etag } = await readManifestForUpdate(stores, 'restaged')
     const pending = staged.versions.find((v) => v.version === staged.pending)
-    if (pending === undefined) throw new Error('the previous test staged a version')
+    if (pending === undefined) throw new Error('staging left no pending version')
     // As the cron leaves it after failing on a blob that went missing.
     await writeManifest(stores, recordFailure(staged, pending.version, 'missing_blob: gone', '2026-11-27T00:00:00Z'), etag)
     await stores.deleteObject(pending.weights.key)
 
-    const result = await publish(dir, { id: 'spam', stores, stage: true, minAgreement: 0.5 })
+    const result = await publish(dir, { id: 'restaged', stores, stage: true, minAgreement: 0.5 })
     expect(result.version.version).toBe(pending.version)
     expect(await stores.hasObject(pending.weights.key)).toBe(true)
-    const after = await readManifest(stores, 'spam')
+    const after = await readManifest(stores, 'restaged')
     expect(after.pending).toBe(pending.version)
     expect(after.failures).toEqual([])
     expect(after.active).toBe(staged.active)
@@ -141,23 +158,24 @@ describe('publish', () => {
   })
 
   it('leaves the served version untouched when a publish dies half-way', async () => {
-    const before = await readManifest(stores, 'spam')
+    const before = await publishedAs('half-way')
     for (const failOn of ['putKv', 'manifest'] as const) {
       // New weights and labels: a new version, so nothing is skipped as already published.
       const dir = await checkpoint(`broken-${failOn}`, 20, ['a', 'b'])
-      await expect(publish(dir, { id: 'spam', stores: failing(stores, failOn), minAgreement: 0.5 })).rejects.toThrow(/injected/)
-      expect(await readManifest(stores, 'spam')).toEqual(before)
+      await expect(publish(dir, { id: 'half-way', stores: failing(stores, failOn), minAgreement: 0.5 })).rejects.toThrow(/injected/)
+      expect(await readManifest(stores, 'half-way')).toEqual(before)
     }
     const active = before.versions.find((v) => v.version === before.active)
     expect(active && (await stores.hasObject(active.weights.key))).toBe(true)
   })
 
   it('refuses to overwrite a manifest that changed since it was read', async () => {
-    const { manifest, etag } = await readManifestForUpdate(stores, 'spam')
+    await publishedAs('conflict')
+    const { manifest, etag } = await readManifestForUpdate(stores, 'conflict')
     const failure = { version: 'v-other', reason: 'written by another command', at: '2026-12-02T00:00:00Z', attempts: 1 }
     await writeManifest(stores, { ...manifest, failures: [...manifest.failures, failure] }, etag)
-    await expect(writeManifest(stores, manifest, etag)).rejects.toMatchObject({ kind: 'conflict', model: 'spam' })
-    const now = await readManifestForUpdate(stores, 'spam')
+    await expect(writeManifest(stores, manifest, etag)).rejects.toMatchObject({ kind: 'conflict', model: 'conflict' })
+    const now = await readManifestForUpdate(stores, 'conflict')
     expect(now.manifest.failures).toContainEqual(failure)
     await writeManifest(stores, manifest, now.etag)
   })
