@@ -4,16 +4,21 @@
  * new version takes over (issue #2 "kept until the active version changes",
  * issue #7 item 6 "requests racing a version swap all succeed"), whether the
  * manifest was changed by hand or by the cron's verified activation (issue #5).
+ *
+ * Each test serves the ELECTRA fixture under an id of its own, so the load
+ * counts and versions it checks are its own whatever ran before.
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, expect, it } from 'vitest'
 import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest } from '../../src/core/schema/manifest.ts'
+import type { Bindings } from '../../src/env.ts'
 import worker from '../../src/index.ts'
 import { ALBERT, ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'
-import { get, post } from '../support/http.ts'
-import { electraV2, seedManifest, seedModels } from '../support/seed.ts'
+import { api, ok } from '../support/http.ts'
+import type { Vars } from '../support/faulty-env.ts'
+import { electraV2, fixtureManifests, seedManifest, seedModels } from '../support/seed.ts'
 
 let v1: ModelManifest
 beforeAll(async () => {
@@ -22,15 +27,20 @@ beforeAll(async () => {
   v1 = found
 })
 
-const classify = () => post(`/v1/models/${ELECTRA.id}/classify`, { inputs: 'Win a FREE cruise now' })
+/** A classify request for the model `id`. */
+const classifier = (id: string) => () => api.v1.models[':id'].classify.$post({ param: { id }, json: { inputs: 'Win a FREE cruise now' } })
+const detail = async (id: string) => (await ok(await api.v1.models[':id'].$get({ param: { id } }))).json()
 
 it('swaps to a newly rolled-out version while concurrent requests all succeed', async () => {
+  const id = 'electra-swap'
+  const classify = classifier(id)
+  await seedManifest({ ...v1, id })
   const first = await classify()
   expect(first.headers.get('X-Model-Version')).toBe(ELECTRA.version)
   const v1Scores = await first.text()
 
   const v2 = await electraV2()
-  await seedManifest({ ...v1, active: v2.version, versions: [v2, ...v1.versions] })
+  await seedManifest({ ...v1, id, active: v2.version, versions: [v2, ...v1.versions] })
 
   const seen = new Map<string, string>()
   // Waves of concurrent requests until one answers from v2; bounded, no timing involved.
@@ -44,11 +54,10 @@ it('swaps to a newly rolled-out version while concurrent requests all succeed', 
   expect(seen.has(ELECTRA_V2.version)).toBe(true)
   // Different weights, different scores: the answer really came from the new session.
   expect(seen.get(ELECTRA_V2.version)).not.toBe(v1Scores)
-  const detail = (await (await get(`/v1/models/${ELECTRA.id}`)).json()) as { version: string; loads: number }
-  expect(detail).toMatchObject({ version: ELECTRA_V2.version, loads: 2 })
+  expect(await detail(id)).toMatchObject({ version: ELECTRA_V2.version, loads: 2 })
 
   // Rolling back is just another activation.
-  await env.MODELS.put(manifestKey(ELECTRA.id), JSON.stringify({ ...v1, versions: [v2, ...v1.versions] }))
+  await env.MODELS.put(manifestKey(id), JSON.stringify({ ...v1, id, versions: [v2, ...v1.versions] }))
   let back = ''
   for (let i = 0; i < 20 && back !== ELECTRA.version; i++) back = (await classify()).headers.get('X-Model-Version') ?? ''
   expect(back).toBe(ELECTRA.version)
@@ -56,24 +65,33 @@ it('swaps to a newly rolled-out version while concurrent requests all succeed', 
 })
 
 it('the scheduled handler also loads the default models ahead of traffic', async () => {
-  const before = (await (await get(`/v1/models/${ALBERT.id}`)).json()) as { loaded: boolean }
-  expect(before.loaded).toBe(false)
+  // The ALBERT fixture under an id nothing else here requests, made a default model for this tick:
+  // every tick pre-loads the configured defaults, so ALBERT itself may be loaded already.
+  const id = 'albert-preloaded'
+  const albert = (await fixtureManifests()).find((m) => m.id === ALBERT.id)
+  if (!albert) throw new Error('albert fixture missing')
+  await seedManifest({ ...albert, id })
+  expect(await detail(id)).toMatchObject({ loaded: false })
   const ctx = createExecutionContext()
-  await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, ctx)
+  // (The generated Env types each var as wrangler.toml's literal value, as test/support/faulty-env.ts notes.)
+  const vars: Vars = { DEFAULT_MODELS: `${ELECTRA.id},${id}` }
+  const bindings = { ...env, ...vars } as Bindings
+  await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), bindings, ctx)
   await waitOnExecutionContext(ctx)
-  const after = (await (await get(`/v1/models/${ALBERT.id}`)).json()) as { loaded: boolean; version: string }
-  expect(after).toMatchObject({ loaded: true, version: ALBERT.version })
+  expect(await detail(id)).toMatchObject({ loaded: true, version: ALBERT.version })
 })
 
 it('requests racing a cron activation all succeed, and the cron swaps the verified session in', async () => {
+  const id = 'electra-racing'
+  const classify = classifier(id)
   const v2 = await electraV2()
-  await seedManifest({ ...v1, active: v1.active, pending: v2.version, versions: [v2, ...v1.versions] })
+  await seedManifest({ ...v1, id, active: v1.active, pending: v2.version, versions: [v2, ...v1.versions] })
   // Load v1 here first, so the activation really swaps under traffic.
   expect((await classify()).headers.get('X-Model-Version')).toBe(ELECTRA.version)
 
   const ctx = createExecutionContext()
   const cron = worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, ctx).then(() => waitOnExecutionContext(ctx))
-  const racing: Array<Promise<Response>> = []
+  const racing: Array<ReturnType<typeof classify>> = []
   let done = false
   void cron.finally(() => {
     done = true
