@@ -26,7 +26,7 @@ describe('apiKeyAuth', () => {
     expect(res.status).toBe(401)
     expect(res.headers.get('Content-Type')).toBe('application/problem+json')
     expect(res.headers.get('WWW-Authenticate')).toMatch(/^Bearer/)
-    expect(((await res.json()) as { detail: string }).detail).toContain('Authorization: Bearer')
+    expect(await res.json()).toMatchObject({ detail: expect.stringContaining('Authorization: Bearer') })
     expect((await call('k1', '/v1/x', 'Basic abc')).status).toBe(401)
   })
 

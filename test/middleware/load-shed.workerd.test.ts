@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 import { ALBERT, ELECTRA } from '../support/fixture-models.ts'
-import { problem } from '../support/http.ts'
+import { ok, problem } from '../support/http.ts'
 import { seedModels } from '../support/seed.ts'
 import { faultyEnv } from '../support/faulty-env.ts'
 
@@ -131,7 +131,7 @@ describe('a failed cold load is kept for FAILED_LOAD_RETRY_SECONDS', () => {
     expect(Number(tokenized.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1)
     await problem(tokenized, 503)
     expect(w.r2Reads).toHaveLength(2)
-    const status = (await (await w.call('/v1/models/electra-backoff')).json()) as { loaded: boolean; last_failure: { type: string } }
+    const status = await (await ok(await w.api().v1.models[':id'].$get({ param: { id: 'electra-backoff' } }))).json()
     expect(status).toMatchObject({ loaded: false, last_failure: { type: 'storage_unavailable' } })
     for (const id of [ELECTRA.id, ALBERT.id]) expect((await classify(id)).status, id).toBe(200)
   })
