@@ -151,7 +151,7 @@ export function coldStartChart(r: ChartInput): string {
   const rows = [...r.cold_summary].sort((a, b) => Number(b.first_in_isolate) - Number(a.first_in_isolate))
   const labels = rows.map((c) => `${c.model} · ${c.first_in_isolate ? 'fresh isolate' : 'another model loaded first'}`)
   const max = Math.max(...rows.map((c) => c.client.p50_ms), 1)
-  const [dark = '#0072B2', light = '#56B4E9'] = [PALETTE[0], PALETTE[5]]
+  const [dark, light] = [PALETTE[0], PALETTE[5]]
   return barChart(
     'Cold start: the first request for a model',
     subtitle(r, 'p50, client-timed, 1 input of 16 tokens'),

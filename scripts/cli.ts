@@ -1,5 +1,5 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { AppError } from '../src/core/errors.ts'
 import { MANIFEST_PREFIX, modelIdOfKey } from '../src/core/schema/keys.ts'

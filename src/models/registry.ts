@@ -357,7 +357,7 @@ export class ModelRegistry {
     if (need([]) > budget) {
       throw new AppError('over_budget', `Model "${id}" version ${version.version} needs ${mib(need([]))} of memory to load (${mib(residentBytes([footprint]))} of Wasm memory once loaded, ` +
           `beside ORT's own ${mib(baseline)}), more than this isolate's budget of ${mib(budget)}. ` +
-          'Publish it as int8 or with a lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.', { model: id, retryAfterSeconds: true ? 300 : 1 })
+          'Publish it as int8 or with a lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.', { model: id, retryAfterSeconds: 300 })
     }
     const fits = (): boolean => need(this.#resident().map((m) => m.footprint)) <= budget
     while (!fits() && this.#evictLeastRecentlyUsed(id)) {
@@ -365,13 +365,13 @@ export class ModelRegistry {
     }
     if (!fits()) {
       throw new AppError('over_budget', `Model "${id}" does not fit in this isolate's memory budget of ${mib(budget)} now: every other loaded model is serving requests. ` +
-          'Retry shortly, or spread the models over more Workers.', { model: id, retryAfterSeconds: false ? 300 : 1 })
+          'Retry shortly, or spread the models over more Workers.', { model: id, retryAfterSeconds: 1 })
     }
   }
 
   #outOfMemory(id: string, version: ModelVersion, cause: unknown): unknown {
     if (!isOutOfMemory(cause)) return cause
-    return new AppError('over_budget', `onnxruntime-web ran out of Wasm memory creating model "${id}" version ${version.version} within this isolate's budget of ${mib(this.#options.budgetBytes)}. Retry shortly, or spread the models over more Workers.`, { model: id, retryAfterSeconds: false ? 300 : 1 })
+    return new AppError('over_budget', `onnxruntime-web ran out of Wasm memory creating model "${id}" version ${version.version} within this isolate's budget of ${mib(this.#options.budgetBytes)}. Retry shortly, or spread the models over more Workers.`, { model: id, retryAfterSeconds: 1 })
   }
 
   /** Every session this isolate holds: live ones and retired ones still finishing requests. */

@@ -13,7 +13,7 @@ describe('specialTokens / bodyTokens (real albert-base-v2 tokenizer)', () => {
   it('reads [CLS], [SEP], [MASK] and the special set from tokenizer.json', () => {
     const t = specialTokens('albert-base-v2', tokenizer)
     expect([t.cls, t.sep, t.mask, t.pad]).toEqual([2, 3, 4, 0])
-    expect([...t.special].sort()).toEqual([0, 1, 2, 3, 4])
+    expect([...t.special].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4])
     expect(t.vocabSize).toBe(30000)
   })
   it('keeps the whole body, without specials, and agrees with the classifier\'s truncated encoding', () => {
