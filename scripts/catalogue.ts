@@ -1,8 +1,10 @@
 /**
  * The catalogue: the one list of the models this repository publishes by
  * itself, the trained defaults that `npm start` serves and the seeded
- * full-size models the benchmarks measure. wrangler.toml's DEFAULT_MODELS
- * must name the same defaults (a test checks it).
+ * full-size models the benchmarks measure, and the suite: which model
+ * Worker serves which default. wrangler.toml's DEFAULT_MODELS must name the
+ * same defaults (a test checks it); the suite's wrangler configs are
+ * generated from SUITE (scripts/suite.ts).
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -78,3 +80,29 @@ export const DEFAULT_MODELS: readonly DefaultModel[] = TRAINED_MODELS.every((m) 
 
 /** The labels of every catalogue model: spam classifiers. */
 export const ID2LABEL: Readonly<Record<string, string>> = { '0': 'ham', '1': 'spam' }
+
+/** A model Worker of the suite: its wrangler name, the router's binding to it, and the defaults it serves. */
+export interface SuiteWorker {
+  name: string
+  binding: string
+  models: readonly string[]
+}
+
+/**
+ * The suite's layout. The router keeps the one-Worker layout's name, so a
+ * user's Worker binds `service = "edge-classify"` either way. Each default
+ * model has a Worker of its own: a full-size model's footprint and the
+ * other's would not both fit one isolate's budget with room for a third.
+ * Models published later go to the first Worker unless `publish --worker`
+ * names another.
+ */
+export const SUITE: { router: string; workers: readonly SuiteWorker[] } = {
+  router: 'edge-classify',
+  workers: [
+    { name: 'edge-classify-electra', binding: 'WORKER_ELECTRA', models: ['electra-small-spam', 'electra-small'] },
+    { name: 'edge-classify-albert', binding: 'WORKER_ALBERT', models: ['albert-spam', 'albert-base-v2'] },
+  ],
+}
+
+/** The suite Worker that serves a catalogue model, if the catalogue places it. */
+export const workerOfModel = (id: string): string | undefined => SUITE.workers.find((w) => w.models.includes(id))?.name

@@ -22,6 +22,7 @@ Commands:
                                    argmax agreement and logit differences, int8 vs fp32
   publish <dir> --id <model-id> [--precision int8|fp32] [--local|--remote] [--stage]
           [--force] [--min-agreement 0.95] [--max-length N] [--texts FILE] [--keep N]
+          [--worker <name>]        (in a suite: the model Worker that serves it)
                                    convert if needed, quantize, verify, optimize, upload, manifest last
   list [--local|--remote] [--id <model-id>]
   rollback --id <model-id> [--to <version>] [--local|--remote]
@@ -49,6 +50,7 @@ const options = {
   local: { type: 'boolean' },
   remote: { type: 'boolean' },
   stage: { type: 'boolean' },
+  worker: { type: 'string' },
   force: { type: 'boolean' },
   'reduce-range': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -168,6 +170,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
         stores,
         precision,
         stage: flags.stage === true,
+        ...(flags.worker === undefined ? {} : { worker: flags.worker }),
         force: flags.force === true,
         minAgreement,
         max_length: int(flags, 'max-length'),

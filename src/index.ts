@@ -1,17 +1,18 @@
 /**
- * The Worker: Hono routes over this isolate's model registry, and a
- * `scheduled` handler (wrangler.toml's cron) that verifies and rolls out
- * pending versions (models/rollout.ts, docs/redeploys.md).
+ * A model Worker (and the one-Worker layout): the HTTP API over this
+ * isolate's model registry, the RPC entrypoints (`Classifier` for users'
+ * Workers, `Serving` for the router), and a `scheduled` handler
+ * (wrangler.toml's cron) that verifies and rolls out the pending versions of
+ * the models it serves (models/rollout.ts, docs/redeploys.md).
  */
 import { env as workerEnv } from 'cloudflare:workers'
-import { OpenAPIHono } from '@hono/zod-openapi'
-import { timing } from 'hono/timing'
-import { configOf } from './core/config.ts'
-import type { AppEnv, Bindings } from './env.ts'
-import { apiKeyAuth } from './middleware/auth.ts'
-import { limits } from './middleware/limits.ts'
-import { InFlightGate, loadShed } from './middleware/load-shed.ts'
-import { notFound, onError, validationHook } from './middleware/problem.ts'
+import type { Backend } from './api/backend.ts'
+import type { ApiContext } from './api/context.ts'
+import { localBackend } from './api/local.ts'
+import { createApp } from './app.ts'
+import { configOf, servesHere } from './core/config.ts'
+import type { Bindings } from './env.ts'
+import { InFlightGate } from './middleware/load-shed.ts'
 import { createSession, startBackend, wasmMemoryBytes } from './ort/ort.ts'
 import { sessionOptionsFor } from './core/inference/ort-options.ts'
 import { capWasmMemory } from './ort/wasm-cap.ts'
@@ -19,11 +20,8 @@ import { rollOutAll } from './models/rollout.ts'
 import type { RolloutOutcome } from './models/rollout.ts'
 import { ModelRegistry, registryOptions } from './models/registry.ts'
 import type { RegistryDeps } from './models/registry.ts'
-import { classify } from './routes/classify.ts'
-import { health } from './routes/health.ts'
-import { models } from './routes/models.ts'
-import { tokenize } from './routes/tokenize.ts'
 import { classifierEntrypoint } from './rpc/classifier.ts'
+import { servingEntrypoint } from './rpc/serving.ts'
 import { readTokenizer } from './storage/kv.ts'
 import { listModelIds, readManifest, readManifestForUpdate, readWeights, writeManifest } from './storage/r2.ts'
 import { loadTokenizer } from './core/tokenizers/index.ts'
@@ -81,48 +79,28 @@ function logOutcome(outcome: RolloutOutcome): void {
   else console.warn(line)
 }
 
-const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-app.onError(onError)
-app.notFound(notFound)
-app.use(async (c, next) => {
-  c.set('registry', registryFor(c.env))
-  await next()
-})
-app.use('/v1/*', apiKeyAuth({ keys: (c) => (c.env as Bindings).API_KEYS }))
-app.use('/readyz', apiKeyAuth({ keys: (c) => (c.env as Bindings).API_KEYS }))
-app.use('/v1/*', limits())
-// One MAX_IN_FLIGHT count for HTTP's classify and RPC's (the Classifier entrypoint below).
+// One MAX_IN_FLIGHT count for HTTP's classify and RPC's (the entrypoints below).
 const inFlight = new InFlightGate()
-app.use('/v1/models/:id/classify', loadShed(undefined, inFlight))
-app.use('/v1/models/:id/*', timing({ total: false }))
 
-const routes = app.route('/', health).route('/', models).route('/', classify).route('/', tokenize)
+/** This isolate's models, for one request or call. */
+function backendFor(env: Bindings, ctx: { waitUntil(p: Promise<unknown>): void }): Backend {
+  const config = configOf(env)
+  const api: ApiContext = { registry: registryFor(env), limits: config.limits, bucket: env.MODELS, waitUntil: (p) => ctx.waitUntil(p) }
+  return localBackend(api, config)
+}
 
-// API keys are optional (no API_KEYS: open), hence `{}` beside the bearer scheme; /docs/ offers the key field.
-routes.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
-  type: 'http',
-  scheme: 'bearer',
-  description: 'One of the API_KEYS secret\'s keys, when it is set; /healthz and /openapi.json never need one.',
-})
+const app = createApp({ backendFor: (c) => backendFor(c.env, c.executionCtx), inFlight })
 
-routes.doc31('/openapi.json', {
-  openapi: '3.1.0',
-  security: [{}, { apiKey: [] }],
-  info: {
-    title: 'edge-classify',
-    version: '0.1.0',
-    description: 'Text classification with int8 ALBERT and ELECTRA-small on Cloudflare Workers. Errors are RFC 9457 problem documents.',
-  },
-})
-
-/** For typed clients (`hc<AppType>`). */
-export type AppType = typeof routes
+export type { AppType } from './app.ts'
 
 /**
  * The RPC entrypoint for other Workers (src/rpc/classifier.ts): bind it with
  * `services = [{ binding = "CLASSIFIER", service = "edge-classify", entrypoint = "Classifier" }]`.
  */
-export const Classifier = classifierEntrypoint({ registryFor, inFlight })
+export const Classifier = classifierEntrypoint({ backendFor, inFlight })
+
+/** The entrypoint the router calls (src/router/): the HTTP API's operations, with versions and timings. */
+export const Serving = servingEntrypoint({ registryFor, inFlight })
 // Types only: every value this module exports is a handler or an entrypoint (consumers import problemOf from src/rpc/problem.ts).
 export type { ClassifierProblem } from './rpc/problem.ts'
 
@@ -144,6 +122,7 @@ export default {
       // Only a model this isolate serves (or pre-loads) is kept: a session for every model the cron
       // ever rolled out would pile up in this isolate's 128 MB.
       adopt: (model) => (reg.status(model.id).loaded || configOf(env).defaultModels.includes(model.id)) && reg.adopt(model),
+      serves: (manifest) => servesHere(configOf(env), manifest),
     })
     outcomes.forEach(logOutcome)
     // After the rollouts, so a candidate session never sits beside a cold load.

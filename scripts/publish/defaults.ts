@@ -28,6 +28,8 @@ export async function publishDefaults(
     models?: readonly DefaultModel[]
     /** where the checkpoints and publish stamps live (default .artifacts/defaults); one per local state */
     workDir?: string
+    /** the suite Worker that serves each model (recorded in its manifest); absent: none is recorded */
+    workerOf?: (id: string) => string | undefined
     onProgress?: (message: string) => void
   } = {},
 ): Promise<void> {
@@ -41,7 +43,7 @@ export async function publishDefaults(
     const manifest = await readManifest(stores, model.id)
     if (options.force !== true && existsSync(stamp)) {
       const previous = JSON.parse(await readFile(stamp, 'utf8')) as { key: string; version: string }
-      if (previous.key === key && manifest.active === previous.version) {
+      if (previous.key === key && manifest.active === previous.version && manifest.worker === options.workerOf?.(model.id)) {
         say(`${model.id}: up to date (${previous.version})`)
         continue
       }
@@ -57,6 +59,7 @@ export async function publishDefaults(
       stores,
       randomWeights: model.kind === 'seeded',
       description: model.description,
+      ...(options.workerOf?.(model.id) === undefined ? {} : { worker: options.workerOf(model.id) }),
       onProgress: (message) => say(`${model.id}: ${message}`),
     })
     await writeFile(stamp, JSON.stringify({ key, version: result.version.version }))

@@ -21,6 +21,8 @@ export interface PublishOptions {
   precision?: 'int8' | 'fp32'
   /** stage the version as pending for the scheduled rollout instead of serving it at once */
   stage?: boolean
+  /** the model Worker that serves the model in a suite (recorded in the manifest; the router reads it) */
+  worker?: string
   /** publish even when int8 verification falls below `minAgreement` */
   force?: boolean
   /** argmax agreement int8 vs fp32 required to publish (0..1) */
@@ -187,11 +189,13 @@ async function upload(
   }
   // Already served, or already waiting with no failed rollout to clear: nothing to write.
   const failed = before.failures.some((f) => f.version === version.version)
-  if (same && (before.active === same.version || (!live && before.pending === same.version && !failed))) {
+  const moved = options.worker !== undefined && options.worker !== before.worker
+  if (same && !moved && (before.active === same.version || (!live && before.pending === same.version && !failed))) {
     say(`already published as ${same.version}`)
     return { id, version: same, created: false, live: before.active === same.version, verification, pruned: [] }
   }
-  const after = addVersion(before, version, { live, keep: options.keep })
+  const added = same && before.active === same.version ? before : addVersion(before, version, { live, keep: options.keep })
+  const after = options.worker === undefined ? added : { ...added, worker: options.worker }
   say(`writing manifest (${live ? 'active' : 'pending'}: ${version.version})`)
   await writeManifest(stores, after, etag)
   const pruned = await pruneBlobs(stores, before, after)

@@ -31,6 +31,7 @@ function summary(manifest: ModelManifest, status: ModelStatus): ModelSummary {
     labels: v ? labelsOf(v.id2label) : [],
     random_weights: v?.random_weights ?? null,
     loaded: status.loaded,
+    worker: manifest.worker ?? null,
   }
 }
 

@@ -25,7 +25,17 @@ export interface Limits {
   maxInFlight: number
 }
 
+/** A model Worker the router reaches: its name (as in manifests' `worker`) and its service binding. */
+export interface ModelWorker {
+  name: string
+  binding: string
+}
+
 export interface Config {
+  /** WORKER_NAME: this Worker's name in `/readyz` and in manifests' `worker` (its wrangler `name`) */
+  workerName: string
+  /** MODEL_WORKERS (the router's): "name=BINDING,..."; the first serves models whose manifest names no Worker */
+  modelWorkers: ModelWorker[]
   /** DEFAULT_MODELS: models /readyz must be able to load, and the cron pre-loads */
   defaultModels: string[]
   /** MANIFEST_TTL_SECONDS: how long an isolate trusts a manifest before re-reading it in the background */
@@ -41,6 +51,8 @@ export interface Config {
 export const DEFAULT_WASM_BUDGET_BYTES = 112 * MiB
 
 export const DEFAULT_CONFIG: Readonly<Config> = {
+  workerName: 'edge-classify',
+  modelWorkers: [],
   defaultModels: [],
   manifestTtlMs: 30_000,
   coldRetryMs: 5_000,
@@ -87,10 +99,22 @@ function list(vars: Vars, name: string, fallback: string[]): string[] {
     .filter((s) => s.length > 0)
 }
 
+function workers(vars: Vars, name: string): ModelWorker[] {
+  return list(vars, name, []).map((entry) => {
+    const [worker = '', binding = '', ...rest] = entry.split('=').map((s) => s.trim())
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(worker) || !/^[A-Z][A-Z0-9_]*$/.test(binding) || rest.length > 0) {
+      throw misconfigured(name, entry, 'a comma-separated list of worker-name=BINDING pairs')
+    }
+    return { name: worker, binding }
+  })
+}
+
 /** Every var, parsed; throws `misconfigured` naming the first one that cannot be. */
 export function parseConfig(vars: Vars): Config {
   const d = DEFAULT_CONFIG
   return {
+    workerName: raw(vars, 'WORKER_NAME') ?? d.workerName,
+    modelWorkers: workers(vars, 'MODEL_WORKERS'),
     defaultModels: list(vars, 'DEFAULT_MODELS', d.defaultModels),
     manifestTtlMs: seconds(vars, 'MANIFEST_TTL_SECONDS', d.manifestTtlMs),
     coldRetryMs: seconds(vars, 'FAILED_LOAD_RETRY_SECONDS', d.coldRetryMs),
@@ -103,6 +127,16 @@ export function parseConfig(vars: Vars): Config {
       maxInFlight: integer(vars, 'MAX_IN_FLIGHT', d.limits.maxInFlight, 0),
     },
   }
+}
+
+/**
+ * Whether this Worker serves a model placed on `worker` (its manifest's): in
+ * a suite (MODEL_WORKERS set) the Worker of that name, or the first for a
+ * model placed on none; in the one-Worker layout, every model.
+ */
+export function servesHere(config: Config, manifest: { worker?: string | undefined }): boolean {
+  const placed = manifest.worker ?? config.modelWorkers[0]?.name
+  return config.modelWorkers.length === 0 || placed === config.workerName
 }
 
 const parsed = new WeakMap<object, Config>()

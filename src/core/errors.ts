@@ -51,6 +51,8 @@ export type ErrorKind =
   | 'invalid_format'
   // The server: retry later, or fix its configuration.
   | 'storage_unavailable'
+  /** the router could not reach the model Worker that serves a model */
+  | 'worker_unavailable'
   | 'over_budget'
   | 'not_ready'
   /** a wrangler var that cannot be parsed */
@@ -104,6 +106,7 @@ export const PROBLEM_OF = {
   invalid_tokenizer: [503, 'model_unavailable'],
   invalid_format: [503, 'model_unavailable'],
   storage_unavailable: [503, 'storage_unavailable'],
+  worker_unavailable: [503, 'model_unavailable'],
   over_budget: [503, 'over_budget'],
   not_ready: [503, 'not_ready'],
   misconfigured: [500, 'internal'],
@@ -168,6 +171,14 @@ export class AppError extends Error {
   get problemType(): ProblemType {
     return PROBLEM_OF[this.kind][1]
   }
+}
+
+/** The first kind with this status and problem type: how the router reads back a model Worker's problem. */
+export function kindFor(status: number, type: ProblemType): ErrorKind | undefined {
+  for (const [kind, [s, t]] of Object.entries(PROBLEM_OF) as Array<[ErrorKind, readonly [ErrorStatus, ProblemType]]>) {
+    if (s === status && t === type) return kind
+  }
+  return undefined
 }
 
 /** Kinds about one model (its data, its load, its input), which a problem names the model for. */

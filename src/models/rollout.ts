@@ -32,6 +32,12 @@ export interface RolloutDeps extends Omit<RegistryDeps, 'readManifest'> {
   writeManifest(manifest: ModelManifest, etag: string): Promise<boolean>
   /** offers the verified, now active model to this isolate's registry; false means "release it" */
   adopt?(model: LiveModel): boolean
+  /**
+   * whether this Worker serves the model (in a suite, each model Worker rolls
+   * out only its own models, so a candidate is verified within the budget of
+   * the Worker that will serve it); absent: every model
+   */
+  serves?(manifest: ModelManifest): boolean
 }
 
 /** What one tick did for one model. */
@@ -113,7 +119,7 @@ export async function rollOut(id: string, deps: RolloutDeps): Promise<RolloutOut
   }
   const { manifest, etag } = read
   const pending = manifest.pending
-  if (pending === null) return { id, status: 'idle' }
+  if (pending === null || deps.serves?.(manifest) === false) return { id, status: 'idle' }
   const now = deps.now()
   if (!shouldRetry(manifest, pending, now)) {
     const failure = manifest.failures.find((f) => f.version === pending)

@@ -4,12 +4,11 @@
  * DEFAULT_BATCH_BUDGET's memory bound (src/core/inference/plan.ts).
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
-import { classifyRequest } from '../api/classify.ts'
 import type { AppEnv } from '../env.ts'
 import { validationHook } from '../middleware/problem.ts'
 import { ClassifyRequestSchema, ModelIdParamSchema } from '../core/schema/request.ts'
 import { ClassifyResponseSchema } from '../core/schema/response.ts'
-import { apiContext, serverTiming } from './context.ts'
+import { serverTiming } from './context.ts'
 import { problemResponses } from './docs.ts'
 
 const route = createRoute({
@@ -31,7 +30,7 @@ const route = createRoute({
 
 export const classify = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(route, async (c) => {
   const { id } = c.req.valid('param')
-  const answer = await classifyRequest(apiContext(c), id, c.req.valid('json'), serverTiming(c))
+  const answer = await c.var.backend.classify(id, c.req.valid('json'), serverTiming(c))
   c.header('X-Model-Version', answer.version)
   return c.json(answer.body, 200)
 })

@@ -1,17 +1,8 @@
-/** What the classify and tokenize routes hand to the shared operations (src/api/), from Hono's context. */
+/** Server-Timing for the classify and tokenize routes, from the phases the backend reports. */
 import type { Context } from 'hono'
 import { setMetric } from 'hono/timing'
-import type { ApiContext, Phase, PhaseReporter } from '../api/context.ts'
+import type { Phase, PhaseReporter } from '../api/context.ts'
 import type { AppEnv } from '../env.ts'
-
-export function apiContext(c: Context<AppEnv>): ApiContext {
-  return {
-    registry: c.var.registry,
-    limits: c.var.limits,
-    bucket: c.env.MODELS,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-  }
-}
 
 /**
  * Each phase as a Server-Timing metric, set as it ends (so a failure after

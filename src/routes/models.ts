@@ -1,6 +1,5 @@
 /** `GET /v1/models` and `GET /v1/models/{id}`: what is published and what this isolate holds. */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
-import { describeModel, listModels } from '../api/models.ts'
 import type { AppEnv } from '../env.ts'
 import { validationHook } from '../middleware/problem.ts'
 import { ModelIdParamSchema } from '../core/schema/request.ts'
@@ -30,5 +29,5 @@ const get = createRoute({
 })
 
 export const models = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-  .openapi(list, async (c) => c.json(await listModels(c.env.MODELS, c.var.registry), 200))
-  .openapi(get, async (c) => c.json(await describeModel(c.env.MODELS, c.var.registry, c.req.valid('param').id), 200))
+  .openapi(list, async (c) => c.json(await c.var.backend.models(), 200))
+  .openapi(get, async (c) => c.json(await c.var.backend.model(c.req.valid('param').id), 200))

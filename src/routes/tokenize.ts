@@ -3,12 +3,11 @@
  * debugging and parity checks against Hugging Face.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
-import { tokenizeRequest } from '../api/tokenize.ts'
 import type { AppEnv } from '../env.ts'
 import { validationHook } from '../middleware/problem.ts'
 import { ModelIdParamSchema, TokenizeRequestSchema } from '../core/schema/request.ts'
 import { TokenizeResponseSchema } from '../core/schema/response.ts'
-import { apiContext, serverTiming } from './context.ts'
+import { serverTiming } from './context.ts'
 import { problemResponses } from './docs.ts'
 
 const route = createRoute({
@@ -30,7 +29,7 @@ const route = createRoute({
 
 export const tokenize = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(route, async (c) => {
   const { id } = c.req.valid('param')
-  const answer = await tokenizeRequest(apiContext(c), id, c.req.valid('json'), serverTiming(c, { infer: 'no inference for tokenize' }))
+  const answer = await c.var.backend.tokenize(id, c.req.valid('json'), serverTiming(c, { infer: 'no inference for tokenize' }))
   c.header('X-Model-Version', answer.version)
   return c.json(answer.body, 200)
 })

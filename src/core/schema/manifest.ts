@@ -82,6 +82,8 @@ const rolloutFailureSchema = z.object({ version: z.string(), reason: z.string(),
 
 const manifestSchema = z.object({
   id: z.string().regex(MODEL_ID_PATTERN),
+  /** the model Worker that serves it in a suite (`publish --worker`); absent: the router's first */
+  worker: z.string().optional(),
   /** the version served now; null until one has passed its rollout */
   active: z.string().nullable(),
   /** a version waiting for the scheduled rollout, if any */

@@ -42,8 +42,26 @@ export const ModelSummarySchema = z
     labels: z.array(z.string()),
     random_weights: z.boolean().nullable().openapi({ description: 'true while the weights are untrained defaults' }),
     loaded: z.boolean().openapi({ description: 'whether this isolate holds a session for the model' }),
+    worker: z.string().nullable().openapi({ description: 'the model Worker its manifest places it on in a suite (null: the first)' }),
   })
   .openapi('ModelSummary')
+
+/** One isolate's memory: what `/readyz` reports per Worker isolate. */
+export const IsolateSchema = z
+  .object({
+    name: z.string().openapi({ description: 'the Worker that answered' }),
+    wasm_memory_bytes: z.number().int(),
+    budget_bytes: z.number().int().openapi({ description: 'WASM_BUDGET_BYTES: no model is loaded past it' }),
+    models: z.array(
+      z.object({
+        id: z.string(),
+        version: z.string(),
+        footprint_bytes: z.number().int().openapi({ description: 'Wasm bytes the model is counted for (measured at publish)' }),
+        in_flight: z.number().int(),
+      }),
+    ),
+  })
+  .openapi('Isolate')
 
 export const ModelDetailSchema = ModelSummarySchema.extend({
   hf_architecture: z.string().nullable(),
@@ -62,26 +80,11 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
   activation_failures: z
     .array(z.object({ version: z.string(), reason: z.string(), at: z.string(), attempts: z.number().int() }))
     .openapi({ description: 'failed scheduled rollouts recorded in the manifest' }),
+  isolate: IsolateSchema.optional().openapi({ description: 'the isolate that answered: its Wasm memory, its budget and the models it holds' }),
 }).openapi('ModelDetail')
 
 export const ModelListSchema = z.object({ models: z.array(ModelSummarySchema) }).openapi('ModelList')
 
-/** One isolate's memory: what `/readyz` reports per Worker isolate. */
-export const IsolateSchema = z
-  .object({
-    name: z.string().openapi({ description: 'the Worker that answered' }),
-    wasm_memory_bytes: z.number().int(),
-    budget_bytes: z.number().int().openapi({ description: 'WASM_BUDGET_BYTES: no model is loaded past it' }),
-    models: z.array(
-      z.object({
-        id: z.string(),
-        version: z.string(),
-        footprint_bytes: z.number().int().openapi({ description: 'Wasm bytes the model is counted for (measured at publish)' }),
-        in_flight: z.number().int(),
-      }),
-    ),
-  })
-  .openapi('Isolate')
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health')
 
@@ -101,7 +104,7 @@ export const ReadySchema = z
       }),
     ),
     wasm_memory_bytes: z.number().int().openapi({
-      description: "size of onnxruntime-web's Wasm memory in this isolate (grows, never shrinks; the isolate limit is 128 MB)",
+      description: "onnxruntime-web's Wasm memory of the isolates that answered, together (each grows, never shrinks; each isolate's limit is 128 MB)",
     }),
     isolates: z.array(IsolateSchema).openapi({ description: 'each isolate that answered: its Wasm memory, its budget and the models it holds' }),
   })

@@ -1,0 +1,91 @@
+/**
+ * The entrypoint the router calls on a model Worker (`entrypoint = "Serving"`
+ * in its service bindings): the HTTP API's operations on this isolate's
+ * registry, answering what HTTP needs beside the body (the model version and
+ * each phase's ms). Failures leave as ClassifierErrors with the problem HTTP
+ * would answer (src/rpc/errors.ts), which the router answers as they are.
+ */
+import { WorkerEntrypoint } from 'cloudflare:workers'
+import type { Readiness, Served } from '../api/backend.ts'
+import type { ClassifyResult } from '../api/classify.ts'
+import type { Phase } from '../api/context.ts'
+import { localBackend } from '../api/local.ts'
+import type { ModelDetail, ModelList } from '../api/models.ts'
+import type { TokenizeResult } from '../api/tokenize.ts'
+import { modelIdOf, parseRequest } from '../api/validate.ts'
+import { configOf } from '../core/config.ts'
+import type { ClassifyRequest, TokenizeRequest } from '../core/schema/request.ts'
+import { ClassifyRequestSchema, TokenizeRequestSchema } from '../core/schema/request.ts'
+import type { Bindings } from '../env.ts'
+import type { InFlightGate } from '../middleware/load-shed.ts'
+import type { ModelRegistry } from '../models/registry.ts'
+import { rpcError } from './errors.ts'
+
+/** A served answer and its phases, as they cross to the router. */
+export type Timed<T> = Served<T> & { phases: Partial<Record<Phase, number>> }
+
+/** The Serving entrypoint's methods, as the router's service bindings see them. */
+export interface ServingRpc extends Rpc.WorkerEntrypointBranded {
+  classify(id: string, request: ClassifyRequest): Promise<Timed<ClassifyResult>>
+  tokenize(id: string, request: TokenizeRequest): Promise<Timed<TokenizeResult>>
+  models(): Promise<ModelList>
+  model(id: string): Promise<ModelDetail>
+  readiness(): Promise<Readiness>
+}
+
+/** Seconds a caller shed by MAX_IN_FLIGHT is asked to wait, as HTTP's loadShed() asks. */
+const SHED_RETRY_SECONDS = 1
+
+export interface ServingDeps {
+  /** this isolate's registry (one per isolate, shared with HTTP) */
+  registryFor(env: Bindings): ModelRegistry
+  /** HTTP classify's MAX_IN_FLIGHT count, so every way in shares one cap */
+  inFlight: InFlightGate
+}
+
+export function servingEntrypoint(deps: ServingDeps) {
+  return class Serving extends WorkerEntrypoint<Bindings> implements ServingRpc {
+    async classify(id: string, request: ClassifyRequest): Promise<Timed<ClassifyResult>> {
+      return this.#run(id, async (backend, limits) => {
+        const release = deps.inFlight.enter(limits.maxInFlight, SHED_RETRY_SECONDS)
+        try {
+          const phases: Timed<ClassifyResult>['phases'] = {}
+          const served = await backend.classify(modelIdOf(id), parseRequest(ClassifyRequestSchema, request, limits), (p, ms) => (phases[p] = ms))
+          return { ...served, phases }
+        } finally {
+          release()
+        }
+      })
+    }
+
+    async tokenize(id: string, request: TokenizeRequest): Promise<Timed<TokenizeResult>> {
+      return this.#run(id, async (backend, limits) => {
+        const phases: Timed<TokenizeResult>['phases'] = {}
+        const served = await backend.tokenize(modelIdOf(id), parseRequest(TokenizeRequestSchema, request, limits), (p, ms) => (phases[p] = ms))
+        return { ...served, phases }
+      })
+    }
+
+    async models(): Promise<ModelList> {
+      return this.#run(undefined, (backend) => backend.models())
+    }
+
+    async model(id: string): Promise<ModelDetail> {
+      return this.#run(id, (backend) => backend.model(modelIdOf(id)))
+    }
+
+    async readiness(): Promise<Readiness> {
+      return this.#run(undefined, (backend) => backend.readiness())
+    }
+
+    async #run<T>(model: string | undefined, operation: (backend: ReturnType<typeof localBackend>, limits: ReturnType<typeof configOf>['limits']) => Promise<T>): Promise<T> {
+      try {
+        const config = configOf(this.env)
+        const ctx = { registry: deps.registryFor(this.env), limits: config.limits, bucket: this.env.MODELS, waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p) }
+        return await operation(localBackend(ctx, config), config.limits)
+      } catch (error) {
+        throw rpcError(error, model)
+      }
+    }
+  }
+}
