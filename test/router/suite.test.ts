@@ -30,7 +30,7 @@ const get = (path: string) => mf.dispatchFetch(`http://router.test${path}`)
 const post = (path: string, body: unknown) =>
   mf.dispatchFetch(`http://router.test${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
-async function problem(res: Response, status: number): Promise<Problem> {
+async function problem(res: Awaited<ReturnType<typeof get>>, status: number): Promise<Problem> {
   expect(res.status).toBe(status)
   expect(res.headers.get('content-type')).toBe('application/problem+json')
   return (await res.json()) as Problem
