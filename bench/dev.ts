@@ -45,13 +45,16 @@ export interface DevOptions {
   v8Flags?: string[]
   /** Worker vars over wrangler.toml's (`--var NAME:value`), e.g. MAX_IN_FLIGHT for an A/B */
   vars?: Record<string, string>
+  /** wrangler configs to serve instead of `entry` under wrangler.toml (the suite: router first); wrangler bundles them */
+  configs?: readonly string[]
 }
 
 /** Starts `wrangler dev` on `entry` and waits (at most 90 s) for /healthz. */
 export async function startDev(entry: string, stateDir: string, options: DevOptions = {}): Promise<Dev> {
   const port = await freePort()
   const inspector = await freePort()
-  const args = ['dev', entry, '--no-bundle', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port)]
+  const served = options.configs === undefined ? [entry, '--no-bundle', '--config', 'wrangler.toml'] : options.configs.flatMap((c) => ['-c', c])
+  const args = ['dev', ...served, '--ip', '127.0.0.1', '--port', String(port)]
   args.push('--inspector-port', String(inspector), '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false')
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
   const env = { ...process.env }
