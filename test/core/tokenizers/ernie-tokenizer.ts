@@ -19,7 +19,7 @@ const LATIN = 'abcdefghijklmnopqrstuvwxyz'.split('')
 
 /** The vocabulary, id order = array order. */
 export function ernieVocab(): string[] {
-  const tokens = ['[PAD]', '[CLS]', '[SEP]', '[MASK]', ...PUNCT, ...[...CJK], ...[...CJK].slice(0, 40).map((c) => `##${c}`), ...WORDS, ...PIECES, ...DIGITS, ...LATIN, ...LATIN.map((c) => `##${c}`), '[UNK]']
+  const tokens = ['[PAD]', '[CLS]', '[SEP]', '[MASK]', ...PUNCT, ...CJK, ...[...CJK].slice(0, 40).map((c) => `##${c}`), ...WORDS, ...PIECES, ...DIGITS, ...LATIN, ...LATIN.map((c) => `##${c}`), '[UNK]']
   return [...new Set(tokens)]
 }
 

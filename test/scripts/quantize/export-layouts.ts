@@ -122,7 +122,7 @@ export function exportModel(config: HfConfig, weights: ReadonlyMap<string, Float
   x = e.layerNorm(x, `${base}.embeddings.LayerNorm`, H, eps)
   // The extended mask is computed once and shared by every layer, as in the exports.
   let shared: { add?: string; where?: string } | undefined
-  const maskFor = (scores: string): { add?: string; where?: string } => {
+  const maskFor = (_scores: string): { add?: string; where?: string } => {
     if (shared) return shared
     const axes = (a: number) => e.constant([a], 'int64', [1])
     if (layout === 'eager') {
