@@ -23,7 +23,10 @@ export function chartPaths(jsonPath: string, names: readonly string[]): string[]
 export async function writeCharts(jsonPath: string): Promise<string[]> {
   const report = JSON.parse(await readFile(jsonPath, 'utf8')) as ChartInput
   const charts = renderCharts(report)
-  const paths = chartPaths(jsonPath, charts.map((c) => c.name))
+  const paths = chartPaths(
+    jsonPath,
+    charts.map((c) => c.name),
+  )
   await Promise.all(charts.map((c, i) => writeFile(paths[i] ?? '', c.svg)))
   return paths
 }

@@ -71,7 +71,12 @@ export function latencyChart(r: ChartInput): string {
   const cells = r.summary.filter((s) => s.batch === 1)
   const models = [...new Set(cells.map((s) => s.model))]
   const width = 960
-  const key = legend(16, 80, width - 32, ENGINES.map((e, i) => ({ label: e.label, color: PALETTE[i] ?? '#000', dash: DASHES[i] ?? '' })))
+  const key = legend(
+    16,
+    80,
+    width - 32,
+    ENGINES.map((e, i) => ({ label: e.label, color: PALETTE[i] ?? '#000', dash: DASHES[i] ?? '' })),
+  )
   const top = key.bottom + 46
   const bottom = top + 250
   const height = bottom + 58
@@ -136,7 +141,8 @@ function barChart(
   const xTicks = ticks(max)
   const x = linear(0, xTicks.at(-1) ?? 1, labelW, width - 110)
   const body: string[] = [text(16, 30, title, { size: 18, weight: 'bold' }), text(16, 52, sub, { fill: MUTED }), ...key.items]
-  for (const t of xTicks) body.push(line(x(t), top - 6, x(t), bottom, GRID), text(x(t), bottom + 16, tickLabel(t), { anchor: 'middle', fill: MUTED, size: 11 }))
+  for (const t of xTicks)
+    body.push(line(x(t), top - 6, x(t), bottom, GRID), text(x(t), bottom + 16, tickLabel(t), { anchor: 'middle', fill: MUTED, size: 11 }))
   body.push(text((x(0) + x(xTicks.at(-1) ?? 1)) / 2, bottom + 36, axisLabel, { anchor: 'middle', fill: MUTED, size: 11 }))
   rows.forEach((label, i) => {
     const y = top + i * rowH

@@ -59,7 +59,10 @@ const text = inputsFor(loadTokenizer(model.tokenizerBytes), { batch: 1, seq: 16 
 const wrangler = join(repoRoot, 'node_modules', '.bin', 'wrangler')
 const bundles = trees.map((t) => {
   const outDir = join(scratch, `bundle-${t.name}`)
-  execFileSync(wrangler, ['deploy', '--dry-run', '--outdir', outDir, 'bench/worker/index.ts', '--config', 'wrangler.toml'], { cwd: t.dir, stdio: 'ignore' })
+  execFileSync(wrangler, ['deploy', '--dry-run', '--outdir', outDir, 'bench/worker/index.ts', '--config', 'wrangler.toml'], {
+    cwd: t.dir,
+    stdio: 'ignore',
+  })
   return { ...t, entry: join(outDir, 'index.js') }
 })
 
@@ -72,7 +75,11 @@ for (let r = 0; r < Number(args.restarts); r++) {
         const t0 = performance.now()
         const res =
           kind === 'classify'
-            ? await fetch(`${dev.base}/v1/models/${model.id}/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: text }) })
+            ? await fetch(`${dev.base}/v1/models/${model.id}/classify`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ inputs: text }),
+              })
             : await fetch(`${dev.base}/__bench/cold`, { method: 'POST', body: JSON.stringify({ id: model.id, text }) })
         const body = await res.text()
         const client = performance.now() - t0
@@ -99,8 +106,14 @@ for (const b of bundles) {
     const keys = [...new Set(mine.flatMap((x) => Object.keys(x)))].filter((k) => k !== 'tree' && k !== 'kind')
     summary[`${b.name} ${kind}`] = Object.fromEntries(
       keys.map((k) => {
-        const xs = mine.map((x) => Number(x[k])).filter(Number.isFinite).sort((p, q) => p - q)
-        return [k, `${(xs[0] ?? Number.NaN).toFixed(1)}–${(xs.at(-1) ?? Number.NaN).toFixed(1)} (median ${(xs[xs.length >> 1] ?? Number.NaN).toFixed(1)})`]
+        const xs = mine
+          .map((x) => Number(x[k]))
+          .filter(Number.isFinite)
+          .sort((p, q) => p - q)
+        return [
+          k,
+          `${(xs[0] ?? Number.NaN).toFixed(1)}–${(xs.at(-1) ?? Number.NaN).toFixed(1)} (median ${(xs[xs.length >> 1] ?? Number.NaN).toFixed(1)})`,
+        ]
       }),
     )
   }

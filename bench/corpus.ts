@@ -34,7 +34,10 @@ export function corpusBatches(sizes: readonly number[]): CorpusBatch[] {
   const { test } = loadSplits()
   const raw = new Map(loadCorpus().map((r) => [`${r.group}/${r.id}`, r.text]))
   const emails = test.flatMap((e) => {
-    const subject = splitMessage(raw.get(e.source) ?? '').headers.get('subject')?.trim() ?? ''
+    const subject =
+      splitMessage(raw.get(e.source) ?? '')
+        .headers.get('subject')
+        ?.trim() ?? ''
     return subject === '' ? [] : [{ subject: subject.slice(0, MAX_CHARS), body: e.text.slice(0, MAX_CHARS) }]
   })
   return sizes.flatMap((size) => {

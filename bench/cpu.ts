@@ -12,7 +12,12 @@ function cpuFlags(): Set<string> {
   try {
     const info = readFileSync('/proc/cpuinfo', 'utf8')
     const line = info.split('\n').find((l) => /^(flags|Features)\s*:/.test(l)) ?? ''
-    return new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/))
+    return new Set(
+      line
+        .slice(line.indexOf(':') + 1)
+        .trim()
+        .split(/\s+/),
+    )
   } catch {
     return new Set()
   }

@@ -53,7 +53,8 @@ export interface DevOptions {
 export async function startDev(entry: string, stateDir: string, options: DevOptions = {}): Promise<Dev> {
   const port = await freePort()
   const inspector = await freePort()
-  const served = options.configs === undefined ? [entry, '--no-bundle', '--config', 'wrangler.toml'] : options.configs.flatMap((c) => ['-c', c])
+  const served =
+    options.configs === undefined ? [entry, '--no-bundle', '--config', 'wrangler.toml'] : options.configs.flatMap((c) => ['-c', c])
   const args = ['dev', ...served, '--ip', '127.0.0.1', '--port', String(port)]
   args.push('--inspector-port', String(inspector), '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false')
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)

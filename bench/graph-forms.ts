@@ -115,7 +115,11 @@ interface Runner {
 async function openRunner(backend: string, model: Uint8Array, seq: number, profile = false): Promise<Runner> {
   const f = feeds(seq)
   if (backend === 'web') {
-    const session = await ortWeb.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: OPT, enableProfiling: profile })
+    const session = await ortWeb.InferenceSession.create(model, {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: OPT,
+      enableProfiling: profile,
+    })
     const t = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new ortWeb.Tensor('int64', v.data, v.dims)]))
     return {
       run: async () => Array.from((await session.run(t)).logits?.data as Float32Array),
@@ -175,13 +179,18 @@ function opBreakdown(trace: TraceEvent[]): Record<string, { ms: number; nodes: n
     o.ms += median(durs.slice(WARMUP))
     o.nodes++
   }
-  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { ms: round(v.ms, 3), nodes: v.nodes }]))
+  return Object.fromEntries(
+    Object.entries(out)
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .map(([k, v]) => [k, { ms: round(v.ms, 3), nodes: v.nodes }]),
+  )
 }
 
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits))
 const presets = (args.presets ?? '').split(',')
 const chosen = (args.variants ?? DEFAULT_VARIANTS).split(',')
-for (const name of chosen) if (!(name in VARIANTS)) throw new Error(`unknown variant ${name}; choose from ${Object.keys(VARIANTS).join(', ')}`)
+for (const name of chosen)
+  if (!(name in VARIANTS)) throw new Error(`unknown variant ${name}; choose from ${Object.keys(VARIANTS).join(', ')}`)
 
 if (args['profile-child'] !== undefined) {
   await profileChild(args['profile-child'])
@@ -189,11 +198,29 @@ if (args['profile-child'] !== undefined) {
   const profiles: Record<string, unknown>[] = []
   for (const preset of presets) {
     for (const name of chosen) {
-      const childArgs = ['--profile-child', `${preset}:${name}`, '--runs', String(RUNS), '--warmup', String(WARMUP), '--seq', String(SEQ), '--opt', OPT]
-      const out = execFileSync(process.execPath, [process.argv[1] ?? '', ...childArgs], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] })
+      const childArgs = [
+        '--profile-child',
+        `${preset}:${name}`,
+        '--runs',
+        String(RUNS),
+        '--warmup',
+        String(WARMUP),
+        '--seq',
+        String(SEQ),
+        '--opt',
+        OPT,
+      ]
+      const out = execFileSync(process.execPath, [process.argv[1] ?? '', ...childArgs], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
       const trace = JSON.parse(out.slice(out.indexOf('['), out.lastIndexOf(']') + 1)) as TraceEvent[]
       const ops = opBreakdown(trace)
-      const total = round(Object.values(ops).reduce((sum, o) => sum + o.ms, 0), 2)
+      const total = round(
+        Object.values(ops).reduce((sum, o) => sum + o.ms, 0),
+        2,
+      )
       process.stderr.write(`${preset} ${name}: ${total} ms of kernels\n`)
       profiles.push({ preset, variant: name, kernel_ms: total, ops })
     }
@@ -205,11 +232,15 @@ if (args['profile-child'] !== undefined) {
   const backends = (args.backends ?? 'web,node').split(',')
   for (const preset of presets) {
     const fp32 = await fp32Model(preset)
-    const models = Object.fromEntries(chosen.map((name) => {
-      const options = VARIANTS[name]
-      return [name, options == null ? fp32 : quantizeModel(fp32, options).model]
-    }))
-    const rows = Object.fromEntries(chosen.map((name) => [name, { preset, variant: name, bytes: models[name]?.length ?? 0 } as Record<string, unknown>]))
+    const models = Object.fromEntries(
+      chosen.map((name) => {
+        const options = VARIANTS[name]
+        return [name, options == null ? fp32 : quantizeModel(fp32, options).model]
+      }),
+    )
+    const rows = Object.fromEntries(
+      chosen.map((name) => [name, { preset, variant: name, bytes: models[name]?.length ?? 0 } as Record<string, unknown>]),
+    )
     for (const backend of backends) {
       // All variants open at once and run in turn, so a slow spell hits each alike.
       const runners: Record<string, Runner> = {}
@@ -236,7 +267,8 @@ if (args['profile-child'] !== undefined) {
           median_ms: round(median(times[name] ?? [])),
           min_ms: round(Math.min(...(times[name] ?? []))),
           create_ms: round(creates[name] ?? 0, 0),
-          max_abs_logit_diff: ref.length === 0 ? null : round(Math.max(...(logits[name] ?? []).map((v, i) => Math.abs(v - (ref[i] ?? Number.NaN)))), 4),
+          max_abs_logit_diff:
+            ref.length === 0 ? null : round(Math.max(...(logits[name] ?? []).map((v, i) => Math.abs(v - (ref[i] ?? Number.NaN)))), 4),
         }
       }
       const q8 = median(times.q8 ?? [])
@@ -251,5 +283,22 @@ if (args['profile-child'] !== undefined) {
       results.push(row)
     }
   }
-  console.log(JSON.stringify({ batch: 1, seq: SEQ, runs: RUNS, warmup: WARMUP, creates: CREATES, graph_optimization_level: OPT, node: process.version, interleaved: true, ratios, results }, null, 2))
+  console.log(
+    JSON.stringify(
+      {
+        batch: 1,
+        seq: SEQ,
+        runs: RUNS,
+        warmup: WARMUP,
+        creates: CREATES,
+        graph_optimization_level: OPT,
+        node: process.version,
+        interleaved: true,
+        ratios,
+        results,
+      },
+      null,
+      2,
+    ),
+  )
 }

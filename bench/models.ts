@@ -38,7 +38,15 @@ export interface BenchModel {
 const TRAINED_IN_BENCH = new Set(['albert-spam'])
 export const BENCH_MODELS: readonly DefaultModel[] = [...SEEDED_MODELS, ...TRAINED_MODELS.filter((m) => TRAINED_IN_BENCH.has(m.id))]
 
-const SOURCES = ['scripts/convert', 'scripts/quantize', 'scripts/onnx', 'scripts/checkpoint', 'scripts/catalogue.ts', 'scripts/publish/defaults.ts', 'bench/models.ts']
+const SOURCES = [
+  'scripts/convert',
+  'scripts/quantize',
+  'scripts/onnx',
+  'scripts/checkpoint',
+  'scripts/catalogue.ts',
+  'scripts/publish/defaults.ts',
+  'bench/models.ts',
+]
 
 /** Builds (or reuses) the three graphs of each benchmarked model. */
 export async function prepareModels(say: (m: string) => void): Promise<BenchModel[]> {
@@ -60,7 +68,9 @@ export async function prepareModels(say: (m: string) => void): Promise<BenchMode
     if (!fresh) {
       await rm(dir, { recursive: true, force: true })
       await mkdir(publishDir, { recursive: true })
-      say(`${m.id}: ${m.kind === 'seeded' ? 'generating the seeded checkpoint' : `reading the trained checkpoint in ${m.dir}`}, converting and quantizing`)
+      say(
+        `${m.id}: ${m.kind === 'seeded' ? 'generating the seeded checkpoint' : `reading the trained checkpoint in ${m.dir}`}, converting and quantizing`,
+      )
       await checkpointInto(m, dir)
       const { onnx } = await convertCheckpoint(dir)
       await writeFile(files.fp32, onnx)

@@ -61,7 +61,12 @@ function feeds(inputNames: readonly string[], batch: number, seq: number): Recor
 }
 
 /** Median of the paired ratios shared / alone: each pair times one run of batch×seq and batch runs of 1×seq, back to back, in alternating order. */
-async function pairedSharing(session: ortWeb.InferenceSession, batch: number, seq: number, pairs: number): Promise<{ ratio: number; shared_ms: number; alone_ms: number }> {
+async function pairedSharing(
+  session: ortWeb.InferenceSession,
+  batch: number,
+  seq: number,
+  pairs: number,
+): Promise<{ ratio: number; shared_ms: number; alone_ms: number }> {
   const shared = feeds(session.inputNames, batch, seq)
   const one = feeds(session.inputNames, 1, seq)
   const time = async (run: () => Promise<unknown>): Promise<number> => {
@@ -92,7 +97,10 @@ async function pairedSharing(session: ortWeb.InferenceSession, batch: number, se
 
 const results = []
 for (const model of (await prepareModels(say)).filter((m) => wanted.has(m.id))) {
-  const session = await ortWeb.InferenceSession.create(new Uint8Array(await readFile(model.files.int8)), webSessionOptions(DEFAULT_SESSION_OPTIONS))
+  const session = await ortWeb.InferenceSession.create(
+    new Uint8Array(await readFile(model.files.int8)),
+    webSessionOptions(DEFAULT_SESSION_OPTIONS),
+  )
   const warm = feeds(session.inputNames, 1, 64)
   await warmUntilSettled(() => session.run(warm).then(() => undefined), 3000)
   const sharingRows: Array<{ batch: number; seq: number; ratio: number; shared_ms: number; alone_ms: number }> = []
@@ -104,10 +112,20 @@ for (const model of (await prepareModels(say)).filter((m) => wanted.has(m.id))) 
   await session.release()
   // One sample per shape for the fit: alone = batch 1, shared = the run itself.
   const samples: CostSample[] = [
-    ...[...new Set(sharingRows.map((r) => r.seq))].map((seq) => ({ batch: 1, seq, ms: Math.min(...sharingRows.filter((r) => r.seq === seq).map((r) => r.alone_ms / r.batch)) })),
+    ...[...new Set(sharingRows.map((r) => r.seq))].map((seq) => ({
+      batch: 1,
+      seq,
+      ms: Math.min(...sharingRows.filter((r) => r.seq === seq).map((r) => r.alone_ms / r.batch)),
+    })),
     ...sharingRows.map((r) => ({ batch: r.batch, seq: r.seq, ms: r.shared_ms })),
   ]
-  results.push({ model: model.id, sharing: sharingRows, fit: fitRunCost(samples), short_fit: fitRunCost(samples.filter((x) => x.seq <= 32)), samples })
+  results.push({
+    model: model.id,
+    sharing: sharingRows,
+    fit: fitRunCost(samples),
+    short_fit: fitRunCost(samples.filter((x) => x.seq <= 32)),
+    samples,
+  })
 }
 const json = `${JSON.stringify({ measured_at: new Date().toISOString(), rounds, budget, results }, null, 1)}\n`
 await writeFile(args.out ?? 'bench/results/plan-cost.json', json)

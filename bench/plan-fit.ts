@@ -85,6 +85,8 @@ export function sharing(samples: readonly CostSample[]): Array<{ batch: number; 
   const alone = new Map(samples.filter((s) => s.batch === 1).map((s) => [s.seq, s.ms]))
   return samples.flatMap((s) => {
     const one = alone.get(s.seq)
-    return s.batch > 1 && one !== undefined ? [{ batch: s.batch, seq: s.seq, ratio: Math.round((s.ms / (s.batch * one)) * 1000) / 1000 }] : []
+    return s.batch > 1 && one !== undefined
+      ? [{ batch: s.batch, seq: s.seq, ratio: Math.round((s.ms / (s.batch * one)) * 1000) / 1000 }]
+      : []
   })
 }

@@ -41,7 +41,10 @@ const wanted = new Set((args.models ?? '').split(','))
 const sizes = (args.sizes ?? '').split(',').map(Number)
 const rules = (args.rules ?? '').split(',').map((r) => {
   const [g = 'inf', p = '4'] = r.split(':')
-  return { name: `G=${g},perRun=${p}`, cost: { ...DEFAULT_RUN_COST, maxGroupedLength: g === 'inf' ? Number.POSITIVE_INFINITY : Number(g), perRun: Number(p) } }
+  return {
+    name: `G=${g},perRun=${p}`,
+    cost: { ...DEFAULT_RUN_COST, maxGroupedLength: g === 'inf' ? Number.POSITIVE_INFINITY : Number(g), perRun: Number(p) },
+  }
 })
 const budget = DEFAULT_BATCH_BUDGET
 
@@ -95,7 +98,10 @@ for (const model of (await prepareModels(say)).filter((m) => wanted.has(m.id))) 
       ...maxScoreDiff(answers[name] ?? [], reference),
     }))
     const singles = rows.find((x) => x.plan === 'singles')?.min_ms ?? Number.NaN
-    for (const row of rows) say(`${model.id} ${batch.distribution} x${batch.texts.length}: ${row.plan} ${row.min_ms.toFixed(0)} ms (${(row.min_ms / singles).toFixed(3)}x singles), ${row.runs} runs, padding ${row.padded_over_real.toFixed(2)}, max score diff ${row.diff.toExponential(1)}`)
+    for (const row of rows)
+      say(
+        `${model.id} ${batch.distribution} x${batch.texts.length}: ${row.plan} ${row.min_ms.toFixed(0)} ms (${(row.min_ms / singles).toFixed(3)}x singles), ${row.runs} runs, padding ${row.padded_over_real.toFixed(2)}, max score diff ${row.diff.toExponential(1)}`,
+      )
     results.push({ model: model.id, distribution: batch.distribution, size: batch.texts.length, lengths, rows })
   }
   await session.release()

@@ -110,14 +110,22 @@ type Cell = readonly [Method, Variant]
  * `minus` subtracts a third p50 from the numerator first.
  */
 export const RATIOS = {
-  http_over_workerd_run: { num: ['http', 'int8'], den: ['workerd-run', 'int8'], says: 'HTTP end to end / session.run inside workerd (target <= 1.15)' },
+  http_over_workerd_run: {
+    num: ['http', 'int8'],
+    den: ['workerd-run', 'int8'],
+    says: 'HTTP end to end / session.run inside workerd (target <= 1.15)',
+  },
   http_app_over_workerd_run: {
     num: ['http', 'int8'],
     minus: ['http-floor', 'int8'],
     den: ['workerd-run', 'int8'],
     says: "(HTTP end to end − GET /healthz round trip) / session.run inside workerd: the app's own overhead, without wrangler dev's local proxy",
   },
-  workerd_run_over_node_web: { num: ['workerd-run', 'int8'], den: ['ort-web', 'int8'], says: 'session.run in workerd / same ORT-web build in Node' },
+  workerd_run_over_node_web: {
+    num: ['workerd-run', 'int8'],
+    den: ['ort-web', 'int8'],
+    says: 'session.run in workerd / same ORT-web build in Node',
+  },
   bounds_checks_cost: {
     num: ['workerd-run', 'int8'],
     den: ['workerd-run-unchecked', 'int8'],
@@ -128,12 +136,36 @@ export const RATIOS = {
     den: ['ort-web', 'int8'],
     says: 'session.run in workerd with --no-wasm-bounds-checks / ORT-web in Node (what remains of the gap)',
   },
-  baseline_over_ours: { num: ['ort-web', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'quantize_dynamic-style q8 / our int8, ORT-web (target >= 1.5)' },
-  tjs_q8_over_ours: { num: ['transformers-js', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on its q8 graph / our int8 session.run, ORT-web (target >= 1.5)' },
-  tjs_q8_over_http: { num: ['transformers-js', 'q8-baseline'], den: ['http', 'int8'], says: 'Transformers.js pipeline (q8, Node) / our HTTP end to end (workerd)' },
-  tjs_plain_q8_over_ours: { num: ['transformers-js-plain', 'q8-baseline'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on its q8 graph, plain ORT build / our int8 session.run' },
-  tjs_int8_over_ours: { num: ['transformers-js', 'int8'], den: ['ort-web', 'int8'], says: 'Transformers.js pipeline on our int8 graph / our session.run (pipeline + ORT build overhead)' },
-  web_over_node: { num: ['ort-web', 'int8'], den: ['ort-node', 'int8'], says: 'ORT-web wasm / ORT native, int8 (distance to the native limit)' },
+  baseline_over_ours: {
+    num: ['ort-web', 'q8-baseline'],
+    den: ['ort-web', 'int8'],
+    says: 'quantize_dynamic-style q8 / our int8, ORT-web (target >= 1.5)',
+  },
+  tjs_q8_over_ours: {
+    num: ['transformers-js', 'q8-baseline'],
+    den: ['ort-web', 'int8'],
+    says: 'Transformers.js pipeline on its q8 graph / our int8 session.run, ORT-web (target >= 1.5)',
+  },
+  tjs_q8_over_http: {
+    num: ['transformers-js', 'q8-baseline'],
+    den: ['http', 'int8'],
+    says: 'Transformers.js pipeline (q8, Node) / our HTTP end to end (workerd)',
+  },
+  tjs_plain_q8_over_ours: {
+    num: ['transformers-js-plain', 'q8-baseline'],
+    den: ['ort-web', 'int8'],
+    says: 'Transformers.js pipeline on its q8 graph, plain ORT build / our int8 session.run',
+  },
+  tjs_int8_over_ours: {
+    num: ['transformers-js', 'int8'],
+    den: ['ort-web', 'int8'],
+    says: 'Transformers.js pipeline on our int8 graph / our session.run (pipeline + ORT build overhead)',
+  },
+  web_over_node: {
+    num: ['ort-web', 'int8'],
+    den: ['ort-node', 'int8'],
+    says: 'ORT-web wasm / ORT native, int8 (distance to the native limit)',
+  },
   fp32_over_int8: { num: ['ort-web', 'fp32'], den: ['ort-web', 'int8'], says: 'fp32 / int8, ORT-web' },
 } as const satisfies Record<string, { num: Cell; den: Cell; minus?: Cell; says: string }>
 
@@ -154,7 +186,9 @@ export interface BatchSummary {
   size: number
   p50_ms: Partial<Record<BatchMethod, number>>
   /** planned / no-padding limit (target <= 1.05), Transformers.js / planned, unsorted / planned, HTTP / planned (p50 over p50) */
-  ratios: Partial<Record<'planned_over_singles' | 'tjs_q8_over_planned' | 'tjs_int8_over_planned' | 'unsorted_over_planned' | 'http_over_planned', number>>
+  ratios: Partial<
+    Record<'planned_over_singles' | 'tjs_q8_over_planned' | 'tjs_int8_over_planned' | 'unsorted_over_planned' | 'http_over_planned', number>
+  >
 }
 
 export interface BenchReport extends BenchInput {
@@ -243,14 +277,30 @@ function renderBatches(r: BenchReport): string[] {
   const out = ['## Mixed-length batches from the corpus', '']
   out.push(
     'Spam test-split emails (bench/corpus.ts), 256 tokens at most: `bodies` = email bodies, `mixed` = their subject lines and bodies shuffled together. ' +
-      'p50 ms of the whole batch. planned = our length-planned `session.run`s in Node (the Worker\'s classifier code, pre-tokenized); ' +
+      "p50 ms of the whole batch. planned = our length-planned `session.run`s in Node (the Worker's classifier code, pre-tokenized); " +
       'singles = every input alone (no padding: the limit); unsorted = request-order padded runs (the plan before); ' +
       'Transformers.js = one pipeline call on the batch (tokenizer included, its own padding), asyncify ORT build. Target: planned / singles <= 1.05.',
     '',
   )
   out.push(
     table(
-      ['model', 'batch', 'tokens (padded: unsorted → planned)', 'runs (unsorted → planned)', 'HTTP', 'planned', 'singles', 'unsorted', 'Transformers.js q8', 'Transformers.js on our int8', 'planned / singles', 'Transformers.js q8 / planned', 'Transformers.js int8 / planned', 'unsorted / planned', 'HTTP / planned'],
+      [
+        'model',
+        'batch',
+        'tokens (padded: unsorted → planned)',
+        'runs (unsorted → planned)',
+        'HTTP',
+        'planned',
+        'singles',
+        'unsorted',
+        'Transformers.js q8',
+        'Transformers.js on our int8',
+        'planned / singles',
+        'Transformers.js q8 / planned',
+        'Transformers.js int8 / planned',
+        'unsorted / planned',
+        'HTTP / planned',
+      ],
       rows.map((b) => {
         const c = checks.find((x) => x.model === b.model && x.distribution === b.distribution && x.size === b.size)
         return [
@@ -275,7 +325,10 @@ function renderBatches(r: BenchReport): string[] {
     '',
   )
   if (checks.length > 0) {
-    out.push('Answers of the planned runs (labels: the same top label for every input; Δ: the largest absolute score difference over every label):', '')
+    out.push(
+      'Answers of the planned runs (labels: the same top label for every input; Δ: the largest absolute score difference over every label):',
+      '',
+    )
     out.push(
       table(
         ['model', 'batch', 'vs unsorted: labels, Δ', 'vs singles: labels, Δ', 'vs the Worker over HTTP: labels, Δ'],
@@ -284,7 +337,9 @@ function renderBatches(r: BenchReport): string[] {
           `${c.distribution} x${c.size}`,
           `${c.same_labels_as_unsorted ? 'identical' : 'DIFFER'}, ${c.max_diff_vs_unsorted.toExponential(1)}`,
           `${c.same_labels_as_singles ? 'identical' : 'DIFFER'}, ${c.max_diff_vs_singles.toExponential(1)}`,
-          c.same_labels_as_http === undefined ? '–' : `${c.same_labels_as_http ? 'identical' : 'DIFFER'}, ${(c.max_diff_vs_http ?? Number.NaN).toExponential(1)}`,
+          c.same_labels_as_http === undefined
+            ? '–'
+            : `${c.same_labels_as_http ? 'identical' : 'DIFFER'}, ${(c.max_diff_vs_http ?? Number.NaN).toExponential(1)}`,
         ]),
       ),
       '',
@@ -320,8 +375,16 @@ function renderMarkdown(r: BenchReport): string {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; Node ${m.node}; int8 instructions: ${m.int8_isa ?? 'not recorded'}. ` +
       `1-minute load average during the run: ${loads} (other processes shared the CPU). Run took ${Math.round(r.duration_s)} s.`,
   )
-  out.push(`Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '')
-  out.push('Latencies in ms, `p50 / p95` over warm runs; shapes are batch x tokens (special tokens included). Which models carry seeded random weights and which trained ones: see Notes.', '')
+  out.push(
+    `Versions: ${Object.entries(m.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+  )
+  out.push(
+    'Latencies in ms, `p50 / p95` over warm runs; shapes are batch x tokens (special tokens included). Which models carry seeded random weights and which trained ones: see Notes.',
+    '',
+  )
 
   const models = [...new Set(r.summary.map((s) => s.model))]
   const shapes = [...new Set(r.summary.map(shapeOf))]
@@ -336,7 +399,9 @@ function renderMarkdown(r: BenchReport): string {
           const [method, variant] = key.split('|') as [Method, Variant]
           return [
             // Native int8 differs in speed and exactness across CPUs: the row names this one's instructions.
-            method === 'ort-node' && variant !== 'fp32' && m.int8_isa !== undefined ? `${METHOD_LABEL[method]}, ${m.int8_isa}` : METHOD_LABEL[method],
+            method === 'ort-node' && variant !== 'fp32' && m.int8_isa !== undefined
+              ? `${METHOD_LABEL[method]}, ${m.int8_isa}`
+              : METHOD_LABEL[method],
             variant,
             ...shapes.map((shape) => {
               const s = rows.find((x) => x.method === method && x.variant === variant && shapeOf(x) === shape)
@@ -403,7 +468,14 @@ function renderMarkdown(r: BenchReport): string {
     out.push(
       table(
         ['model', 'fp32 ONNX', 'int8 ONNX (ours)', 'q8 baseline ONNX', 'tokenizer.json', 'tokenizer in KV'],
-        r.sizes.map((s) => [s.model, MiB(s.fp32_onnx_bytes), MiB(s.int8_onnx_bytes), MiB(s.q8_baseline_onnx_bytes), MiB(s.tokenizer_json_bytes), MiB(s.tokenizer_kv_bytes)]),
+        r.sizes.map((s) => [
+          s.model,
+          MiB(s.fp32_onnx_bytes),
+          MiB(s.int8_onnx_bytes),
+          MiB(s.q8_baseline_onnx_bytes),
+          MiB(s.tokenizer_json_bytes),
+          MiB(s.tokenizer_kv_bytes),
+        ]),
       ),
       '',
     )
@@ -412,7 +484,13 @@ function renderMarkdown(r: BenchReport): string {
   if (r.tokenizers.length > 0) {
     out.push('## Tokenizers (Node, bench/tokenizers.ts)', '')
     const keys = [...new Set(r.tokenizers.flatMap((t) => Object.keys(t)))]
-    out.push(table(keys, r.tokenizers.map((t) => keys.map((k) => String(t[k] ?? '–')))), '')
+    out.push(
+      table(
+        keys,
+        r.tokenizers.map((t) => keys.map((k) => String(t[k] ?? '–'))),
+      ),
+      '',
+    )
   }
 
   if (r.notes.length > 0) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '')

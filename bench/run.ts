@@ -89,8 +89,19 @@ try {
   }
   if (only.has('ort')) {
     say('— onnxruntime-web and onnxruntime-node in Node')
-    latency.push(...(await runOrt(models, { variants: ['int8', 'q8-baseline'], backends: ['ort-web', 'ort-node'], shapes: SHAPES, loop, warmMs, say })))
-    latency.push(...(await runOrt(models, { variants: ['fp32'], backends: ['ort-web', 'ort-node'], shapes: SHAPES, loop: fp32Loop, warmMs: 0, say })))
+    latency.push(
+      ...(await runOrt(models, {
+        variants: ['int8', 'q8-baseline'],
+        backends: ['ort-web', 'ort-node'],
+        shapes: SHAPES,
+        loop,
+        warmMs,
+        say,
+      })),
+    )
+    latency.push(
+      ...(await runOrt(models, { variants: ['fp32'], backends: ['ort-web', 'ort-node'], shapes: SHAPES, loop: fp32Loop, warmMs: 0, say })),
+    )
     say('— corpus batches: length-planned, single and unsorted runs (onnxruntime-web in Node)')
     const nb = await runBatchesNode(models, corpus, batchLoop, warmMs, say)
     batchCells.push(...nb.cells)
@@ -138,7 +149,9 @@ function runTjs(build: TjsJob['build'], variants: Variant[], l: LoopOptions): La
         tokenizerConfig: { model_max_length: 512, do_lower_case: true },
         shapes: SHAPES.map((s) => ({ ...s, texts: inputsFor(loadTokenizer(m.tokenizerBytes), s).texts })),
         // Corpus batches on the default (asyncify) build only: one call pads a whole batch, so they are slow.
-        ...(build === '.asyncify' && BATCH_MODELS.includes(m.id) ? { batches: corpus.map((b) => ({ ...b, maxLength: CORPUS_MAX_LENGTH })) } : {}),
+        ...(build === '.asyncify' && BATCH_MODELS.includes(m.id)
+          ? { batches: corpus.map((b) => ({ ...b, maxLength: CORPUS_MAX_LENGTH })) }
+          : {}),
       })),
     ),
   }
@@ -152,7 +165,13 @@ function runTjs(build: TjsJob['build'], variants: Variant[], l: LoopOptions): La
     })
     const parsed = JSON.parse(out) as { cells: LatencyCell[]; batches: TjsBatchCell[] }
     batchCells.push(
-      ...parsed.batches.map((b): BatchCell => ({ model: b.model, distribution: b.distribution, size: b.size, method: b.variant === 'int8' ? 'transformers-js-int8' : 'transformers-js', samples_ms: b.samples_ms })),
+      ...parsed.batches.map((b): BatchCell => ({
+        model: b.model,
+        distribution: b.distribution,
+        size: b.size,
+        method: b.variant === 'int8' ? 'transformers-js-int8' : 'transformers-js',
+        samples_ms: b.samples_ms,
+      })),
     )
     return parsed.cells
   } catch (error) {
@@ -179,7 +198,7 @@ const sizes = models.map((m) => ({
 }))
 
 notes.push(
-  'electra-small and albert-base-v2: seeded random weights (scripts/catalogue.ts seeds), full size; albert-spam: the trained default (models/albert-spam, 6 layers, hidden 256), the checkpoint `npm start` serves; electra-small-spam has electra-small\'s graph, so its timings are electra-small\'s. int8 = the quantizer default form that `publish` serves; q8-baseline = MatMulInteger per MatMul, per-tensor scales, fp32 embeddings (quantize_dynamic / Transformers.js q8 style).',
+  "electra-small and albert-base-v2: seeded random weights (scripts/catalogue.ts seeds), full size; albert-spam: the trained default (models/albert-spam, 6 layers, hidden 256), the checkpoint `npm start` serves; electra-small-spam has electra-small's graph, so its timings are electra-small's. int8 = the quantizer default form that `publish` serves; q8-baseline = MatMulInteger per MatMul, per-tensor scales, fp32 embeddings (quantize_dynamic / Transformers.js q8 style).",
   'HTTP = client-timed POST /v1/models/{id}/classify to `wrangler dev --no-bundle` on bench/worker/index.ts bundled once at the start (the app plus /__bench routes) on 127.0.0.1, keep-alive; includes JSON, tokenization, session.run and softmax.',
   'session.run in workerd: each sample repeats the run until >= 25 ms passed (the local clock ticks in 1 ms) and reports the mean per run.',
   'Cold start: first classify (1x16 tokens) after wrangler dev started a fresh isolate (R2 manifest + weights, KV tokenizer, session creation, first run); "ORT already started" rows load a second model or a fresh model id in a warm isolate. The .wasm is compiled when workerd loads the script, and ORT\'s Wasm backend starts at module scope (src/ort/ort.ts startBackend), both part of the isolate\'s startup, outside these figures.',

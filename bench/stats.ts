@@ -75,7 +75,11 @@ export function settled(durations: readonly number[], window = 8, tolerance = 0.
  * later. `run` may return its own duration (timed inside workerd); otherwise
  * it is timed here.
  */
-export async function warmUntilSettled(run: () => Promise<number | void>, minMs: number, maxMs = 4 * minMs): Promise<{ ms: number; runs: number }> {
+export async function warmUntilSettled(
+  run: () => Promise<number | void>,
+  minMs: number,
+  maxMs = 4 * minMs,
+): Promise<{ ms: number; runs: number }> {
   const t0 = performance.now()
   const durations: number[] = []
   for (;;) {

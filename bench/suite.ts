@@ -45,9 +45,17 @@ interface Isolate {
   models: Array<{ id: string }>
 }
 
-async function classify(base: string, id: string, text = 'win a free cruise, reply now to claim it'): Promise<{ status: number; ms: number }> {
+async function classify(
+  base: string,
+  id: string,
+  text = 'win a free cruise, reply now to claim it',
+): Promise<{ status: number; ms: number }> {
   const start = performance.now()
-  const res = await fetch(`${base}/v1/models/${id}/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: text }) })
+  const res = await fetch(`${base}/v1/models/${id}/classify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inputs: text }),
+  })
   await res.arrayBuffer()
   return { status: res.status, ms: performance.now() - start }
 }
@@ -70,7 +78,8 @@ const [electraSmall, albertBase] = await (async () => {
   })
 })()
 const [electraWorker, albertWorker] = SUITE.workers
-if (electraSmall === undefined || albertBase === undefined || electraWorker === undefined || albertWorker === undefined) throw new Error('the suite bench needs two model Workers')
+if (electraSmall === undefined || albertBase === undefined || electraWorker === undefined || albertWorker === undefined)
+  throw new Error('the suite bench needs two model Workers')
 
 // Publish each kind once, placed on its Worker, and two more ids per kind (manifest copies).
 const ids: Array<{ id: string; worker: string }> = []
@@ -118,7 +127,12 @@ const ready = (await (await fetch(`${suite.base}/readyz`)).json()) as { isolates
 results.round_robin = {
   requests: rounds * ids.length * 2,
   statuses,
-  isolates: (ready.isolates ?? []).map((i) => ({ name: i.name, wasm_memory_bytes: i.wasm_memory_bytes, budget_bytes: i.budget_bytes, models: i.models.map((m) => m.id) })),
+  isolates: (ready.isolates ?? []).map((i) => ({
+    name: i.name,
+    wasm_memory_bytes: i.wasm_memory_bytes,
+    budget_bytes: i.budget_bytes,
+    models: i.models.map((m) => m.id),
+  })),
 }
 
 // The router hop: the same warm request through the router and from the one-Worker layout.
@@ -132,7 +146,11 @@ await stopDev(single)
 results.router_hop = { model: ids[0]?.id, requests: n, via_router: viaRouter, direct, p50_difference_ms: viaRouter.p50 - direct.p50 }
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(1)
-const rr = results.round_robin as { requests: number; statuses: Record<string, number>; isolates: Array<{ name: string; wasm_memory_bytes: number; budget_bytes: number; models: string[] }> }
+const rr = results.round_robin as {
+  requests: number
+  statuses: Record<string, number>
+  isolates: Array<{ name: string; wasm_memory_bytes: number; budget_bytes: number; models: string[] }>
+}
 const md = [
   '# The suite: router and model Workers under wrangler dev',
   '',
@@ -144,8 +162,12 @@ const md = [
   `| warm 1×16 classify through the router, p50 / p95 | ${viaRouter.p50.toFixed(2)} / ${viaRouter.p95.toFixed(2)} ms |`,
   `| the same from the one-Worker layout, p50 / p95 | ${direct.p50.toFixed(2)} / ${direct.p95.toFixed(2)} ms |`,
   `| router hop (p50 difference) | ${(viaRouter.p50 - direct.p50).toFixed(2)} ms |`,
-  `| round-robin answers (${rr.requests}) | ${Object.entries(rr.statuses).map(([s, c]) => `${c}× ${s}`).join(', ')} |`,
-  ...rr.isolates.map((i) => `| ${i.name} after the round-robin | ${mib(i.wasm_memory_bytes)} of ${mib(i.budget_bytes)} MiB; holds ${i.models.join(', ')} |`),
+  `| round-robin answers (${rr.requests}) | ${Object.entries(rr.statuses)
+    .map(([s, c]) => `${c}× ${s}`)
+    .join(', ')} |`,
+  ...rr.isolates.map(
+    (i) => `| ${i.name} after the round-robin | ${mib(i.wasm_memory_bytes)} of ${mib(i.budget_bytes)} MiB; holds ${i.models.join(', ')} |`,
+  ),
   '',
 ].join('\n')
 await writeFile(join(repoRoot, `${args.out}.json`), `${JSON.stringify(results, null, 2)}\n`)

@@ -106,9 +106,19 @@ async function call(path, body) {
   /** @type {Response} */
   let res
   try {
-    res = await fetch(path, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? null : JSON.stringify(body) })
+    res = await fetch(path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+    })
   } catch (error) {
-    throw new ProblemError({ title: 'Network error', detail: `${path} did not answer: ${String(error)}`, status: null, type: null, errors: [] })
+    throw new ProblemError({
+      title: 'Network error',
+      detail: `${path} did not answer: ${String(error)}`,
+      status: null,
+      type: null,
+      errors: [],
+    })
   }
   const text = await res.text()
   const ms = performance.now() - started

@@ -72,9 +72,7 @@ export const TRAINED_MODELS: readonly TrainedModel[] = [
 ]
 
 /** What `npm start` serves: the trained models where their checkpoints are committed, else the seeded ones. */
-export const DEFAULT_MODELS: readonly DefaultModel[] = TRAINED_MODELS.every((m) =>
-  existsSync(join(repoRoot, m.dir, 'model.safetensors')),
-)
+export const DEFAULT_MODELS: readonly DefaultModel[] = TRAINED_MODELS.every((m) => existsSync(join(repoRoot, m.dir, 'model.safetensors')))
   ? TRAINED_MODELS
   : SEEDED_MODELS
 

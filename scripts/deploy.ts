@@ -17,7 +17,11 @@ const passed = args.filter((a) => a !== '--one-worker')
 const [router, ...models] = args.includes('--one-worker') ? [join(repoRoot, 'wrangler.toml')] : await writeSuiteConfigs()
 if (router === undefined) throw new Error('the suite has no Workers; check SUITE in scripts/catalogue.ts')
 for (const config of [...models, router]) {
-  const name = config.split(/[\\/]/).pop()?.replace(/\.(json|toml)$/, '') ?? 'worker'
+  const name =
+    config
+      .split(/[\\/]/)
+      .pop()
+      ?.replace(/\.(json|toml)$/, '') ?? 'worker'
   const out = dryRun ? ['--outdir', join(artifactsDir, 'deploy', name)] : []
   console.error(`deploying ${name}${dryRun ? ' (dry run)' : ''}`)
   execFileSync('wrangler', ['deploy', '--config', config, ...out, ...passed], { cwd: repoRoot, stdio: 'inherit' })

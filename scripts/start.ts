@@ -25,7 +25,16 @@ try {
 
 const configs = oneWorker ? [join(repoRoot, 'wrangler.toml')] : await writeSuiteConfigs()
 const port = process.env.PORT ?? '8787'
-const wranglerArgs = ['dev', ...configs.flatMap((c) => ['-c', c]), '--persist-to', join(repoRoot, '.wrangler', 'state'), '--ip', '127.0.0.1', '--port', port]
+const wranglerArgs = [
+  'dev',
+  ...configs.flatMap((c) => ['-c', c]),
+  '--persist-to',
+  join(repoRoot, '.wrangler', 'state'),
+  '--ip',
+  '127.0.0.1',
+  '--port',
+  port,
+]
 const child = spawn('wrangler', [...wranglerArgs, ...args.filter((a) => a !== '--one-worker')], { cwd: repoRoot, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
 child.on('exit', (code) => process.exit(code ?? 0))

@@ -40,10 +40,17 @@ function vars(base: Base): Record<string, string> {
 }
 
 /** The configs of the suite: the router first, then the model Workers. Paths are absolute, so the files may live anywhere. */
-export function suiteConfigs(base: Base, suite: typeof SUITE = SUITE, defaults: readonly string[] = DEFAULT_MODELS.map((m) => m.id)): WorkerConfig[] {
+export function suiteConfigs(
+  base: Base,
+  suite: typeof SUITE = SUITE,
+  defaults: readonly string[] = DEFAULT_MODELS.map((m) => m.id),
+): WorkerConfig[] {
   const shared = {
     compatibility_date: base.compatibility_date ?? '',
-    r2_buckets: base.r2_buckets.map((b: { binding: string; bucket_name?: string }) => ({ binding: b.binding, bucket_name: b.bucket_name ?? '' })),
+    r2_buckets: base.r2_buckets.map((b: { binding: string; bucket_name?: string }) => ({
+      binding: b.binding,
+      bucket_name: b.bucket_name ?? '',
+    })),
   }
   const all = modelWorkersVar(suite.workers)
   const router: WorkerConfig = {
@@ -55,22 +62,32 @@ export function suiteConfigs(base: Base, suite: typeof SUITE = SUITE, defaults: 
     ...(base.assets?.directory === undefined ? {} : { assets: { directory: join(repoRoot, base.assets.directory) } }),
     build: { command: `node ${join(repoRoot, 'scripts', 'assets.ts')}`, watch_dir: join(repoRoot, 'scripts', 'assets.ts') },
   }
-  const models = suite.workers.map(
-    (w): WorkerConfig => ({
-      name: w.name,
-      main: join(repoRoot, 'src', 'index.ts'),
-      ...shared,
-      rules: base.rules.map((r: { type: string; globs: string[]; fallthrough?: boolean }) => ({ type: r.type, globs: r.globs, ...(r.fallthrough === undefined ? {} : { fallthrough: r.fallthrough }) })),
-      kv_namespaces: base.kv_namespaces.map((k: { binding: string; id?: string }) => ({ binding: k.binding, id: k.id ?? '' })),
-      vars: { ...vars(base), WORKER_NAME: w.name, MODEL_WORKERS: all, DEFAULT_MODELS: w.models.filter((m) => defaults.includes(m)).join(',') },
-      ...(base.triggers.crons === undefined || base.triggers.crons.length === 0 ? {} : { triggers: { crons: base.triggers.crons } }),
-    }),
-  )
+  const models = suite.workers.map((w): WorkerConfig => ({
+    name: w.name,
+    main: join(repoRoot, 'src', 'index.ts'),
+    ...shared,
+    rules: base.rules.map((r: { type: string; globs: string[]; fallthrough?: boolean }) => ({
+      type: r.type,
+      globs: r.globs,
+      ...(r.fallthrough === undefined ? {} : { fallthrough: r.fallthrough }),
+    })),
+    kv_namespaces: base.kv_namespaces.map((k: { binding: string; id?: string }) => ({ binding: k.binding, id: k.id ?? '' })),
+    vars: {
+      ...vars(base),
+      WORKER_NAME: w.name,
+      MODEL_WORKERS: all,
+      DEFAULT_MODELS: w.models.filter((m) => defaults.includes(m)).join(','),
+    },
+    ...(base.triggers.crons === undefined || base.triggers.crons.length === 0 ? {} : { triggers: { crons: base.triggers.crons } }),
+  }))
   return [router, ...models]
 }
 
 /** Writes the suite's configs into `dir` (default .artifacts/suite) as wrangler.json files; returns their paths, router first. */
-export async function writeSuiteConfigs(dir = join(artifactsDir, 'suite'), configPath = join(repoRoot, 'wrangler.toml')): Promise<string[]> {
+export async function writeSuiteConfigs(
+  dir = join(artifactsDir, 'suite'),
+  configPath = join(repoRoot, 'wrangler.toml'),
+): Promise<string[]> {
   await mkdir(dir, { recursive: true })
   const paths: string[] = []
   for (const config of suiteConfigs(unstable_readConfig({ config: configPath }))) {

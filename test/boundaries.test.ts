@@ -22,7 +22,11 @@ const tsFiles = (dir: string): string[] =>
 function importsOf(file: string): string[] {
   const text = readFileSync(join(repoRoot, file), 'utf8')
   const specs: string[] = []
-  const patterns = [/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm, /^\s*import\s+['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g]
+  const patterns = [
+    /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm,
+    /^\s*import\s+['"]([^'"]+)['"]/gm,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ]
   for (const pattern of patterns) for (const m of text.matchAll(pattern)) if (m[1] !== undefined) specs.push(m[1])
   return specs
 }
@@ -33,12 +37,17 @@ const resolveLocal = (from: string, spec: string): string | undefined =>
 /** The layer a repository path belongs to. */
 type Layer = 'core' | 'worker' | 'pipeline' | 'train' | 'bench' | 'other'
 const layerOf = (path: string): Layer =>
-  path.startsWith('src/core/') ? 'core'
-  : path.startsWith('src/') ? 'worker'
-  : path.startsWith('scripts/') ? 'pipeline'
-  : path.startsWith('train/') ? 'train'
-  : path.startsWith('bench/') ? 'bench'
-  : 'other'
+  path.startsWith('src/core/')
+    ? 'core'
+    : path.startsWith('src/')
+      ? 'worker'
+      : path.startsWith('scripts/')
+        ? 'pipeline'
+        : path.startsWith('train/')
+          ? 'train'
+          : path.startsWith('bench/')
+            ? 'bench'
+            : 'other'
 
 /** What each layer may import from the repository (packages are checked separately). */
 const MAY_IMPORT: Record<Exclude<Layer, 'other'>, readonly Layer[]> = {
@@ -60,7 +69,10 @@ describe('the layers', () => {
       const offenders = files.flatMap((file) =>
         importsOf(file)
           .map((spec) => resolveLocal(file, spec))
-          .filter((local): local is string => local !== undefined && !local.startsWith('node_modules') && !local.includes(`${sep}node_modules${sep}`))
+          .filter(
+            (local): local is string =>
+              local !== undefined && !local.startsWith('node_modules') && !local.includes(`${sep}node_modules${sep}`),
+          )
           .filter((local) => !allowed.includes(layerOf(local)) && !local.startsWith('..'))
           .map((local) => `${file} imports ${local}`),
       )
@@ -82,7 +94,11 @@ describe('the Worker and the core (src/)', () => {
   })
 
   it('keep the core free of bindings (cloudflare:*)', () => {
-    const offenders = tsFiles('src/core').flatMap((file) => importsOf(file).filter((spec) => spec.startsWith('cloudflare:')).map((spec) => `${file} imports ${spec}`))
+    const offenders = tsFiles('src/core').flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => spec.startsWith('cloudflare:'))
+        .map((spec) => `${file} imports ${spec}`),
+    )
     expect(offenders).toEqual([])
   })
 

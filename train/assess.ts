@@ -67,23 +67,39 @@ export interface AssessReport {
 }
 
 /** The encoded sets of {@link SET_NAMES}, at the checkpoint's length. */
-export function encodeSets(tokenizer: Tokenizer, splits: Splits, modern: readonly ModernMessage[], maxLength: number): Record<SetName, Encoded[]> {
+export function encodeSets(
+  tokenizer: Tokenizer,
+  splits: Splits,
+  modern: readonly ModernMessage[],
+  maxLength: number,
+): Record<SetName, Encoded[]> {
   return {
     validation: encodeExamples(tokenizer, splits.validation, maxLength),
     validation_views: validationViews(tokenizer, splits.validation, maxLength),
     test: encodeExamples(tokenizer, splits.test, maxLength),
-    modern: encodeExamples(tokenizer, modern.map((m) => ({ source: m.id, text: m.text, label: labelIndex(m) })), maxLength),
+    modern: encodeExamples(
+      tokenizer,
+      modern.map((m) => ({ source: m.id, text: m.text, label: labelIndex(m) })),
+      maxLength,
+    ),
   }
 }
 
 type Logits = Record<SetName, number[][]>
 
-async function logitsOf(modelDir: string, sets: Partial<Record<SetName, Encoded[]>>, padId: number): Promise<{ fp32: Partial<Logits>; int8: Partial<Logits> }> {
+async function logitsOf(
+  modelDir: string,
+  sets: Partial<Record<SetName, Encoded[]>>,
+  padId: number,
+): Promise<{ fp32: Partial<Logits>; int8: Partial<Logits> }> {
   const fp32Bytes = (await convertCheckpoint(modelDir)).onnx
   const int8Bytes = quantizeModel(fp32Bytes).model
   const out: { fp32: Partial<Logits>; int8: Partial<Logits> } = { fp32: {}, int8: {} }
   // int8 under onnxruntime-web, the engine that serves it (native int8 kernels round differently).
-  for (const [engine, session] of [['fp32', await openNodeSession(fp32Bytes)], ['int8', await openWebSession(int8Bytes)]] as const) {
+  for (const [engine, session] of [
+    ['fp32', await openNodeSession(fp32Bytes)],
+    ['int8', await openWebSession(int8Bytes)],
+  ] as const) {
     for (const name of SET_NAMES) {
       const items = sets[name]
       if (items !== undefined) out[engine][name] = await sessionLogits(session, items, padId)
@@ -110,17 +126,27 @@ export async function foldTemperatureFile(modelDir: string, t: number): Promise<
   const names = finalLayerNames(config.model_type)
   const out: Record<string, WritableTensor> = {}
   for (const [name, tensor] of st.tensors) {
-    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F16') throw new Error(`${file}: ${name} is ${tensor.dtype}; only F32/F16 checkpoints are folded`)
+    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F16')
+      throw new Error(`${file}: ${name} is ${tensor.dtype}; only F32/F16 checkpoints are folded`)
     const data = name === names.weight || name === names.bias ? tensor.data.map((v) => v / t) : tensor.data
     out[name] = { dtype: tensor.dtype, shape: tensor.shape, data }
   }
-  if (out[names.weight] === undefined || out[names.bias] === undefined) throw new Error(`${file}: no ${names.weight} / ${names.bias} to fold the temperature into`)
+  if (out[names.weight] === undefined || out[names.bias] === undefined)
+    throw new Error(`${file}: no ${names.weight} / ${names.bias} to fold the temperature into`)
   const folded = Number(st.metadata.temperature_folded ?? '1') * t
   await atomicWrite(file, writeSafetensors(out, { ...st.metadata, temperature_folded: String(folded) }))
 }
 
 /** Scores `modelDir` on every set, fits T on validation, optionally folds it in and scores the folded model. */
-export async function assess(modelDir: string, sets: Record<SetName, Encoded[]>, modern: readonly ModernMessage[], padId: number, maxLength: number, fold: boolean, log: (s: string) => void): Promise<AssessReport> {
+export async function assess(
+  modelDir: string,
+  sets: Record<SetName, Encoded[]>,
+  modern: readonly ModernMessage[],
+  padId: number,
+  maxLength: number,
+  fold: boolean,
+  log: (s: string) => void,
+): Promise<AssessReport> {
   const raw = await logitsOf(modelDir, sets, padId)
   log('scored fp32 and int8')
   const labels = (name: SetName): number[] => sets[name].map((e) => e.label)
@@ -144,20 +170,33 @@ export async function assess(modelDir: string, sets: Record<SetName, Encoded[]>,
     fitted_on: 'fp32 logits of the validation split: 573 whole bodies and their 573 fixed short views',
     before: table(1),
     scaled: table(t),
-    calibration: Object.fromEntries(SET_NAMES.map((n) => [n, calibrationFigures(fp(n), labels(n), t)])) as Record<SetName, CalibrationFigures>,
+    calibration: Object.fromEntries(SET_NAMES.map((n) => [n, calibrationFigures(fp(n), labels(n), t)])) as Record<
+      SetName,
+      CalibrationFigures
+    >,
     int8_flips: Object.fromEntries(SET_NAMES.map((n) => [n, flips(n)])) as Record<SetName, number>,
-    modern: modern.map((m, i) => ({ id: m.id, label: m.label, score_before: spamProbability(q('modern')[i] ?? []), score_after: spamProbability(q('modern')[i] ?? [], t) })),
+    modern: modern.map((m, i) => ({
+      id: m.id,
+      label: m.label,
+      score_before: spamProbability(q('modern')[i] ?? []),
+      score_after: spamProbability(q('modern')[i] ?? [], t),
+    })),
   }
   if (fold) {
     await foldTemperatureFile(modelDir, t)
     const again = await logitsOf(modelDir, { test: sets.test, modern: sets.modern }, padId)
     log('scored the folded checkpoint')
-    const f = (engine: 'fp32' | 'int8', n: 'test' | 'modern'): SetFigures => setFigures(labels(n), need(again[engine][n], `folded ${engine} ${n}`))
+    const f = (engine: 'fp32' | 'int8', n: 'test' | 'modern'): SetFigures =>
+      setFigures(labels(n), need(again[engine][n], `folded ${engine} ${n}`))
     const diff = (['test', 'modern'] as const).reduce((m, n) => {
       const a = need(again.fp32[n], 'folded fp32')
       return a.reduce((mm, row, i) => Math.max(mm, ...row.map((v, j) => Math.abs(v - (fp(n)[i]?.[j] ?? NaN) / t))), m)
     }, 0)
-    report.folded = { fp32: { test: f('fp32', 'test'), modern: f('fp32', 'modern') }, int8: { test: f('int8', 'test'), modern: f('int8', 'modern') }, max_abs_diff_fp32: diff }
+    report.folded = {
+      fp32: { test: f('fp32', 'test'), modern: f('fp32', 'modern') },
+      int8: { test: f('int8', 'test'), modern: f('int8', 'modern') },
+      max_abs_diff_fp32: diff,
+    }
     const foldedModern = need(again.int8.modern, 'folded int8 modern')
     report.modern = report.modern.map((m, i) => ({ ...m, score_after: spamProbability(foldedModern[i] ?? []) }))
   }

@@ -31,7 +31,10 @@ export function sharedTokenizer(folder: string): Tokenizer {
 
 /** Tokenizes examples with truncation at maxLength (special tokens included). */
 export function encodeExamples(tokenizer: Tokenizer, examples: readonly Example[], maxLength: number): Encoded[] {
-  return examples.map((e) => ({ ids: tokenizer.encode({ text: e.text.slice(0, MAX_CHARS) }, { max_length: maxLength, truncation: true }).ids, label: e.label }))
+  return examples.map((e) => ({
+    ids: tokenizer.encode({ text: e.text.slice(0, MAX_CHARS) }, { max_length: maxLength, truncation: true }).ids,
+    label: e.label,
+  }))
 }
 
 /** Pads a slice of encoded examples to its longest member (right padding with padId, mask 0). */

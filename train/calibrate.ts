@@ -34,7 +34,11 @@ export function nllAt(logits: readonly ArrayLike<number>[], labels: ArrayLike<nu
  * The temperature minimising {@link nllAt}: golden-section search over log T
  * in [1/20, 20] (the NLL is unimodal in T for fixed logits).
  */
-export function fitTemperature(logits: readonly ArrayLike<number>[], labels: ArrayLike<number>, range: [number, number] = [0.05, 20]): number {
+export function fitTemperature(
+  logits: readonly ArrayLike<number>[],
+  labels: ArrayLike<number>,
+  range: [number, number] = [0.05, 20],
+): number {
   const f = (u: number): number => nllAt(logits, labels, Math.exp(u))
   const g = (Math.sqrt(5) - 1) / 2
   let lo = Math.log(range[0])

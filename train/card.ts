@@ -42,7 +42,11 @@ export interface CardPretraining {
 }
 
 const pretrainFigures = (h: PretrainState['history'][number] | undefined): string =>
-  h === undefined ? '-' : Object.entries(h.eval).map(([k, v]) => `${k} ${k.endsWith('acc') ? pct(v) : v.toFixed(3)}`).join(', ')
+  h === undefined
+    ? '-'
+    : Object.entries(h.eval)
+        .map(([k, v]) => `${k} ${k.endsWith('acc') ? pct(v) : v.toFixed(3)}`)
+        .join(', ')
 
 /** The with/without table: validation (selection) and test figures, fp32 and int8. */
 export function comparisonTable(withPt: { report: EvalReport; validation: Metrics }, without: WithoutPretraining): string {
@@ -57,24 +61,38 @@ export function comparisonTable(withPt: { report: EvalReport; validation: Metric
 }
 
 /** Markdown model card. `phases` describes the sequence-length phases actually run. */
-export function modelCard(preset: TrainPreset, report: EvalReport, state: TrainState, phases: string, pretraining?: CardPretraining): string {
+export function modelCard(
+  preset: TrainPreset,
+  report: EvalReport,
+  state: TrainState,
+  phases: string,
+  pretraining?: CardPretraining,
+): string {
   const c = preset.config
   const arch = c.architectures[0] ?? ''
-  const encoder = c.model_type === 'albert'
-    ? `one shared layer applied ${c.num_hidden_layers}× (num_hidden_groups ${c.num_hidden_groups ?? 1}), hidden ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}, ${c.hidden_act}; factorized embeddings ${c.embedding_size}`
-    : `${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}, ${c.hidden_act}; embeddings ${c.embedding_size} projected to ${c.hidden_size}`
+  const encoder =
+    c.model_type === 'albert'
+      ? `one shared layer applied ${c.num_hidden_layers}× (num_hidden_groups ${c.num_hidden_groups ?? 1}), hidden ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}, ${c.hidden_act}; factorized embeddings ${c.embedding_size}`
+      : `${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}, ${c.hidden_act}; embeddings ${c.embedding_size} projected to ${c.hidden_size}`
   const met = targetsMet(report)
   const best = state.best
   const withViews = state.history.some((h) => h.views !== undefined)
-  const viewCells = (v: Metrics | undefined): string => (withViews ? ` ${v === undefined ? '-' : pct(v.accuracy)} | ${v === undefined ? '-' : v.f1.toFixed(4)} |` : '')
+  const viewCells = (v: Metrics | undefined): string =>
+    withViews ? ` ${v === undefined ? '-' : pct(v.accuracy)} | ${v === undefined ? '-' : v.f1.toFixed(4)} |` : ''
   const history = [
-    ...(state.initial === undefined ? [] : [`| start | - | - | ${state.initial.validation.loss.toFixed(4)} | ${pct(state.initial.validation.accuracy)} | ${state.initial.validation.f1.toFixed(4)} |${viewCells(state.initial.views)}`]),
-    ...state.history.map((h) =>
-      `| ${h.step} | ${h.epoch.toFixed(2)} | ${h.trainLoss.toFixed(4)} | ${h.validation.loss.toFixed(4)} | ${pct(h.validation.accuracy)} | ${h.validation.f1.toFixed(4)} |${viewCells(h.views)}`),
+    ...(state.initial === undefined
+      ? []
+      : [
+          `| start | - | - | ${state.initial.validation.loss.toFixed(4)} | ${pct(state.initial.validation.accuracy)} | ${state.initial.validation.f1.toFixed(4)} |${viewCells(state.initial.views)}`,
+        ]),
+    ...state.history.map(
+      (h) =>
+        `| ${h.step} | ${h.epoch.toFixed(2)} | ${h.trainLoss.toFixed(4)} | ${h.validation.loss.toFixed(4)} | ${pct(h.validation.accuracy)} | ${h.validation.f1.toFixed(4)} |${viewCells(h.views)}`,
+    ),
   ]
   return `# ${preset.id}
 
-${arch} spam/ham classifier (\`id2label\` {0: "ham", 1: "spam"}), ${pretraining === undefined ? 'trained from random initialisation' : 'pre-trained (self-supervised, on the training split\'s bodies) and then fine-tuned'} in this
+${arch} spam/ham classifier (\`id2label\` {0: "ham", 1: "spam"}), ${pretraining === undefined ? 'trained from random initialisation' : "pre-trained (self-supervised, on the training split's bodies) and then fine-tuned"} in this
 repository (\`npm run train -- --model ${c.model_type}\`, TypeScript on tfjs-wasm). See docs/training.md for
 the data preparation, the model code and how to resume or repeat the run.
 
@@ -104,11 +122,18 @@ int8 vs fp32: ${report.int8_flips} of ${report.test_examples} predictions differ
 Export check: the fp32 ONNX graph of the F32 checkpoint reproduces the trained tfjs model's logits on the test
 split within ${report.export_max_abs_diff.toExponential(1)} (largest absolute difference).
 
-${report.errors_by_kind === undefined ? '' : `${errorsLine(report.errors_by_kind)}
+${
+  report.errors_by_kind === undefined
+    ? ''
+    : `${errorsLine(report.errors_by_kind)}
 
-`}Targets (issue #8): accuracy ≥ 97% ${met.accuracy ? 'met' : 'NOT met'}; spam F1 ≥ 0.95 ${met.f1 ? 'met' : 'NOT met'}; int8 within 0.5 points of fp32 ${met.int8 ? 'met' : 'NOT met'}.
+`
+}Targets (issue #8): accuracy ≥ 97% ${met.accuracy ? 'met' : 'NOT met'}; spam F1 ≥ 0.95 ${met.f1 ? 'met' : 'NOT met'}; int8 within 0.5 points of fp32 ${met.int8 ? 'met' : 'NOT met'}.
 
-${pretraining === undefined ? '' : `## With and without pre-training
+${
+  pretraining === undefined
+    ? ''
+    : `## With and without pre-training
 
 Checkpoints are selected by validation accuracy only; the test split is read once per model, here.
 
@@ -116,7 +141,8 @@ ${comparisonTable({ report, validation: best?.validation ?? report.tfjs_fp32 }, 
 
 Without pre-training: ${pretraining.without.description}
 
-`}## Validation during training
+`
+}## Validation during training
 
 | step | epoch | train loss | val loss | val accuracy | val F1 |${withViews ? ' views accuracy | views F1 |' : ''}
 |---:|---:|---:|---:|---:|---:|${withViews ? '---:|---:|' : ''}
@@ -133,14 +159,20 @@ spam. Not a production spam filter: it is the project's default demonstration mo
 /** Where the int8 model errs, by the kind of text. */
 export function errorsLine(e: Record<TextKind, KindErrors>): string {
   const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`
-  const part = (k: KindErrors): string => `${count(k.fp + k.fn, 'error')} (${count(k.fp, 'false positive')}, ${count(k.fn, 'false negative')}) in ${count(k.n, 'email')}`
-  return `Where the int8 model errs: ${part(e.undecodable)} whose text the corpus package had already replaced with U+FFFD (undecodable, train/text-kind.ts); ` +
+  const part = (k: KindErrors): string =>
+    `${count(k.fp + k.fn, 'error')} (${count(k.fp, 'false positive')}, ${count(k.fn, 'false negative')}) in ${count(k.n, 'email')}`
+  return (
+    `Where the int8 model errs: ${part(e.undecodable)} whose text the corpus package had already replaced with U+FFFD (undecodable, train/text-kind.ts); ` +
     `${part(e.cjk)} mostly in Chinese, Japanese or Korean; ${part(e.other)} of the rest.`
+  )
 }
 
 /** The card's pre-training bullet, from the pre-training run's state. */
 function pretrainLine(p: CardPretraining): string {
-  const task = p.state.task === 'mlm-sop' ? 'masked-language modelling + sentence-order prediction (AlbertForPreTraining heads, dropped after)' : 'replaced-token detection with a 1/4-width generator (ELECTRA)'
+  const task =
+    p.state.task === 'mlm-sop'
+      ? 'masked-language modelling + sentence-order prediction (AlbertForPreTraining heads, dropped after)'
+      : 'replaced-token detection with a 1/4-width generator (ELECTRA)'
   const first = p.state.history[0]
   const last = p.state.history[p.state.history.length - 1]
   return `- **Pre-training**: ${task}. ${p.description} Ran ${p.state.step} steps, ${(p.state.elapsedSeconds / 60).toFixed(0)} min of wall time.
@@ -162,12 +194,14 @@ const SET_LABELS: Record<SetName, string> = {
 export function assessSummary(r: AssessReport): string {
   const after = (engine: 'fp32' | 'int8', n: SetName): SetFigures =>
     r.folded !== undefined && (n === 'test' || n === 'modern') ? r.folded[engine][n] : r.scaled[engine][n]
-  const lines = SET_NAMES.flatMap((n) => (['fp32', 'int8'] as const).map((e) => {
-    const a = after(e, n)
-    const b = r.before[e][n]
-    return `| ${SET_LABELS[n]} | ${e} | ${pct(a.accuracy)} | ${a.f1.toFixed(3)} | ${a.fp} / ${a.fn} | ${b.max_ham_score.toFixed(3)} → ${a.max_ham_score.toFixed(3)} | ${b.ham_at_0_9} → ${a.ham_at_0_9} | ${b.ece.toFixed(3)} → ${a.ece.toFixed(3)} |`
-  }))
-  const modernErrors = r.modern.filter((m) => (m.label === 'ham') === (m.score_after > 0.5))
+  const lines = SET_NAMES.flatMap((n) =>
+    (['fp32', 'int8'] as const).map((e) => {
+      const a = after(e, n)
+      const b = r.before[e][n]
+      return `| ${SET_LABELS[n]} | ${e} | ${pct(a.accuracy)} | ${a.f1.toFixed(3)} | ${a.fp} / ${a.fn} | ${b.max_ham_score.toFixed(3)} → ${a.max_ham_score.toFixed(3)} | ${b.ham_at_0_9} → ${a.ham_at_0_9} | ${b.ece.toFixed(3)} → ${a.ece.toFixed(3)} |`
+    }),
+  )
+  const modernErrors = r.modern.filter((m) => (m.label === 'ham') === m.score_after > 0.5)
   return `${ASSESS_HEADING}
 
 Issue #20: the corpus splits beside the modern set (train/modern-set.jsonl: ${r.before.fp32.modern.n} messages written for this

@@ -178,7 +178,15 @@ if (command === 'evaluate') {
   const { textKind } = await import('./text-kind.ts')
   const examples = loadSplits().test
   const test = encodeExamples(tokenizer, examples, maxLength)
-  const report = await evaluateCheckpoint(files.best, modelDir, test, examples.map((e) => textKind(e.text)), tokenizer.pad_id, maxLength, (s) => console.log(s))
+  const report = await evaluateCheckpoint(
+    files.best,
+    modelDir,
+    test,
+    examples.map((e) => textKind(e.text)),
+    tokenizer.pad_id,
+    maxLength,
+    (s) => console.log(s),
+  )
   await writeEvalReport(modelDir, report, files.state)
   const { modelCard } = await import('./card.ts')
   const { readFile, writeFile } = await import('node:fs/promises')
@@ -186,7 +194,9 @@ if (command === 'evaluate') {
   let pretraining: CardPretraining | undefined
   if (values['pretrain-run'] !== undefined) {
     const pretrainState = JSON.parse(await readFile(join(resolve(values['pretrain-run']), 'state.json'), 'utf8')) as PretrainState
-    const without = JSON.parse(await readFile(resolve(values.without ?? join(modelDir, 'without-pretraining.json')), 'utf8')) as WithoutPretraining
+    const without = JSON.parse(
+      await readFile(resolve(values.without ?? join(modelDir, 'without-pretraining.json')), 'utf8'),
+    ) as WithoutPretraining
     pretraining = { state: pretrainState, description: values['pretrain-note'] ?? '', without }
   }
   await writeFile(join(modelDir, 'README.md'), modelCard(preset, report, state, values.phases ?? '', pretraining))
@@ -197,7 +207,11 @@ if (command === 'evaluate') {
 if (values.background) {
   const args = process.argv.slice(2).filter((a) => a !== '--background')
   const fd = openSync(files.log, 'a')
-  const child = spawn(process.execPath, [join(repoRoot, 'train/cli.ts'), ...args], { detached: true, stdio: ['ignore', fd, fd], cwd: repoRoot })
+  const child = spawn(process.execPath, [join(repoRoot, 'train/cli.ts'), ...args], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    cwd: repoRoot,
+  })
   child.unref()
   console.log(`training ${preset.id} in the background (pid ${child.pid}); log: ${files.log}`)
   console.log(`follow: tail -f ${files.log}    stop: kill ${child.pid} (resume by re-running the same command)`)
@@ -217,10 +231,21 @@ await useWasm()
 if (command === 'pretrain') {
   const { runPretrain } = await import('./pretrain-cli.ts')
   await runPretrain({
-    preset, dir, seed, log, fresh: values.fresh,
-    steps: num(values.steps), lr: num(values.lr), warmup: num(values.warmup), evalEvery: num(values['eval-every']),
-    batch: num(values.batch), microBatch: num(values['micro-batch']), maxLength: num(values['max-length']),
-    maxSteps: num(values['max-steps']), limit: num(values.limit), holdoutEvery: num(values['holdout-every']),
+    preset,
+    dir,
+    seed,
+    log,
+    fresh: values.fresh,
+    steps: num(values.steps),
+    lr: num(values.lr),
+    warmup: num(values.warmup),
+    evalEvery: num(values['eval-every']),
+    batch: num(values.batch),
+    microBatch: num(values['micro-batch']),
+    maxLength: num(values['max-length']),
+    maxSteps: num(values['max-steps']),
+    limit: num(values.limit),
+    holdoutEvery: num(values['holdout-every']),
   })
   process.exit(0)
 }
@@ -238,23 +263,40 @@ const model = createModel(preset.config, mulberry32(seed))
 if (values.init !== undefined) {
   const { initFrom } = await import('./init.ts')
   const report = await initFrom(model, resolve(values.init))
-  log(`--init ${values.init}: ${report.loaded.length} parameters loaded${report.extended.length > 0 ? ` (position rows repeated: ${report.extended.join(', ')})` : ''}, fresh: ${report.fresh.join(', ') || 'none'}, dropped: ${report.dropped.length > 10 ? `${report.dropped.length} head tensors` : report.dropped.join(', ') || 'none'}`)
+  log(
+    `--init ${values.init}: ${report.loaded.length} parameters loaded${report.extended.length > 0 ? ` (position rows repeated: ${report.extended.join(', ')})` : ''}, fresh: ${report.fresh.join(', ') || 'none'}, dropped: ${report.dropped.length > 10 ? `${report.dropped.length} head tensors` : report.dropped.join(', ') || 'none'}`,
+  )
 }
 const opt = initAdamW(model.params)
 const totalSteps = Math.round(Math.floor(train.length / preset.batchSize) * preset.epochs)
 const resumed = values.fresh ? null : await loadCheckpoint(dir, model, opt)
-const state: TrainState = resumed === null
-  ? { step: 0, totalSteps, seed, elapsedSeconds: 0, best: null, history: [] }
-  : { ...resumed, totalSteps }
-log(`${resumed === null ? (values.init === undefined ? 'start' : `start from ${values.init}`) : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
-  `max_length ${preset.maxLength}, batch ${preset.batchSize}, ${preset.epochs} epochs = ${totalSteps} steps, peak lr ${preset.peakLr}, dir ${dir}`)
+const state: TrainState =
+  resumed === null ? { step: 0, totalSteps, seed, elapsedSeconds: 0, best: null, history: [] } : { ...resumed, totalSteps }
+log(
+  `${resumed === null ? (values.init === undefined ? 'start' : `start from ${values.init}`) : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
+    `max_length ${preset.maxLength}, batch ${preset.batchSize}, ${preset.epochs} epochs = ${totalSteps} steps, peak lr ${preset.peakLr}, dir ${dir}`,
+)
 const maxSteps = num(values['max-steps'])
 const score = values['onnx-eval'] ? (await import('./onnx-score.ts')).onnxScorer(join(dir, 'eval-checkpoint'), tokenizer.pad_id) : undefined
-const done = await trainLoop({
-  preset, model, opt, train, validation, padId: tokenizer.pad_id, dir, seed, log, evalAtStart: values['eval-at-start'],
-  ...(maxSteps === undefined ? {} : { maxSteps }),
-  ...(views === undefined ? {} : { views }),
-  ...(score === undefined ? {} : { score }),
-  ...(validationViewSet === undefined ? {} : { validationViews: validationViewSet }),
-}, state)
-log(`stopped at step ${done.step}/${done.totalSteps}; best validation accuracy ${((done.best?.validation.accuracy ?? 0) * 100).toFixed(2)}% at step ${done.best?.step ?? '-'} (${join(dir, 'best')})`)
+const done = await trainLoop(
+  {
+    preset,
+    model,
+    opt,
+    train,
+    validation,
+    padId: tokenizer.pad_id,
+    dir,
+    seed,
+    log,
+    evalAtStart: values['eval-at-start'],
+    ...(maxSteps === undefined ? {} : { maxSteps }),
+    ...(views === undefined ? {} : { views }),
+    ...(score === undefined ? {} : { score }),
+    ...(validationViewSet === undefined ? {} : { validationViews: validationViewSet }),
+  },
+  state,
+)
+log(
+  `stopped at step ${done.step}/${done.totalSteps}; best validation accuracy ${((done.best?.validation.accuracy ?? 0) * 100).toFixed(2)}% at step ${done.best?.step ?? '-'} (${join(dir, 'best')})`,
+)

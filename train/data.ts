@@ -66,7 +66,14 @@ export function prepareExamples(raw: readonly RawEmail[], minChars = 1): { examp
   const examples = [...byText.values()]
   return {
     examples,
-    stats: { raw: raw.length, empty, duplicates, conflicting: conflicted.size, kept: examples.length, spam: examples.filter((e) => e.label === 1).length },
+    stats: {
+      raw: raw.length,
+      empty,
+      duplicates,
+      conflicting: conflicted.size,
+      kept: examples.length,
+      spam: examples.filter((e) => e.label === 1).length,
+    },
   }
 }
 
@@ -95,10 +102,17 @@ export interface Splits {
  * spam ratio is the same in every split and the split depends only on the
  * seed and the data.
  */
-export function stratifiedSplit(examples: readonly Example[], seed: number, fractions: { validation: number; test: number } = { validation: 0.1, test: 0.1 }): Splits {
+export function stratifiedSplit(
+  examples: readonly Example[],
+  seed: number,
+  fractions: { validation: number; test: number } = { validation: 0.1, test: 0.1 },
+): Splits {
   const out: Splits = { train: [], validation: [], test: [] }
   for (const label of [0, 1] as const) {
-    const group = shuffled(examples.filter((e) => e.label === label), mulberry32(seed + label))
+    const group = shuffled(
+      examples.filter((e) => e.label === label),
+      mulberry32(seed + label),
+    )
     const nTest = Math.round(group.length * fractions.test)
     const nVal = Math.round(group.length * fractions.validation)
     out.test.push(...group.slice(0, nTest))

@@ -118,7 +118,10 @@ function partText(part: ParsedMessage, depth: number): string {
       const chosen = plain ?? parts[parts.length - 1]
       return chosen === undefined ? '' : partText(chosen, depth + 1)
     }
-    return parts.map((p) => partText(p, depth + 1)).filter((t) => t !== '').join('\n\n')
+    return parts
+      .map((p) => partText(p, depth + 1))
+      .filter((t) => t !== '')
+      .join('\n\n')
   }
   if (type.startsWith('message/rfc822') && depth < 8) return partText(splitMessage(part.body), depth + 1)
   if (!type.startsWith('text/')) return ''

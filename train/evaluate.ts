@@ -41,7 +41,12 @@ export async function loadHfCheckpoint(dir: string): Promise<Model> {
 }
 
 /** Logits of an ONNX session over encoded examples, in padded batches. */
-export async function sessionLogits(session: ClassifierSession, items: readonly Encoded[], padId: number, batchSize = 16): Promise<number[][]> {
+export async function sessionLogits(
+  session: ClassifierSession,
+  items: readonly Encoded[],
+  padId: number,
+  batchSize = 16,
+): Promise<number[][]> {
   const out: number[][] = []
   for (let i = 0; i < items.length; i += batchSize) {
     const batch = makeBatch(items.slice(i, i + batchSize), padId)
@@ -76,10 +81,17 @@ const maxAbsDiff = (a: number[][], b: number[][]): number =>
   a.reduce((m, row, i) => Math.max(m, ...row.map((v, j) => Math.abs(v - (b[i]?.[j] ?? NaN)))), 0)
 
 /** The errors in `logits` against `labels` by the kind of each example's text, counted by {@link metricsOf}. */
-export function errorsByKind(kinds: readonly TextKind[], labels: readonly number[], logits: readonly number[][]): Record<TextKind, KindErrors> {
+export function errorsByKind(
+  kinds: readonly TextKind[],
+  labels: readonly number[],
+  logits: readonly number[][],
+): Record<TextKind, KindErrors> {
   const of = (kind: TextKind): KindErrors => {
     const at = kinds.flatMap((k, i) => (k === kind ? [i] : []))
-    const { n, fp, fn } = metricsOf(at.map((i) => labels[i] ?? 0), at.map((i) => logits[i] ?? []))
+    const { n, fp, fn } = metricsOf(
+      at.map((i) => labels[i] ?? 0),
+      at.map((i) => logits[i] ?? []),
+    )
     return { n, fp, fn }
   }
   return Object.fromEntries(TEXT_KINDS.map((kind) => [kind, of(kind)])) as Record<TextKind, KindErrors>
@@ -88,7 +100,15 @@ export function errorsByKind(kinds: readonly TextKind[], labels: readonly number
 const argmaxRows = (rows: number[][]): number[] => rows.map((r) => ((r[1] ?? 0) > (r[0] ?? 0) ? 1 : 0))
 
 /** Evaluates `bestDir` (F32, trained) and `modelDir` (the committed F16 export) on the test split; `kinds` are its texts' kinds. */
-export async function evaluateCheckpoint(bestDir: string, modelDir: string, test: readonly Encoded[], kinds: readonly TextKind[], padId: number, maxLength: number, log: (s: string) => void): Promise<EvalReport> {
+export async function evaluateCheckpoint(
+  bestDir: string,
+  modelDir: string,
+  test: readonly Encoded[],
+  kinds: readonly TextKind[],
+  padId: number,
+  maxLength: number,
+  log: (s: string) => void,
+): Promise<EvalReport> {
   const labels = test.map((e) => e.label)
   const model = await loadHfCheckpoint(bestDir)
   const tfjsLogits = await predict(model, test, padId)
@@ -140,7 +160,9 @@ export async function exportModel(bestDir: string, modelDir: string, metadata: R
     sliced.dispose()
     table.dispose()
     model.config = { ...model.config, max_position_embeddings: positions }
-    model.specs = model.specs.map((s) => (s.name.endsWith('position_embeddings.weight') ? { ...s, shape: [positions, s.shape[1] ?? 0] } : s))
+    model.specs = model.specs.map((s) =>
+      s.name.endsWith('position_embeddings.weight') ? { ...s, shape: [positions, s.shape[1] ?? 0] } : s,
+    )
   }
   await saveHfCheckpoint(modelDir, model, 'F16', metadata)
   disposeModel(model)

@@ -32,7 +32,7 @@ export interface InitReport {
 /** `rows` rows of `table` ([n, width], row-major), the learned rows repeated in order. */
 export function repeatRows(table: Float32Array, n: number, width: number, rows: number): Float32Array {
   const out = new Float32Array(rows * width)
-  for (let r = 0; r < rows; r++) out.set(table.subarray((r % n) * width, (r % n + 1) * width), r * width)
+  for (let r = 0; r < rows; r++) out.set(table.subarray((r % n) * width, ((r % n) + 1) * width), r * width)
   return out
 }
 
@@ -47,7 +47,8 @@ export async function initFrom(model: Model, dir: string): Promise<InitReport> {
     const v = model.params.get(spec.name)
     if (v === undefined) continue
     if (t === undefined) {
-      if (!spec.name.startsWith('classifier')) throw new Error(`--init ${dir} has no ${spec.name}; it is not a checkpoint of this architecture`)
+      if (!spec.name.startsWith('classifier'))
+        throw new Error(`--init ${dir} has no ${spec.name}; it is not a checkpoint of this architecture`)
       report.fresh.push(spec.name)
       continue
     }

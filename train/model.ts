@@ -93,7 +93,15 @@ function embeddings(model: Model, prefix: string, batch: Batch, ids: tf.Tensor1D
 }
 
 /** Multi-head self-attention context [B*S, H] (before the output dense); dims from `c`. */
-function attentionContext(model: Model, c: HfConfig, x: tf.Tensor2D, prefix: string, maskBias: tf.Tensor4D, batch: Batch, training: boolean): tf.Tensor2D {
+function attentionContext(
+  model: Model,
+  c: HfConfig,
+  x: tf.Tensor2D,
+  prefix: string,
+  maskBias: tf.Tensor4D,
+  batch: Batch,
+  training: boolean,
+): tf.Tensor2D {
   const { batch: B, seq: S } = batch
   const H = c.hidden_size
   const nh = c.num_attention_heads
@@ -161,7 +169,11 @@ function electraLogits(model: Model, input: EncoderInput, training: boolean): tf
 export function albertEncoder(model: Model, input: EncoderInput, training: boolean): tf.Tensor2D {
   const c = model.config
   const drop = (t: tf.Tensor2D): tf.Tensor2D => dropout(t, c.hidden_dropout_prob, training)
-  let x = linear(model, embeddings(model, 'albert.embeddings', input.batch, input.ids, training), 'albert.encoder.embedding_hidden_mapping_in')
+  let x = linear(
+    model,
+    embeddings(model, 'albert.embeddings', input.batch, input.ids, training),
+    'albert.encoder.embedding_hidden_mapping_in',
+  )
   const groups = c.num_hidden_groups ?? 1
   const inner = c.inner_group_num ?? 1
   for (let i = 0; i < c.num_hidden_layers; i++) {

@@ -30,8 +30,14 @@ const HAM: readonly ModernCategory[] = ['personal', 'business', 'transactional',
 const isMessage = (v: unknown): v is ModernMessage => {
   if (typeof v !== 'object' || v === null) return false
   const m = v as Record<string, unknown>
-  return typeof m.id === 'string' && (m.label === 'ham' || m.label === 'spam') && typeof m.text === 'string' && m.text.length > 0 &&
-    (m.length === 'short' || m.length === 'long') && MODERN_CATEGORIES.some((c) => c === m.category)
+  return (
+    typeof m.id === 'string' &&
+    (m.label === 'ham' || m.label === 'spam') &&
+    typeof m.text === 'string' &&
+    m.text.length > 0 &&
+    (m.length === 'short' || m.length === 'long') &&
+    MODERN_CATEGORIES.some((c) => c === m.category)
+  )
 }
 
 /** Parses the set, checking every line's shape, that ids are unique and that each category has its label. */
@@ -43,7 +49,8 @@ export function parseModernSet(jsonl: string, source = MODERN_SET_FILE): ModernM
     const v: unknown = JSON.parse(line)
     if (!isMessage(v)) throw new Error(`${source}:${i + 1}: expected {id, label: ham|spam, category, length: short|long, text}`)
     if (ids.has(v.id)) throw new Error(`${source}:${i + 1}: duplicate id ${v.id}`)
-    if ((v.label === 'ham') !== HAM.includes(v.category)) throw new Error(`${source}:${i + 1}: category ${v.category} does not go with label ${v.label}`)
+    if ((v.label === 'ham') !== HAM.includes(v.category))
+      throw new Error(`${source}:${i + 1}: category ${v.category} does not go with label ${v.label}`)
     ids.add(v.id)
     out.push(v)
   })

@@ -17,7 +17,13 @@ export function onnxScorer(scratch: string, padId: number): (model: Model, sets:
     await saveHfCheckpoint(scratch, model, 'F32')
     const session = await openNodeSession((await convertCheckpoint(scratch)).onnx)
     const out: Metrics[] = []
-    for (const set of sets) out.push(metricsOf(set.map((e) => e.label), await sessionLogits(session, set, padId)))
+    for (const set of sets)
+      out.push(
+        metricsOf(
+          set.map((e) => e.label),
+          await sessionLogits(session, set, padId),
+        ),
+      )
     await session.release()
     return out
   }

@@ -20,7 +20,9 @@ function customGrad1(body: (x: tf.Tensor, save: tf.GradSaveFunc) => GradResult):
 
 /** tf.customGrad for two inputs, typed. */
 function customGrad2(body: (a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => GradResult): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
-  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => body(args[0] as tf.Tensor, args[1] as tf.Tensor, args[2] as tf.GradSaveFunc))
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =>
+    body(args[0] as tf.Tensor, args[1] as tf.Tensor, args[2] as tf.GradSaveFunc),
+  )
 }
 
 /** x [N, in] @ w [in, out] with a gradient made of untransposed matmuls. */
@@ -118,5 +120,5 @@ export function activation(x: tf.Tensor2D, name: string): tf.Tensor2D {
 
 /** Inverted dropout (identity when rate is 0 or not training). */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean): T {
-  return training && rate > 0 ? tf.dropout(x, rate) as T : x
+  return training && rate > 0 ? (tf.dropout(x, rate) as T) : x
 }

@@ -38,7 +38,13 @@ export const decays = (name: string): boolean => !name.endsWith('.bias') && !nam
  * One update. Returns the pre-clipping global gradient norm. Gradients are
  * consumed (disposed).
  */
-export function adamWStep(params: ReadonlyMap<string, tf.Variable>, grads: Record<string, tf.Tensor>, state: AdamWState, lr: number, o: AdamWOptions): number {
+export function adamWStep(
+  params: ReadonlyMap<string, tf.Variable>,
+  grads: Record<string, tf.Tensor>,
+  state: AdamWState,
+  lr: number,
+  o: AdamWOptions,
+): number {
   const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))).dataSync()[0] ?? 0
   const scale = o.clipNorm > 0 && norm > o.clipNorm ? o.clipNorm / norm : 1
   state.step++

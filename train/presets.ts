@@ -34,7 +34,11 @@ export const ID2LABEL = { 0: 'ham', 1: 'spam' }
 const electra = (): TrainPreset => ({
   id: 'electra-small-spam',
   tokenizer: 'electra-small',
-  config: resolveConfig({ preset: 'electra-small', id2label: ID2LABEL, config: { attention_probs_dropout_prob: 0, hidden_dropout_prob: 0.1, max_position_embeddings: 128 } }),
+  config: resolveConfig({
+    preset: 'electra-small',
+    id2label: ID2LABEL,
+    config: { attention_probs_dropout_prob: 0, hidden_dropout_prob: 0.1, max_position_embeddings: 128 },
+  }),
   maxLength: 128,
   batchSize: 16,
   // batch 16 in one pass exceeds the wasm heap (Aborted); two passes of 8
@@ -58,7 +62,15 @@ const albert = (): TrainPreset => ({
   config: resolveConfig({
     preset: 'albert-base-v2',
     id2label: ID2LABEL,
-    config: { hidden_size: 256, num_attention_heads: 4, intermediate_size: 1024, num_hidden_layers: 6, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0, max_position_embeddings: 128 },
+    config: {
+      hidden_size: 256,
+      num_attention_heads: 4,
+      intermediate_size: 1024,
+      num_hidden_layers: 6,
+      hidden_dropout_prob: 0.1,
+      attention_probs_dropout_prob: 0,
+      max_position_embeddings: 128,
+    },
   }),
   maxLength: 128,
   batchSize: 16,

@@ -51,23 +51,45 @@ export async function runPretrain(f: PretrainFlags): Promise<void> {
   const bodies = bodyTokens(tokenizer, texts, tokens)
   // [CLS] A [SEP] B [SEP] for ALBERT, [CLS] W [SEP] for ELECTRA
   const size = maxLength - (task === 'mlm-sop' ? 3 : 2)
-  const trainWindows = windows(bodies.filter((_, i) => i % holdoutEvery !== holdoutEvery - 1), size)
-  const heldOut = windows(bodies.filter((_, i) => i % holdoutEvery === holdoutEvery - 1), size).slice(0, 128)
+  const trainWindows = windows(
+    bodies.filter((_, i) => i % holdoutEvery !== holdoutEvery - 1),
+    size,
+  )
+  const heldOut = windows(
+    bodies.filter((_, i) => i % holdoutEvery === holdoutEvery - 1),
+    size,
+  ).slice(0, 128)
   const model = createPretrainModel(f.preset.config, task, mulberry32(f.seed))
   const opt = initAdamW(model.params)
   const totalSteps = f.steps ?? Math.floor(trainWindows.length / batchSize)
   const resumed = f.fresh ? null : await loadCheckpoint<PretrainState>(f.dir, model, opt)
-  const state: PretrainState = resumed === null
-    ? { task, step: 0, totalSteps, seed: f.seed, elapsedSeconds: 0, history: [] }
-    : { ...resumed, totalSteps }
+  const state: PretrainState =
+    resumed === null ? { task, step: 0, totalSteps, seed: f.seed, elapsedSeconds: 0, history: [] } : { ...resumed, totalSteps }
   const tokenCount = bodies.reduce((a, b) => a + b.length, 0)
-  f.log(`${resumed === null ? 'start' : `resume at step ${state.step}`} ${task} pre-training of ${f.preset.id}: ${texts.length} train-split bodies, ${tokenCount} tokens, ` +
-    `${trainWindows.length} windows of <= ${size} tokens (+ ${heldOut.length} held-out from every ${holdoutEvery}th body), max_length ${maxLength}, batch ${batchSize} (passes of ${microBatch}), ` +
-    `${totalSteps} steps (${(totalSteps * batchSize / trainWindows.length).toFixed(2)} epochs), peak lr ${f.lr ?? 3e-4}, dir ${f.dir}`)
-  const done = await pretrainLoop({
-    task, model, opt, windows: trainWindows, heldOut, tokens, batchSize, microBatch,
-    peakLr: f.lr ?? 3e-4, warmupSteps: f.warmup ?? 60, evalEvery: f.evalEvery ?? 50, dir: f.dir, seed: f.seed, log: f.log,
-    ...(f.maxSteps === undefined ? {} : { maxSteps: f.maxSteps }),
-  }, state)
+  f.log(
+    `${resumed === null ? 'start' : `resume at step ${state.step}`} ${task} pre-training of ${f.preset.id}: ${texts.length} train-split bodies, ${tokenCount} tokens, ` +
+      `${trainWindows.length} windows of <= ${size} tokens (+ ${heldOut.length} held-out from every ${holdoutEvery}th body), max_length ${maxLength}, batch ${batchSize} (passes of ${microBatch}), ` +
+      `${totalSteps} steps (${((totalSteps * batchSize) / trainWindows.length).toFixed(2)} epochs), peak lr ${f.lr ?? 3e-4}, dir ${f.dir}`,
+  )
+  const done = await pretrainLoop(
+    {
+      task,
+      model,
+      opt,
+      windows: trainWindows,
+      heldOut,
+      tokens,
+      batchSize,
+      microBatch,
+      peakLr: f.lr ?? 3e-4,
+      warmupSteps: f.warmup ?? 60,
+      evalEvery: f.evalEvery ?? 50,
+      dir: f.dir,
+      seed: f.seed,
+      log: f.log,
+      ...(f.maxSteps === undefined ? {} : { maxSteps: f.maxSteps }),
+    },
+    state,
+  )
   f.log(`stopped at step ${done.step}/${done.totalSteps}; weights for --init: ${pretrainedDir(f.dir)}`)
 }

@@ -25,7 +25,9 @@ export interface SpecialTokens {
 
 /** Reads [CLS]/[SEP]/[MASK] and the special set from a shared tokenizer.json's added_tokens. */
 export function specialTokens(folder: string, tokenizer: Tokenizer): SpecialTokens {
-  const json = JSON.parse(readFileSync(tokenizerFile(folder, 'tokenizer.json'), 'utf8')) as { added_tokens: Array<{ id: number; content: string; special: boolean }> }
+  const json = JSON.parse(readFileSync(tokenizerFile(folder, 'tokenizer.json'), 'utf8')) as {
+    added_tokens: Array<{ id: number; content: string; special: boolean }>
+  }
   const id = (content: string): number => {
     const t = json.added_tokens.find((a) => a.content === content)
     if (t === undefined) throw new Error(`${folder}/tokenizer.json has no ${content} token; pre-training needs [CLS], [SEP] and [MASK]`)
@@ -89,7 +91,12 @@ export const ELECTRA_MASKING: MaskPolicy = { rate: 0.15, mask: 0.85, random: 0 }
  * replaces them by the policy. Random replacements are drawn from the
  * non-special vocabulary.
  */
-export function maskTokens(ids: readonly number[], tokens: SpecialTokens, policy: MaskPolicy, random: () => number): { ids: number[]; positions: number[]; labels: number[] } {
+export function maskTokens(
+  ids: readonly number[],
+  tokens: SpecialTokens,
+  policy: MaskPolicy,
+  random: () => number,
+): { ids: number[]; positions: number[]; labels: number[] } {
   const candidates: number[] = []
   ids.forEach((id, i) => {
     if (!tokens.special.has(id)) candidates.push(i)
@@ -139,7 +146,12 @@ export function singleSegment(window: readonly number[], tokens: SpecialTokens):
 }
 
 /** Builds one masked example from a window: 'mlm-sop' (pair, 50% swapped, BERT masking) or 'rtd' (single, ELECTRA masking). */
-export function pretrainExample(window: readonly number[], task: 'mlm-sop' | 'rtd', tokens: SpecialTokens, random: () => number): PretrainExample {
+export function pretrainExample(
+  window: readonly number[],
+  task: 'mlm-sop' | 'rtd',
+  tokens: SpecialTokens,
+  random: () => number,
+): PretrainExample {
   const input = task === 'mlm-sop' ? sopPair(window, random() < 0.5, tokens) : singleSegment(window, tokens)
   const masked = maskTokens(input.ids, tokens, task === 'mlm-sop' ? BERT_MASKING : ELECTRA_MASKING, random)
   return { ids: masked.ids, types: input.types, positions: masked.positions, labels: masked.labels, order: input.order }
@@ -177,8 +189,14 @@ export function makePretrainBatch(items: readonly PretrainExample[], padId: numb
     original[flat] = labels[k] as number
   })
   return {
-    ids, mask, types, batch: items.length, seq,
-    positions: Int32Array.from(positions), labels: Int32Array.from(labels),
-    order: Int32Array.from(items, (e) => e.order), original,
+    ids,
+    mask,
+    types,
+    batch: items.length,
+    seq,
+    positions: Int32Array.from(positions),
+    labels: Int32Array.from(labels),
+    order: Int32Array.from(items, (e) => e.order),
+    original,
   }
 }

@@ -34,8 +34,7 @@ const layerNormSpec = (name: string, dim: number): ParameterSpec[] => [
 ]
 
 /** The classifier's parameters without its head: what fine-tuning takes from pre-training. */
-export const encoderSpecs = (config: HfConfig): ParameterSpec[] =>
-  parameterSpecs(config).filter((s) => !s.name.startsWith('classifier'))
+export const encoderSpecs = (config: HfConfig): ParameterSpec[] => parameterSpecs(config).filter((s) => !s.name.startsWith('classifier'))
 
 /** ELECTRA's generator dims: hidden, heads and FFN scaled by `multiplier` (ELECTRA-small: 1/4), same depth. */
 export function generatorConfig(config: HfConfig, multiplier = 0.25): HfConfig {
@@ -123,7 +122,10 @@ export function albertPretrainLoss(model: Model, batch: PretrainBatch, training:
   const pooled = albertPooled(model, x, batch)
   const sopLogits = linear(model, dropout(pooled, c.classifier_dropout_prob ?? 0.1, training), 'sop_classifier.classifier')
   const sop = crossEntropy(sopLogits, batch.order)
-  return { loss: tf.add<tf.Scalar>(mlm, sop), parts: { mlm, sop, mlm_hits: hits(mlmLogits, batch.labels), sop_hits: hits(sopLogits, batch.order) } }
+  return {
+    loss: tf.add<tf.Scalar>(mlm, sop),
+    parts: { mlm, sop, mlm_hits: hits(mlmLogits, batch.labels), sop_hits: hits(sopLogits, batch.order) },
+  }
 }
 
 /** Discriminator loss weight (ELECTRA paper: lambda = 50). */

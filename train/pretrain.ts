@@ -62,7 +62,13 @@ function taskLoss(task: PretrainTask, model: Model, batch: PretrainBatch, traini
 }
 
 /** Masked examples for windows, deterministic in (seed, step). */
-export function examplesFor(task: PretrainTask, windows: readonly number[][], tokens: SpecialTokens, seed: number, step: number): PretrainExample[] {
+export function examplesFor(
+  task: PretrainTask,
+  windows: readonly number[][],
+  tokens: SpecialTokens,
+  seed: number,
+  step: number,
+): PretrainExample[] {
   const random = mulberry32((seed * 1_000_003 + step * 7919) >>> 0)
   return windows.map((w) => pretrainExample(w, task, tokens, random))
 }
@@ -72,7 +78,13 @@ export function examplesFor(task: PretrainTask, windows: readonly number[][], to
  * accuracy; ELECTRA generator loss/accuracy and discriminator accuracy over
  * all real tokens (and the share of replaced tokens).
  */
-export async function evaluatePretrain(task: PretrainTask, model: Model, heldOut: readonly number[][], tokens: SpecialTokens, microBatch: number): Promise<Record<string, number>> {
+export async function evaluatePretrain(
+  task: PretrainTask,
+  model: Model,
+  heldOut: readonly number[][],
+  tokens: SpecialTokens,
+  microBatch: number,
+): Promise<Record<string, number>> {
   const items = examplesFor(task, heldOut, tokens, 0, 0)
   // a smoke run on a few bodies may hold none out
   if (items.length === 0) return {}
@@ -86,7 +98,14 @@ export async function evaluatePretrain(task: PretrainTask, model: Model, heldOut
     for (const [name, t] of Object.entries(parts)) {
       const v = (await t.data())[0] ?? NaN
       // losses are means over the batch's rows: weight them back to sums
-      const weight = name === 'sop' ? batch.batch : name === 'mlm' || name === 'generator' ? batch.positions.length : name === 'discriminator' ? batch.mask.reduce((a, b) => a + b, 0) : 1
+      const weight =
+        name === 'sop'
+          ? batch.batch
+          : name === 'mlm' || name === 'generator'
+            ? batch.positions.length
+            : name === 'discriminator'
+              ? batch.mask.reduce((a, b) => a + b, 0)
+              : 1
       sums[name] = (sums[name] ?? 0) + v * weight
       t.dispose()
     }
@@ -95,8 +114,19 @@ export async function evaluatePretrain(task: PretrainTask, model: Model, heldOut
   }
   const n = items.length
   return task === 'mlm-sop'
-    ? { mlm_loss: (sums.mlm ?? 0) / masked, mlm_acc: (sums.mlm_hits ?? 0) / masked, sop_loss: (sums.sop ?? 0) / n, sop_acc: (sums.sop_hits ?? 0) / n }
-    : { gen_loss: (sums.generator ?? 0) / masked, gen_acc: (sums.gen_hits ?? 0) / masked, disc_loss: (sums.discriminator ?? 0) / real, disc_acc: (sums.disc_hits ?? 0) / real, replaced: (sums.replaced ?? 0) / real }
+    ? {
+        mlm_loss: (sums.mlm ?? 0) / masked,
+        mlm_acc: (sums.mlm_hits ?? 0) / masked,
+        sop_loss: (sums.sop ?? 0) / n,
+        sop_acc: (sums.sop_hits ?? 0) / n,
+      }
+    : {
+        gen_loss: (sums.generator ?? 0) / masked,
+        gen_acc: (sums.gen_hits ?? 0) / masked,
+        disc_loss: (sums.discriminator ?? 0) / real,
+        disc_acc: (sums.disc_hits ?? 0) / real,
+        replaced: (sums.replaced ?? 0) / real,
+      }
 }
 
 /** Writes the pre-training weights as an HF folder (F32; heads included, under transformers' names). */
@@ -144,17 +174,29 @@ export async function pretrainLoop(o: PretrainOptions, state: PretrainState): Pr
     state.elapsedSeconds += (now - mark) / 1000
     mark = now
     if (state.step % 10 === 0) {
-      o.log(`step ${state.step}/${state.totalSteps} epoch ${(state.step / stepsPerEpoch).toFixed(2)} loss ${(lossSum / lossCount).toFixed(4)} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`)
+      o.log(
+        `step ${state.step}/${state.totalSteps} epoch ${(state.step / stepsPerEpoch).toFixed(2)} loss ${(lossSum / lossCount).toFixed(4)} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`,
+      )
     }
     if (state.step % o.evalEvery === 0 || state.step === state.totalSteps) {
       const figures = await evaluatePretrain(o.task, model, o.heldOut, o.tokens, o.microBatch)
       const trainLoss = lossSum / Math.max(1, lossCount)
       lossSum = 0
       lossCount = 0
-      state.history.push({ step: state.step, epoch: state.step / stepsPerEpoch, trainLoss, eval: figures, elapsedSeconds: state.elapsedSeconds })
+      state.history.push({
+        step: state.step,
+        epoch: state.step / stepsPerEpoch,
+        trainLoss,
+        eval: figures,
+        elapsedSeconds: state.elapsedSeconds,
+      })
       await savePretrained(pretrainedDir(o.dir), model, o.task, state.step)
       await saveCheckpoint(o.dir, model, opt, state)
-      o.log(`eval step ${state.step} train_loss ${trainLoss.toFixed(4)} ${Object.entries(figures).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')} checkpoint saved`)
+      o.log(
+        `eval step ${state.step} train_loss ${trainLoss.toFixed(4)} ${Object.entries(figures)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(' ')} checkpoint saved`,
+      )
       mark = performance.now()
     }
   }

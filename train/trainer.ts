@@ -44,7 +44,11 @@ export interface Metrics {
 
 /** Metrics from labels and per-example 2-class logits. */
 export function metricsOf(labels: ArrayLike<number>, logits: ArrayLike<number>[]): Metrics {
-  let tp = 0, fp = 0, tn = 0, fn = 0, loss = 0
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0,
+    loss = 0
   for (let i = 0; i < labels.length; i++) {
     const row = logits[i] ?? []
     const a = row[0] ?? 0
@@ -61,7 +65,18 @@ export function metricsOf(labels: ArrayLike<number>, logits: ArrayLike<number>[]
   const n = labels.length
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp)
   const recall = tp + fn === 0 ? 0 : tp / (tp + fn)
-  return { n, loss: n === 0 ? 0 : loss / n, accuracy: n === 0 ? 0 : (tp + tn) / n, precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), tp, fp, tn, fn }
+  return {
+    n,
+    loss: n === 0 ? 0 : loss / n,
+    accuracy: n === 0 ? 0 : (tp + tn) / n,
+    precision,
+    recall,
+    f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
+    tp,
+    fp,
+    tn,
+    fn,
+  }
 }
 
 /**
@@ -73,7 +88,12 @@ export function metricsOf(labels: ArrayLike<number>, logits: ArrayLike<number>[]
 export const predictBatchSize = (seq: number): number => Math.max(1, Math.min(32, Math.floor((32 * 128 * 128) / Math.max(seq, 1) ** 2)))
 
 /** Logits of a trained model for encoded examples (no dropout), in batches. */
-export async function predict(model: Model, items: readonly Encoded[], padId: number, batchSize = predictBatchSize(items.reduce((m, e) => Math.max(m, e.ids.length), 0))): Promise<number[][]> {
+export async function predict(
+  model: Model,
+  items: readonly Encoded[],
+  padId: number,
+  batchSize = predictBatchSize(items.reduce((m, e) => Math.max(m, e.ids.length), 0)),
+): Promise<number[][]> {
   const out: number[][] = []
   for (let i = 0; i < items.length; i += batchSize) {
     const batch = makeBatch(items.slice(i, i + batchSize), padId)
@@ -86,7 +106,10 @@ export async function predict(model: Model, items: readonly Encoded[], padId: nu
 
 /** Evaluates on encoded examples. */
 export async function evaluate(model: Model, items: readonly Encoded[], padId: number): Promise<Metrics> {
-  return metricsOf(items.map((e) => e.label), await predict(model, items, padId))
+  return metricsOf(
+    items.map((e) => e.label),
+    await predict(model, items, padId),
+  )
 }
 
 /** Progress persisted beside the checkpoint. */
@@ -126,7 +149,11 @@ export async function atomicWrite(path: string, data: Uint8Array | string): Prom
 /** Writes parameters and optimizer moments (F32), then the state file (any JSON state with a step). */
 export async function saveCheckpoint(dir: string, model: Model, opt: AdamWState, state: { step: number }): Promise<void> {
   const tensors: Record<string, WritableTensor> = {}
-  for (const [prefix, map] of [['p', model.params], ['m', opt.m], ['v', opt.v]] as const) {
+  for (const [prefix, map] of [
+    ['p', model.params],
+    ['m', opt.m],
+    ['v', opt.v],
+  ] as const) {
     for (const [name, t] of map) tensors[`${prefix}/${name}`] = { dtype: 'F32', shape: t.shape, data: (await t.data()) as Float32Array }
   }
   const files = runFiles(dir)
@@ -135,15 +162,25 @@ export async function saveCheckpoint(dir: string, model: Model, opt: AdamWState,
 }
 
 /** Restores a checkpoint into the model and optimizer; returns the state, or null when there is none. */
-export async function loadCheckpoint<S extends { step: number } = TrainState>(dir: string, model: Model, opt: AdamWState): Promise<S | null> {
+export async function loadCheckpoint<S extends { step: number } = TrainState>(
+  dir: string,
+  model: Model,
+  opt: AdamWState,
+): Promise<S | null> {
   const files = runFiles(dir)
   if (!existsSync(files.state) || !existsSync(files.checkpoint)) return null
   const st = readSafetensors(await readFile(files.checkpoint), files.checkpoint)
-  for (const [prefix, map] of [['p', model.params], ['m', opt.m], ['v', opt.v]] as const) {
+  for (const [prefix, map] of [
+    ['p', model.params],
+    ['m', opt.m],
+    ['v', opt.v],
+  ] as const) {
     for (const [name, t] of map) {
       const saved = st.tensors.get(`${prefix}/${name}`)
       if (saved === undefined || !(saved.data instanceof Float32Array) || saved.data.length !== t.size) {
-        throw new Error(`${files.checkpoint} does not match this model (${prefix}/${name}); start a fresh run with --fresh or another --out`)
+        throw new Error(
+          `${files.checkpoint} does not match this model (${prefix}/${name}); start a fresh run with --fresh or another --out`,
+        )
       }
       t.assign(tf.tensor(saved.data, t.shape))
     }
@@ -154,7 +191,12 @@ export async function loadCheckpoint<S extends { step: number } = TrainState>(di
 }
 
 /** Writes the model as a Hugging Face checkpoint folder (config.json + model.safetensors). */
-export async function saveHfCheckpoint(dir: string, model: Model, dtype: 'F32' | 'F16', metadata: Record<string, string> = {}): Promise<void> {
+export async function saveHfCheckpoint(
+  dir: string,
+  model: Model,
+  dtype: 'F32' | 'F16',
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const tensors = await exportTensors(model)
   const out: Record<string, WritableTensor> = {}
   for (const [name, t] of Object.entries(tensors)) out[name] = { dtype, shape: t.shape, data: t.data }
@@ -205,11 +247,13 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
   let lossCount = 0
   let mark = performance.now()
   const stopAt = Math.min(state.totalSteps, o.maxSteps === undefined ? Infinity : state.step + o.maxSteps)
-  const score = o.score ?? (async (m: Model, sets: readonly (readonly Encoded[])[]) => {
-    const out: Metrics[] = []
-    for (const set of sets) out.push(await evaluate(m, set, o.padId))
-    return out
-  })
+  const score =
+    o.score ??
+    (async (m: Model, sets: readonly (readonly Encoded[])[]) => {
+      const out: Metrics[] = []
+      for (const set of sets) out.push(await evaluate(m, set, o.padId))
+      return out
+    })
   const validate = async (): Promise<{ validation: Metrics; views?: Metrics }> => {
     const [validation, views] = await score(model, o.validationViews === undefined ? [o.validation] : [o.validation, o.validationViews])
     if (validation === undefined) throw new Error('trainLoop: the scorer returned no validation metrics')
@@ -217,7 +261,9 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
   }
   const describe = (v: { validation: Metrics; views?: Metrics }): string =>
     `val_loss ${v.validation.loss.toFixed(4)} val_acc ${(v.validation.accuracy * 100).toFixed(2)}% val_f1 ${v.validation.f1.toFixed(4)}` +
-    (v.views === undefined ? '' : ` views_loss ${v.views.loss.toFixed(4)} views_acc ${(v.views.accuracy * 100).toFixed(2)}% views_f1 ${v.views.f1.toFixed(4)}`)
+    (v.views === undefined
+      ? ''
+      : ` views_loss ${v.views.loss.toFixed(4)} views_acc ${(v.views.accuracy * 100).toFixed(2)}% views_f1 ${v.views.f1.toFixed(4)}`)
   if (o.evalAtStart === true && state.step === 0 && state.initial === undefined) {
     state.initial = await validate()
     o.log(`eval start ${describe(state.initial)}`)
@@ -257,7 +303,9 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
     state.elapsedSeconds += (now - mark) / 1000
     mark = now
     if (state.step % 10 === 0) {
-      o.log(`step ${state.step}/${state.totalSteps} epoch ${(state.step / stepsPerEpoch).toFixed(2)} loss ${(lossSum / lossCount).toFixed(4)} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`)
+      o.log(
+        `step ${state.step}/${state.totalSteps} epoch ${(state.step / stepsPerEpoch).toFixed(2)} loss ${(lossSum / lossCount).toFixed(4)} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`,
+      )
     }
     if (state.step % preset.evalEvery === 0 || state.step === state.totalSteps) {
       const result = await validate()
@@ -265,7 +313,13 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       const trainLoss = lossSum / Math.max(1, lossCount)
       lossSum = 0
       lossCount = 0
-      state.history.push({ step: state.step, epoch: state.step / stepsPerEpoch, trainLoss, ...result, elapsedSeconds: state.elapsedSeconds })
+      state.history.push({
+        step: state.step,
+        epoch: state.step / stepsPerEpoch,
+        trainLoss,
+        ...result,
+        elapsedSeconds: state.elapsedSeconds,
+      })
       const score = selectionScore(validation, views)
       const bestScore = state.best === null ? -1 : selectionScore(state.best.validation, state.best.views)
       const lossOf = (r: { validation: Metrics; views?: Metrics }): number => r.validation.loss + (r.views?.loss ?? 0)
@@ -275,7 +329,9 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
         await saveHfCheckpoint(runFiles(o.dir).best, model, 'F32', { step: String(state.step) })
       }
       await saveCheckpoint(o.dir, model, opt, state)
-      o.log(`eval step ${state.step} train_loss ${trainLoss.toFixed(4)} ${describe(result)}${better ? ' (best, saved)' : ''} checkpoint saved`)
+      o.log(
+        `eval step ${state.step} train_loss ${trainLoss.toFixed(4)} ${describe(result)}${better ? ' (best, saved)' : ''} checkpoint saved`,
+      )
       mark = performance.now()
     }
   }

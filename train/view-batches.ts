@@ -19,7 +19,12 @@ const bucketsUpTo = (maxLength: number) => {
 }
 
 /** `(indices, step) => views`: seeded by the run's seed and the step, so a resumed run repeats its batches. */
-export function viewBatcher(tokenizer: Tokenizer, train: readonly Example[], maxLength: number, seed: number): (indices: readonly number[], step: number) => Encoded[] {
+export function viewBatcher(
+  tokenizer: Tokenizer,
+  train: readonly Example[],
+  maxLength: number,
+  seed: number,
+): (indices: readonly number[], step: number) => Encoded[] {
   const buckets = bucketsUpTo(maxLength)
   const longest = Math.max(...buckets.map((b) => b.tokens))
   return (indices, step) => {
@@ -37,6 +42,13 @@ export function viewBatcher(tokenizer: Tokenizer, train: readonly Example[], max
 
 /** One fixed short view of each validation body, tokenized at its drawn length. */
 export function validationViews(tokenizer: Tokenizer, validation: readonly Example[], maxLength: number): Encoded[] {
-  const views = fixedViews(validation.map((e) => e.text.slice(0, MAX_CHARS)), VALIDATION_VIEWS_SEED, bucketsUpTo(maxLength))
-  return views.map((v, i) => ({ ids: tokenizer.encode({ text: v.text }, { max_length: v.tokens, truncation: true }).ids, label: validation[i]?.label ?? 0 }))
+  const views = fixedViews(
+    validation.map((e) => e.text.slice(0, MAX_CHARS)),
+    VALIDATION_VIEWS_SEED,
+    bucketsUpTo(maxLength),
+  )
+  return views.map((v, i) => ({
+    ids: tokenizer.encode({ text: v.text }, { max_length: v.tokens, truncation: true }).ids,
+    label: validation[i]?.label ?? 0,
+  }))
 }

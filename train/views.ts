@@ -53,7 +53,10 @@ const QUOTED = /^\s*([A-Za-z]{0,20}>)+/
 
 /** Removes quoted reply lines and the lines that introduce them. */
 export function stripQuotes(text: string): string {
-  return text.split('\n').filter((line) => !QUOTED.test(line) && !ATTRIBUTION.test(line.trim())).join('\n')
+  return text
+    .split('\n')
+    .filter((line) => !QUOTED.test(line) && !ATTRIBUTION.test(line.trim()))
+    .join('\n')
 }
 
 /**
@@ -68,7 +71,11 @@ export function stripSignature(text: string): string {
 }
 
 /** Blank-line runs collapsed and the ends trimmed. */
-const tidy = (text: string): string => text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim()
+const tidy = (text: string): string =>
+  text
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
 
 /** The body without quotes, signature or footer; the body itself when nothing would be left. */
 export function strippedBody(text: string): string {
@@ -77,7 +84,11 @@ export function strippedBody(text: string): string {
 }
 
 /** Paragraphs: blocks separated by blank lines, empty ones dropped. */
-export const paragraphs = (text: string): string[] => text.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p.length > 0)
+export const paragraphs = (text: string): string[] =>
+  text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
 
 const words = (text: string): string[] => text.split(/\s+/).filter((w) => w.length > 0)
 
@@ -123,7 +134,11 @@ export function drawView(tokens: number, longest: number, random: () => number):
 }
 
 /** A fixed view of each text (seeded per index), at short lengths only: the validation-views set. */
-export function fixedViews(texts: readonly string[], seed: number, buckets: readonly LengthBucket[] = LENGTH_BUCKETS): Array<{ text: string; tokens: number }> {
+export function fixedViews(
+  texts: readonly string[],
+  seed: number,
+  buckets: readonly LengthBucket[] = LENGTH_BUCKETS,
+): Array<{ text: string; tokens: number }> {
   const longest = Math.max(...buckets.map((b) => b.tokens))
   const short = buckets.filter((b) => b.tokens < longest)
   return texts.map((text, i) => {

@@ -120,7 +120,7 @@ export function markdown(r: LoadResult): string {
     'The RSS is that of `wrangler dev`, which grows by itself by tens of KiB per request over the first',
     'ten thousand requests (bench/results/rss-*.md, from bench/load/rss.ts). The trivial Worker (`GET /` →',
     '`{"status":"ok"}`, as many requests, same connections, a fresh `wrangler dev` after the run) shows that',
-    'growth for scale: the app\'s own is the difference, if any.',
+    "growth for scale: the app's own is the difference, if any.",
     '',
     '## By request kind',
     '',

@@ -62,7 +62,8 @@ for (const [name, v] of Object.entries({ requests, rounds, connections, idle: id
   if (!Number.isInteger(v) || v < 0 || v > 1_000_000) throw new Error(`--${name} must be a whole number, got ${String(v)}`)
 }
 const chosen = values.variants.split(',').map((s) => s.trim())
-for (const v of chosen) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}; use ${VARIANTS.join(', ')}`)
+for (const v of chosen)
+  if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}; use ${VARIANTS.join(', ')}`)
 const variants = chosen as VariantName[]
 
 const say = (m: string) => console.error(`[rss] ${m}`)
@@ -77,7 +78,8 @@ function findWorkerd(): string {
 }
 const workerd = findWorkerd()
 const workerdVersion = execFileSync(workerd, ['--version'], { encoding: 'utf8' }).trim()
-const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(repoRoot, 'wrangler.toml'), 'utf8'))?.[1] ?? '2026-10-01'
+const compatibilityDate =
+  /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(repoRoot, 'wrangler.toml'), 'utf8'))?.[1] ?? '2026-10-01'
 const TRIVIAL = `export default { fetch() { return new Response('{"status":"ok"}', { headers: { 'content-type': 'application/json' } }) } }\n`
 const STUB = `export default { fetch() { return new Response('stub', { status: 503 }) } }\n`
 
@@ -110,17 +112,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function bare(name: VariantName, dir: string, modules: string[]): Promise<Server> {
   const port = await freePort()
   const moduleLines = modules.map((m) =>
-    m.endsWith('.wasm') ? `(name = "${basename(m)}", wasm = embed "${basename(m)}")` : `(name = "${basename(m)}", esModule = embed "${basename(m)}")`,
+    m.endsWith('.wasm')
+      ? `(name = "${basename(m)}", wasm = embed "${basename(m)}")`
+      : `(name = "${basename(m)}", esModule = embed "${basename(m)}")`,
   )
   for (const m of modules) copyFileSync(m, join(dir, basename(m)))
   writeFileSync(join(dir, 'stub.js'), STUB)
-  const vars = readFileSync(join(repoRoot, 'wrangler.toml'), 'utf8')
-    .split('[vars]')[1]
-    ?.split('\n[')[0]
-    ?.split('\n')
-    .map((l) => /^([A-Z_]+)\s*=\s*"([^"]*)"/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => `(name = "${m[1] ?? ''}", text = "${m[2] ?? ''}")`) ?? []
+  const vars =
+    readFileSync(join(repoRoot, 'wrangler.toml'), 'utf8')
+      .split('[vars]')[1]
+      ?.split('\n[')[0]
+      ?.split('\n')
+      .map((l) => /^([A-Z_]+)\s*=\s*"([^"]*)"/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => `(name = "${m[1] ?? ''}", text = "${m[2] ?? ''}")`) ?? []
   writeFileSync(
     join(dir, 'config.capnp'),
     `using Workerd = import "/workerd/workerd.capnp";
@@ -193,10 +198,13 @@ async function main(): Promise<void> {
   for (const v of variants) {
     const dir = mkdtempSync(join(scratch, `${v}-`))
     const s =
-      v === 'bare-trivial' ? await bare(v, dir, [trivialEntry])
-      : v === 'bare-app' ? await bare(v, dir, appModules)
-      : v === 'dev-trivial' ? await dev(v, dir, trivialEntry)
-      : await dev(v, dir, appModules[0] ?? '')
+      v === 'bare-trivial'
+        ? await bare(v, dir, [trivialEntry])
+        : v === 'bare-app'
+          ? await bare(v, dir, appModules)
+          : v === 'dev-trivial'
+            ? await dev(v, dir, trivialEntry)
+            : await dev(v, dir, appModules[0] ?? '')
     servers.push(s)
     say(`${v} on ${s.base}`)
   }
@@ -227,7 +235,9 @@ async function main(): Promise<void> {
       v.rounds.push({ requests: r.requests.total, seconds: r.seconds, rss_bytes: bytes })
       v.errors += r.errors
       v.non2xx += r.non2xx
-      say(`round ${round + 1} ${s.name}: ${r.requests.total} requests in ${r.seconds.toFixed(1)} s, RSS ${((bytes ?? 0) / 2 ** 20).toFixed(1)} MiB (${perRequestKiB(v, round)?.toFixed(2) ?? '?'} KiB/request)`)
+      say(
+        `round ${round + 1} ${s.name}: ${r.requests.total} requests in ${r.seconds.toFixed(1)} s, RSS ${((bytes ?? 0) / 2 ** 20).toFixed(1)} MiB (${perRequestKiB(v, round)?.toFixed(2) ?? '?'} KiB/request)`,
+      )
     }
   }
   if (idleS > 0) {

@@ -91,10 +91,13 @@ async function shutdown(): Promise<void> {
 }
 
 // Bounded even if something hangs: publish, start, warm-up and the run itself, with room to spare.
-const watchdog = setTimeout(() => {
-  say('watchdog: the run took too long; stopping wrangler')
-  void shutdown().finally(() => process.exit(2))
-}, (durationS + timeoutS + 900) * 1000)
+const watchdog = setTimeout(
+  () => {
+    say('watchdog: the run took too long; stopping wrangler')
+    void shutdown().finally(() => process.exit(2))
+  },
+  (durationS + timeoutS + 900) * 1000,
+)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void shutdown().finally(() => process.exit(130))
@@ -115,7 +118,9 @@ async function readyz(d: Dev): Promise<{ wasm_memory_bytes: number; models: Reco
 /** `amount` GETs of `url` over `connections` (at least one request per connection). */
 function hammer(url: string, amount: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    cannon = autocannon({ url, connections, amount: Math.max(amount, connections), timeout: timeoutS }, (error) => (error ? reject(error) : resolve()))
+    cannon = autocannon({ url, connections, amount: Math.max(amount, connections), timeout: timeoutS }, (error) =>
+      error ? reject(error) : resolve(),
+    )
   })
 }
 
@@ -156,7 +161,13 @@ async function main(): Promise<number> {
   }
   say('bundling the Worker')
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'wrangler.toml'], { cwd: repoRoot, encoding: 'utf8' }).trim()
-  if (dirty !== '') notes.push(`The bundle included uncommitted changes: ${dirty.split('\n').map((l) => l.trim()).join('; ')}.`)
+  if (dirty !== '')
+    notes.push(
+      `The bundle included uncommitted changes: ${dirty
+        .split('\n')
+        .map((l) => l.trim())
+        .join('; ')}.`,
+    )
   const entry = bundleWorker(join(scratch, 'bundle'))
   const maxInFlight = values['max-in-flight']
   if (maxInFlight !== undefined && !/^\d+$/.test(maxInFlight)) throw new Error(`--max-in-flight must be a whole number, got ${maxInFlight}`)
@@ -165,7 +176,11 @@ async function main(): Promise<number> {
   const d = dev
   say(`wrangler dev on ${d.base}`)
   const ready = await readyz(d)
-  say(`ready: ${Object.entries(ready.models).map(([id, m]) => `${id} loaded in ${m.load_ms ?? '?'} ms`).join(', ')}`)
+  say(
+    `ready: ${Object.entries(ready.models)
+      .map(([id, m]) => `${id} loaded in ${m.load_ms ?? '?'} ms`)
+      .join(', ')}`,
+  )
 
   const kinds = requestKinds(models)
   // Each kind alone, twice (the first run warms it up): the service time that queueing adds to under load.
@@ -173,7 +188,11 @@ async function main(): Promise<number> {
   for (let round = 0; round < 2; round++) {
     for (const k of kinds) {
       const t = performance.now()
-      const res = await fetch(`${d.base}/v1/models/${k.model}/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: k.body })
+      const res = await fetch(`${d.base}/v1/models/${k.model}/classify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: k.body,
+      })
       if (!res.ok) throw new Error(`warm-up ${k.name} answered ${res.status}: ${await res.text()}`)
       await res.arrayBuffer()
       unloaded.set(k.name, performance.now() - t)

@@ -100,7 +100,13 @@ export interface NodeBatchResult {
 export const batchKey = (model: string, distribution: Distribution, size: number): string => `${model}|${distribution}|${size}`
 
 /** Times planned, single and unsorted runs of each corpus batch, interleaved, and checks their answers. */
-export async function runBatchesNode(models: readonly BenchModel[], batches: readonly CorpusBatch[], loop: LoopOptions, warmMs: number, say: (m: string) => void): Promise<NodeBatchResult> {
+export async function runBatchesNode(
+  models: readonly BenchModel[],
+  batches: readonly CorpusBatch[],
+  loop: LoopOptions,
+  warmMs: number,
+  say: (m: string) => void,
+): Promise<NodeBatchResult> {
   const result: NodeBatchResult = { cells: [], checks: [], answers: new Map() }
   for (const model of models.filter((m) => BATCH_MODELS.includes(m.id))) {
     const config = JSON.parse(await readFile(model.files.config, 'utf8')) as { id2label: Record<string, string> }
@@ -114,11 +120,21 @@ export async function runBatchesNode(models: readonly BenchModel[], batches: rea
       for (const batch of batches) {
         const encodings = encodeBatch(model, batch)
         const lengths = encodings.map((e) => e.ids.length)
-        const unsortedRuns = planRuns(lengths, DEFAULT_BATCH_BUDGET).map(([s, e]) => ({ rows: lengths.slice(s, e).map((_, k) => s + k), length: Math.max(...lengths.slice(s, e)) }))
+        const unsortedRuns = planRuns(lengths, DEFAULT_BATCH_BUDGET).map(([s, e]) => ({
+          rows: lengths.slice(s, e).map((_, k) => s + k),
+          length: Math.max(...lengths.slice(s, e)),
+        }))
         const plannedRuns = planByLength(lengths, DEFAULT_BATCH_BUDGET)
         const methods = {
           planned: () => classifyEncodings(session, encodings, info, options, DEFAULT_BATCH_BUDGET),
-          singles: () => classifyRuns(session, encodings, lengths.map((_, i) => ({ rows: [i] })), info, options),
+          singles: () =>
+            classifyRuns(
+              session,
+              encodings,
+              lengths.map((_, i) => ({ rows: [i] })),
+              info,
+              options,
+            ),
           unsorted: () => classifyRuns(session, encodings, unsortedRuns, info, options),
         }
         const samples: Record<keyof typeof methods, number[]> = { planned: [], singles: [], unsorted: [] }
@@ -141,7 +157,8 @@ export async function runBatchesNode(models: readonly BenchModel[], batches: rea
         const planned = answers.planned ?? []
         const vsUnsorted = compareAnswers(planned, answers.unsorted ?? [])
         const vsSingles = compareAnswers(planned, answers.singles ?? [])
-        const padded = (runs: ReadonlyArray<{ rows: number[]; length: number }>): number => runs.reduce((n, r) => n + r.rows.length * r.length, 0)
+        const padded = (runs: ReadonlyArray<{ rows: number[]; length: number }>): number =>
+          runs.reduce((n, r) => n + r.rows.length * r.length, 0)
         result.checks.push({
           ...cell,
           tokens: lengths.reduce((a, b) => a + b, 0),

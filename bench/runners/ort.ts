@@ -103,7 +103,9 @@ export async function runOrt(models: BenchModel[], o: OrtRunOptions): Promise<La
           const samples_ms = await timeLoop(() => session.run(feeds), o.loop)
           cells.push({ model: model.id, method, variant, batch: shape.batch, seq: shape.seq, samples_ms })
           const sorted = [...samples_ms].sort((a, b) => a - b)
-          o.say(`${model.id} ${method} ${variant} ${shape.batch}x${shape.seq}: p50 ${(sorted[sorted.length >> 1] ?? 0).toFixed(1)} ms (n=${samples_ms.length})`)
+          o.say(
+            `${model.id} ${method} ${variant} ${shape.batch}x${shape.seq}: p50 ${(sorted[sorted.length >> 1] ?? 0).toFixed(1)} ms (n=${samples_ms.length})`,
+          )
         }
         await session.release()
       }

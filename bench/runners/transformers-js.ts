@@ -58,7 +58,10 @@ export async function writeTjsFolder(root: string, m: TjsJob['models'][number]):
 
 /** The padding token of a tokenizer.json: its `padding` setting, else the added token [PAD] or <pad>. */
 async function padTokenOf(tokenizerJson: string): Promise<string | undefined> {
-  const t = JSON.parse(await readFile(tokenizerJson, 'utf8')) as { padding?: { pad_token?: string } | null; added_tokens?: Array<{ content: string }> }
+  const t = JSON.parse(await readFile(tokenizerJson, 'utf8')) as {
+    padding?: { pad_token?: string } | null
+    added_tokens?: Array<{ content: string }>
+  }
   return t.padding?.pad_token ?? t.added_tokens?.find((x) => x.content === '[PAD]' || x.content === '<pad>')?.content
 }
 
@@ -89,7 +92,9 @@ async function main(job: TjsJob): Promise<{ cells: LatencyCell[]; batches: TjsBa
   ort.env.wasm.wasmBinary = await readFile(join(ortDist, `ort-wasm-simd-threaded${job.build}.wasm`))
   // In Node, Transformers.js hands the runtime a file path (as onnxruntime-node takes); a browser would hand bytes.
   const create = ort.InferenceSession.create.bind(ort.InferenceSession)
-  const InferenceSession = { create: async (model: unknown, options: unknown) => create(typeof model === 'string' ? await readFile(model) : model, options) }
+  const InferenceSession = {
+    create: async (model: unknown, options: unknown) => create(typeof model === 'string' ? await readFile(model) : model, options),
+  }
   ;(globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = { ...ort, InferenceSession }
   const tjs = await import('@huggingface/transformers')
   tjs.env.allowRemoteModels = false
@@ -108,7 +113,16 @@ async function main(job: TjsJob): Promise<{ cells: LatencyCell[]; batches: TjsBa
     const padToken = maxLength === undefined ? undefined : await padTokenOf(m.tokenizerJson)
     await writeTjsFolder(
       job.root,
-      maxLength === undefined ? m : { ...m, tokenizerConfig: { ...m.tokenizerConfig, model_max_length: maxLength, ...(padToken === undefined ? {} : { pad_token: padToken }) } },
+      maxLength === undefined
+        ? m
+        : {
+            ...m,
+            tokenizerConfig: {
+              ...m.tokenizerConfig,
+              model_max_length: maxLength,
+              ...(padToken === undefined ? {} : { pad_token: padToken }),
+            },
+          },
     )
     const classify = await tjs.pipeline('text-classification', m.folder, {
       dtype: 'q8',
@@ -126,14 +140,24 @@ async function main(job: TjsJob): Promise<{ cells: LatencyCell[]; batches: TjsBa
       if (tokens[1] !== shape.seq) throw new Error(`Transformers.js tokenizes ${m.id}'s ${shape.seq}-token texts to ${tokens[1]} tokens`)
       const input = shape.batch === 1 ? (shape.texts[0] ?? '') : shape.texts
       const samples_ms = await timeLoop(() => classify(input), job.loop)
-      cells.push({ model: m.id, method: job.build === '' ? 'transformers-js-plain' : 'transformers-js', variant: m.variant, batch: shape.batch, seq: shape.seq, samples_ms })
+      cells.push({
+        model: m.id,
+        method: job.build === '' ? 'transformers-js-plain' : 'transformers-js',
+        variant: m.variant,
+        batch: shape.batch,
+        seq: shape.seq,
+        samples_ms,
+      })
       process.stderr.write(`${m.id} transformers-js${job.build} ${m.variant} ${shape.batch}x${shape.seq}: n=${samples_ms.length}\n`)
     }
     for (const batch of m.batches ?? []) {
-      const padded = (classify.tokenizer(batch.texts, { padding: true, truncation: true }) as { input_ids: { dims: number[] } }).input_ids.dims
+      const padded = (classify.tokenizer(batch.texts, { padding: true, truncation: true }) as { input_ids: { dims: number[] } }).input_ids
+        .dims
       const samples_ms = await timeLoop(() => classify(batch.texts, { top_k: null }), job.batchLoop ?? job.loop)
       batchCells.push({ model: m.id, variant: m.variant, distribution: batch.distribution, size: batch.texts.length, padded, samples_ms })
-      process.stderr.write(`${m.id} transformers-js${job.build} ${m.variant} ${batch.distribution} x${batch.texts.length} (padded ${padded.join('x')}): n=${samples_ms.length}\n`)
+      process.stderr.write(
+        `${m.id} transformers-js${job.build} ${m.variant} ${batch.distribution} x${batch.texts.length} (padded ${padded.join('x')}): n=${samples_ms.length}\n`,
+      )
     }
     await classify.dispose()
   }

@@ -53,7 +53,6 @@ export interface WorkerdResult {
 /** The Worker's limits for the corpus batches: 64 inputs of up to 10,000 characters in one request. */
 const BATCH_VARS = { MAX_BATCH: '64', MAX_BODY_BYTES: String(4 << 20) }
 
-
 async function classify(dev: Dev, id: string, texts: string[]): Promise<{ ms: number; load: number | null }> {
   const body = JSON.stringify({ inputs: texts.length === 1 ? texts[0] : texts })
   const t0 = performance.now()
@@ -81,7 +80,6 @@ async function healthz(dev: Dev): Promise<void> {
   const text = await res.text()
   if (!res.ok) throw new Error(`/healthz answered ${res.status}: ${text}`)
 }
-
 
 /** `session.run` timed inside workerd by the bench route: per-run means of `samples` samples. */
 async function benchRun(dev: Dev, r: RunRequest): Promise<number[]> {
@@ -129,7 +127,9 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
         result.cold.push({ model: m.id, first_in_isolate: i === 0, client_ms: first.ms, server_load_ms: first.load })
         loaded.push(m.id)
         if (r < 2) result.memory.push({ loaded: loaded.join('+'), wasm_bytes: await wasmBytes(dev), rss_bytes: workerdRss(dev) })
-        o.say(`cold ${m.id} (restart ${r}, ${i === 0 ? 'first in isolate' : 'ORT started'}): ${first.ms.toFixed(0)} ms, load ${first.load ?? '?'} ms`)
+        o.say(
+          `cold ${m.id} (restart ${r}, ${i === 0 ? 'first in isolate' : 'ORT started'}): ${first.ms.toFixed(0)} ms, load ${first.load ?? '?'} ms`,
+        )
       }
     }
     if (!dev) throw new Error('wrangler dev did not start')
@@ -154,7 +154,9 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
             result.latency.push({ ...cell, method: 'http-floor', samples_ms: floor }, { ...cell, method: 'http', samples_ms: http })
             const run = await benchRun(d, { id: m.id, ids, type_ids: typeIds, samples: runSamples(o, median(http)), min_ms: o.minSampleMs })
             result.latency.push({ ...cell, method: 'workerd-run', samples_ms: run })
-            o.say(`${m.id} ${shape.batch}x${shape.seq}: HTTP p50 ${median(http).toFixed(1)} ms (/healthz ${median(floor).toFixed(1)}), in workerd ${median(run).toFixed(1)} ms`)
+            o.say(
+              `${m.id} ${shape.batch}x${shape.seq}: HTTP p50 ${median(http).toFixed(1)} ms (/healthz ${median(floor).toFixed(1)}), in workerd ${median(run).toFixed(1)} ms`,
+            )
             break
           } catch (error) {
             if (attempt > 0 || !/restarted/.test(String(error))) throw error
@@ -179,7 +181,13 @@ export async function runWorkerd(models: BenchModel[], o: WorkerdOptions): Promi
 }
 
 /** Each corpus batch over HTTP (client-timed, warm isolate), keeping one answer per batch for the comparison with Node. */
-async function httpBatches(dev: Dev, models: BenchModel[], batches: NonNullable<WorkerdOptions['batches']>, result: WorkerdResult, say: (m: string) => void): Promise<void> {
+async function httpBatches(
+  dev: Dev,
+  models: BenchModel[],
+  batches: NonNullable<WorkerdOptions['batches']>,
+  result: WorkerdResult,
+  say: (m: string) => void,
+): Promise<void> {
   for (const m of models.filter((x) => BATCH_MODELS.includes(x.id))) {
     for (const batch of batches.items) {
       let answer: LabelScore[][] = []
@@ -203,7 +211,10 @@ async function warmUp(dev: Dev, models: BenchModel[], o: WorkerdOptions): Promis
   if (warm === undefined) return
   const { ids, typeIds } = inputsFor(loadTokenizer(warm.tokenizerBytes), { batch: 1, seq: 64 })
   // Each call is one in-isolate sample of >= 100 ms of runs; its per-run mean is what must settle.
-  await warmUntilSettled(async () => (await benchRun(dev, { id: warm.id, ids, type_ids: typeIds, samples: 1, min_ms: 100 }))[0] ?? 0, o.warmMs)
+  await warmUntilSettled(
+    async () => (await benchRun(dev, { id: warm.id, ids, type_ids: typeIds, samples: 1, min_ms: 100 }))[0] ?? 0,
+    o.warmMs,
+  )
 }
 
 /**

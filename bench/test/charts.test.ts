@@ -11,7 +11,13 @@ import { repoRoot } from '../../scripts/paths.ts'
 const latestJson = join(repoRoot, 'bench', 'results', 'latest.json')
 const latest = JSON.parse(readFileSync(latestJson, 'utf8')) as ChartInput
 
-const cell = (model: string, method: LatencySummary['method'], variant: LatencySummary['variant'], seq: number, p50: number): LatencySummary => ({
+const cell = (
+  model: string,
+  method: LatencySummary['method'],
+  variant: LatencySummary['variant'],
+  seq: number,
+  p50: number,
+): LatencySummary => ({
   model,
   method,
   variant,
@@ -77,7 +83,10 @@ describe('benchmark charts', () => {
 
   it('are up to date with bench/results/latest.json (`npm run bench:charts` redraws them)', () => {
     const charts = renderCharts(latest)
-    const paths = chartPaths(latestJson, charts.map((c) => c.name))
+    const paths = chartPaths(
+      latestJson,
+      charts.map((c) => c.name),
+    )
     charts.forEach((c, i) => expect(readFileSync(paths[i] ?? '', 'utf8'), `${paths[i]} is stale: run npm run bench:charts`).toBe(c.svg))
   })
 

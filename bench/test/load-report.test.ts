@@ -46,9 +46,25 @@ describe('markdown', () => {
       commit: 'abc1234',
       machine: { cpus: 2, loadavg_before: [1, 2, 3], loadavg_after: [1, 2, 3], node: 'v22' },
       options: { duration_s: 60, connections: 50, timeout_s: 120 },
-      totals: { requests: 10, duration_s: 60, req_per_s: 10 / 60, statuses: { 200: 9, 503: 1 }, server_errors: 1, errors: 0, timeouts: 0, latency_ms: l },
+      totals: {
+        requests: 10,
+        duration_s: 60,
+        req_per_s: 10 / 60,
+        statuses: { 200: 9, 503: 1 },
+        server_errors: 1,
+        errors: 0,
+        timeouts: 0,
+        latency_ms: l,
+      },
       kinds: [{ name: 'electra-small b1 short', unloaded_ms: 28, requests: 10, statuses: { 200: 9, 503: 1 }, latency_ms: l }],
-      memory: { wasm_bytes_before: 2 ** 26, wasm_bytes_after: 2 ** 26, rss_samples: [{ t: 0, rss_bytes: 2 ** 29 }], rss_first_third_max: 2 ** 29, rss_last_third_max: 2 ** 29, trivial: { requests: 10, rss_bytes_before: 2 ** 20, rss_bytes_after: 2 ** 20 + 5 * 1024 } },
+      memory: {
+        wasm_bytes_before: 2 ** 26,
+        wasm_bytes_after: 2 ** 26,
+        rss_samples: [{ t: 0, rss_bytes: 2 ** 29 }],
+        rss_first_third_max: 2 ** 29,
+        rss_last_third_max: 2 ** 29,
+        trivial: { requests: 10, rss_bytes_before: 2 ** 20, rss_bytes_after: 2 ** 20 + 5 * 1024 },
+      },
       notes: ['a note'],
     }
     const md = markdown(r)

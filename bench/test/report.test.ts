@@ -6,7 +6,15 @@ const input: BenchInput = {
   started_at: '2026-01-01T00:00:00.000Z',
   duration_s: 42,
   options: { quick: true },
-  machine: { cpu: 'Test CPU', cores: 2, memory_gib: 8, os: 'linux', node: 'v22.0.0', load_avg: [1.5, 2.25], versions: { 'onnxruntime-web': '1.30.0' } },
+  machine: {
+    cpu: 'Test CPU',
+    cores: 2,
+    memory_gib: 8,
+    os: 'linux',
+    node: 'v22.0.0',
+    load_avg: [1.5, 2.25],
+    versions: { 'onnxruntime-web': '1.30.0' },
+  },
   latency: [
     { model: 'electra-small', method: 'http', variant: 'int8', batch: 1, seq: 16, samples_ms: [12, 10, 11, 30] },
     { model: 'electra-small', method: 'workerd-run', variant: 'int8', batch: 1, seq: 16, samples_ms: [8, 8, 8] },
@@ -23,7 +31,16 @@ const input: BenchInput = {
     { model: 'electra-small', first_in_isolate: true, client_ms: 200, server_load_ms: null },
   ],
   memory: [{ loaded: 'electra-small', wasm_bytes: 40 * 2 ** 20, rss_bytes: null }],
-  sizes: [{ model: 'electra-small', fp32_onnx_bytes: 2 ** 20, int8_onnx_bytes: 2 ** 19, q8_baseline_onnx_bytes: 2 ** 19, tokenizer_json_bytes: 1000, tokenizer_kv_bytes: 500 }],
+  sizes: [
+    {
+      model: 'electra-small',
+      fp32_onnx_bytes: 2 ** 20,
+      int8_onnx_bytes: 2 ** 19,
+      q8_baseline_onnx_bytes: 2 ** 19,
+      tokenizer_json_bytes: 1000,
+      tokenizer_kv_bytes: 500,
+    },
+  ],
   tokenizers: [{ model: 'electra-small', load_ms_median: 1.5 }],
   notes: ['a note'],
 }
@@ -101,18 +118,26 @@ describe('warm-up', () => {
 
   it('runs at least minMs and stops once settled, or at maxMs', async () => {
     let n = 0
-    const flat = await warmUntilSettled(async () => {
-      n++
-      return 5
-    }, 0, 1000)
+    const flat = await warmUntilSettled(
+      async () => {
+        n++
+        return 5
+      },
+      0,
+      1000,
+    )
     expect(flat.runs).toBe(16) // two windows of 8 equal durations
     expect(n).toBe(16)
     let k = 0
     // Each run takes >= 1 ms, so at most ~30 runs fit: 100/k is still falling by a third per window.
-    const never = await warmUntilSettled(async () => {
-      await new Promise((r) => setTimeout(r, 1))
-      return 100 / ++k
-    }, 0, 30)
+    const never = await warmUntilSettled(
+      async () => {
+        await new Promise((r) => setTimeout(r, 1))
+        return 100 / ++k
+      },
+      0,
+      30,
+    )
     expect(never.ms).toBeGreaterThanOrEqual(30) // durations keep falling: capped by maxMs
   })
 })

@@ -21,7 +21,6 @@ import { readManifest, readWeights } from '../../src/storage/r2.ts'
 import { loadTokenizer } from '../../src/core/tokenizers/index.ts'
 import type { ColdRequest, ColdResponse, RunRequest, RunResponse } from './protocol.ts'
 
-
 /** Bench sessions, separate from the app's registry (created after its memory was read). */
 const sessions = new Map<string, Promise<ClassifierSession>>()
 

@@ -2,7 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { architectureOf, configFields, type HfConfig, parseHfConfig } from '../convert/config.ts'
 import { f16ToF32, f32ToF16, type WritableTensor, writeSafetensors } from '../convert/safetensors.ts'
-import { albertParameters, bertParameters, distilbertParameters, electraParameters, ernieParameters, type ParameterSpec } from './parameters.ts'
+import {
+  albertParameters,
+  bertParameters,
+  distilbertParameters,
+  electraParameters,
+  ernieParameters,
+  type ParameterSpec,
+} from './parameters.ts'
 import { mulberry32 } from './random.ts'
 
 /**
@@ -21,32 +28,77 @@ export interface Preset {
 }
 
 const ALBERT_FIELDS = {
-  model_type: 'albert', attention_probs_dropout_prob: 0, bos_token_id: 2, classifier_dropout_prob: 0.1,
-  down_scale_factor: 1, eos_token_id: 3, gap_size: 0, hidden_dropout_prob: 0, initializer_range: 0.02,
-  layer_norm_eps: 1e-12, net_structure_type: 0, num_memory_blocks: 0, pad_token_id: 0,
-  position_embedding_type: 'absolute', type_vocab_size: 2,
+  model_type: 'albert',
+  attention_probs_dropout_prob: 0,
+  bos_token_id: 2,
+  classifier_dropout_prob: 0.1,
+  down_scale_factor: 1,
+  eos_token_id: 3,
+  gap_size: 0,
+  hidden_dropout_prob: 0,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  net_structure_type: 0,
+  num_memory_blocks: 0,
+  pad_token_id: 0,
+  position_embedding_type: 'absolute',
+  type_vocab_size: 2,
 }
 const ELECTRA_FIELDS = {
-  model_type: 'electra', attention_probs_dropout_prob: 0.1, classifier_dropout: null, hidden_dropout_prob: 0.1,
-  initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0, position_embedding_type: 'absolute',
-  summary_activation: 'gelu', summary_last_dropout: 0.1, summary_type: 'first', summary_use_proj: true,
-  type_vocab_size: 2, use_cache: true,
+  model_type: 'electra',
+  attention_probs_dropout_prob: 0.1,
+  classifier_dropout: null,
+  hidden_dropout_prob: 0.1,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+  position_embedding_type: 'absolute',
+  summary_activation: 'gelu',
+  summary_last_dropout: 0.1,
+  summary_type: 'first',
+  summary_use_proj: true,
+  type_vocab_size: 2,
+  use_cache: true,
 }
 const BERT_FIELDS = {
-  model_type: 'bert', attention_probs_dropout_prob: 0.1, classifier_dropout: null, hidden_dropout_prob: 0.1,
-  initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0, position_embedding_type: 'absolute',
-  type_vocab_size: 2, use_cache: true,
+  model_type: 'bert',
+  attention_probs_dropout_prob: 0.1,
+  classifier_dropout: null,
+  hidden_dropout_prob: 0.1,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+  position_embedding_type: 'absolute',
+  type_vocab_size: 2,
+  use_cache: true,
 }
 const DISTILBERT_FIELDS = {
-  model_type: 'distilbert', activation: 'gelu', attention_dropout: 0.1, dropout: 0.1, initializer_range: 0.02,
-  max_position_embeddings: 512, pad_token_id: 0, qa_dropout: 0.1, seq_classif_dropout: 0.2, sinusoidal_pos_embds: false,
+  model_type: 'distilbert',
+  activation: 'gelu',
+  attention_dropout: 0.1,
+  dropout: 0.1,
+  initializer_range: 0.02,
+  max_position_embeddings: 512,
+  pad_token_id: 0,
+  qa_dropout: 0.1,
+  seq_classif_dropout: 0.2,
+  sinusoidal_pos_embds: false,
   tie_weights_: true,
 }
 /** ERNIE 3.0's config.json fields (nghuyong/ernie-3.0-*-zh): task ids on, eps 1e-5, a 40k Chinese vocabulary. */
 const ERNIE3_FIELDS = {
-  model_type: 'ernie', attention_probs_dropout_prob: 0.1, hidden_act: 'gelu', hidden_dropout_prob: 0.1,
-  initializer_range: 0.02, layer_norm_eps: 1e-5, max_position_embeddings: 2048, pad_token_id: 0,
-  task_type_vocab_size: 16, type_vocab_size: 4, use_task_id: true, vocab_size: 40000,
+  model_type: 'ernie',
+  attention_probs_dropout_prob: 0.1,
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-5,
+  max_position_embeddings: 2048,
+  pad_token_id: 0,
+  task_type_vocab_size: 16,
+  type_vocab_size: 4,
+  use_task_id: true,
+  vocab_size: 40000,
 }
 
 /**
@@ -56,23 +108,76 @@ const ERNIE3_FIELDS = {
 export const PRESETS: Record<string, Preset> = {
   'electra-small': {
     architecture: 'ElectraForSequenceClassification',
-    config: { ...ELECTRA_FIELDS, vocab_size: 30522, embedding_size: 128, hidden_size: 256, num_hidden_layers: 12, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 512, hidden_act: 'gelu' },
+    config: {
+      ...ELECTRA_FIELDS,
+      vocab_size: 30522,
+      embedding_size: 128,
+      hidden_size: 256,
+      num_hidden_layers: 12,
+      num_attention_heads: 4,
+      intermediate_size: 1024,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu',
+    },
   },
   'albert-base-v2': {
     architecture: 'AlbertForSequenceClassification',
-    config: { ...ALBERT_FIELDS, vocab_size: 30000, embedding_size: 128, hidden_size: 768, num_hidden_layers: 12, num_hidden_groups: 1, inner_group_num: 1, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512, hidden_act: 'gelu_new' },
+    config: {
+      ...ALBERT_FIELDS,
+      vocab_size: 30000,
+      embedding_size: 128,
+      hidden_size: 768,
+      num_hidden_layers: 12,
+      num_hidden_groups: 1,
+      inner_group_num: 1,
+      num_attention_heads: 12,
+      intermediate_size: 3072,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu_new',
+    },
   },
   'electra-tiny': {
     architecture: 'ElectraForSequenceClassification',
-    config: { ...ELECTRA_FIELDS, vocab_size: 30522, embedding_size: 16, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 512, hidden_act: 'gelu' },
+    config: {
+      ...ELECTRA_FIELDS,
+      vocab_size: 30522,
+      embedding_size: 16,
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      intermediate_size: 64,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu',
+    },
   },
   'albert-tiny': {
     architecture: 'AlbertForSequenceClassification',
-    config: { ...ALBERT_FIELDS, vocab_size: 30000, embedding_size: 16, hidden_size: 32, num_hidden_layers: 3, num_hidden_groups: 1, inner_group_num: 1, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 512, hidden_act: 'gelu_new' },
+    config: {
+      ...ALBERT_FIELDS,
+      vocab_size: 30000,
+      embedding_size: 16,
+      hidden_size: 32,
+      num_hidden_layers: 3,
+      num_hidden_groups: 1,
+      inner_group_num: 1,
+      num_attention_heads: 4,
+      intermediate_size: 64,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu_new',
+    },
   },
   'bert-tiny': {
     architecture: 'BertForSequenceClassification',
-    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 512, hidden_act: 'gelu' },
+    config: {
+      ...BERT_FIELDS,
+      vocab_size: 30522,
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      intermediate_size: 64,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu',
+    },
   },
   // distilbert-base-uncased (and its SST-2 fine-tune).
   'distilbert-base': {
@@ -95,21 +200,58 @@ export const PRESETS: Record<string, Preset> = {
   // huawei-noah/TinyBERT_General_4L_312D: 12 heads of 26.
   'tinybert-4l-312': {
     architecture: 'BertForSequenceClassification',
-    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 312, num_hidden_layers: 4, num_attention_heads: 12, intermediate_size: 1200, max_position_embeddings: 512, hidden_act: 'gelu' },
+    config: {
+      ...BERT_FIELDS,
+      vocab_size: 30522,
+      hidden_size: 312,
+      num_hidden_layers: 4,
+      num_attention_heads: 12,
+      intermediate_size: 1200,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu',
+    },
   },
   // nreimers/MiniLM-L6-H384-uncased: 12 heads of 32.
   'minilm-l6-h384': {
     architecture: 'BertForSequenceClassification',
-    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12, intermediate_size: 1536, max_position_embeddings: 512, hidden_act: 'gelu' },
+    config: {
+      ...BERT_FIELDS,
+      vocab_size: 30522,
+      hidden_size: 384,
+      num_hidden_layers: 6,
+      num_attention_heads: 12,
+      intermediate_size: 1536,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu',
+    },
   },
   'minilm-l12-h384': {
     architecture: 'BertForSequenceClassification',
-    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 384, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 1536, max_position_embeddings: 512, hidden_act: 'gelu' },
+    config: {
+      ...BERT_FIELDS,
+      vocab_size: 30522,
+      hidden_size: 384,
+      num_hidden_layers: 12,
+      num_attention_heads: 12,
+      intermediate_size: 1536,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu',
+    },
   },
   // cross-encoder/ms-marco-MiniLM-L6-v2: MiniLM-L6-H384 with one output (a relevance score), read on text pairs.
   'cross-encoder-minilm-l6': {
     architecture: 'BertForSequenceClassification',
-    config: { ...BERT_FIELDS, vocab_size: 30522, hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12, intermediate_size: 1536, max_position_embeddings: 512, hidden_act: 'gelu', id2label: { 0: 'LABEL_0' } },
+    config: {
+      ...BERT_FIELDS,
+      vocab_size: 30522,
+      hidden_size: 384,
+      num_hidden_layers: 6,
+      num_attention_heads: 12,
+      intermediate_size: 1536,
+      max_position_embeddings: 512,
+      hidden_act: 'gelu',
+      id2label: { 0: 'LABEL_0' },
+    },
   },
 }
 
@@ -145,14 +287,17 @@ export function resolveConfig(options: GenerateOptions): HfConfig {
   if (architecture === undefined) throw new Error('generateCheckpoint needs a preset or an architecture')
   const presetLabels = preset?.config.id2label as Record<string, string> | undefined
   const id2label = options.id2label ?? presetLabels ?? { 0: 'LABEL_0', 1: 'LABEL_1' }
-  const config = parseHfConfig({
-    ...preset?.config,
-    ...options.config,
-    architectures: [architecture],
-    id2label,
-    label2id: Object.fromEntries(Object.entries(id2label).map(([id, label]) => [label, Number(id)])),
-    torch_dtype: options.dtype === 'F16' ? 'float16' : 'float32',
-  }, 'generated config')
+  const config = parseHfConfig(
+    {
+      ...preset?.config,
+      ...options.config,
+      architectures: [architecture],
+      id2label,
+      label2id: Object.fromEntries(Object.entries(id2label).map(([id, label]) => [label, Number(id)])),
+      torch_dtype: options.dtype === 'F16' ? 'float16' : 'float32',
+    },
+    'generated config',
+  )
   architectureOf(config)
   return config
 }
@@ -168,7 +313,10 @@ export function parameterSpecs(config: HfConfig): ParameterSpec[] {
 }
 
 /** Generates the checkpoint tensors in memory (same values generateCheckpoint writes). */
-export function generateTensors(config: HfConfig, options: Pick<GenerateOptions, 'seed' | 'std' | 'dtype'> = {}): Record<string, WritableTensor> {
+export function generateTensors(
+  config: HfConfig,
+  options: Pick<GenerateOptions, 'seed' | 'std' | 'dtype'> = {},
+): Record<string, WritableTensor> {
   const normal = gaussian(mulberry32(options.seed ?? 0))
   const dtype = options.dtype ?? 'F32'
   const tensors: Record<string, WritableTensor> = {}
@@ -177,9 +325,11 @@ export function generateTensors(config: HfConfig, options: Pick<GenerateOptions,
     const data = new Float32Array(n)
     const fanIn = spec.shape[spec.shape.length - 1] ?? 1
     const [scale, offset] =
-      spec.kind === 'linear' || spec.kind === 'embedding' ? [options.std ?? 1 / Math.sqrt(fanIn), 0]
-      : spec.kind === 'ln_weight' ? [0.2, 1]
-      : [0.1, 0] // bias, ln_bias
+      spec.kind === 'linear' || spec.kind === 'embedding'
+        ? [options.std ?? 1 / Math.sqrt(fanIn), 0]
+        : spec.kind === 'ln_weight'
+          ? [0.2, 1]
+          : [0.1, 0] // bias, ln_bias
     for (let i = 0; i < n; i++) data[i] = offset + scale * normal()
     // Round F16 checkpoints here so the in-memory values equal what is read back.
     if (dtype === 'F16') for (let i = 0; i < n; i++) data[i] = f16ToF32(f32ToF16(data[i] ?? 0))
@@ -201,7 +351,9 @@ export function configJson(config: HfConfig): string {
  * @example
  * await generateCheckpoint({ preset: 'electra-tiny', seed: 1, outDir: '.artifacts/electra-tiny' })
  */
-export async function generateCheckpoint(options: GenerateOptions & { outDir: string }): Promise<{ dir: string; config: HfConfig; bytes: number }> {
+export async function generateCheckpoint(
+  options: GenerateOptions & { outDir: string },
+): Promise<{ dir: string; config: HfConfig; bytes: number }> {
   const config = resolveConfig(options)
   const tensors = generateTensors(config, options)
   const safetensors = writeSafetensors(tensors, { format: 'pt' })

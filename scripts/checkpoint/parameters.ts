@@ -115,7 +115,8 @@ export function distilbertParameters(c: HfConfig): ParameterSpec[] {
 export function ernieParameters(c: HfConfig): ParameterSpec[] {
   const H = c.hidden_size
   const out: ParameterSpec[] = [...embeddings('ernie.embeddings', c, H)]
-  if (c.use_task_id === true) out.push({ name: 'ernie.embeddings.task_type_embeddings.weight', shape: [c.task_type_vocab_size ?? 0, H], kind: 'embedding' })
+  if (c.use_task_id === true)
+    out.push({ name: 'ernie.embeddings.task_type_embeddings.weight', shape: [c.task_type_vocab_size ?? 0, H], kind: 'embedding' })
   for (let i = 0; i < c.num_hidden_layers; i++) out.push(...bertLayer(`ernie.encoder.layer.${i}`, c))
   out.push(...linear('ernie.pooler.dense', H, H), ...linear('classifier', H, numLabels(c)))
   return out

@@ -11,14 +11,26 @@ import type { CheckpointWeights } from './weights.ts'
  */
 function albertLayer(g: GraphBuilder, x: string, mask: string, module: string, config: HfConfig, path: string): string {
   const H = config.hidden_size
-  const attention = selfAttention(g, x, mask, {
-    query: `${module}.attention.query`,
-    key: `${module}.attention.key`,
-    value: `${module}.attention.value`,
-    dense: `${module}.attention.dense`,
-    LayerNorm: `${module}.attention.LayerNorm`,
-  }, config, `${path}/attention`)
-  const ffn = activation(g, linear(g, attention, `${module}.ffn`, H, config.intermediate_size, `${path}/ffn`), config.hidden_act, `${path}/activation`)
+  const attention = selfAttention(
+    g,
+    x,
+    mask,
+    {
+      query: `${module}.attention.query`,
+      key: `${module}.attention.key`,
+      value: `${module}.attention.value`,
+      dense: `${module}.attention.dense`,
+      LayerNorm: `${module}.attention.LayerNorm`,
+    },
+    config,
+    `${path}/attention`,
+  )
+  const ffn = activation(
+    g,
+    linear(g, attention, `${module}.ffn`, H, config.intermediate_size, `${path}/ffn`),
+    config.hidden_act,
+    `${path}/activation`,
+  )
   const ffnOutput = linear(g, ffn, `${module}.ffn_output`, config.intermediate_size, H, `${path}/ffn_output`)
   const residual = g.op('Add', [ffnOutput, attention], `${path}/Add`)
   return layerNorm(g, residual, `${module}.full_layer_layer_norm`, H, config.layer_norm_eps, `${path}/full_layer_layer_norm`)
@@ -43,10 +55,21 @@ export function albertForSequenceClassification(config: HfConfig, weights: Check
     // AlbertTransformer.forward: group_idx = int(i / (num_hidden_layers / num_hidden_groups)).
     const groupIdx = Math.floor(i / (config.num_hidden_layers / groups))
     for (let j = 0; j < innerGroupNum; j++) {
-      x = albertLayer(g, x, mask, `albert.encoder.albert_layer_groups.${groupIdx}.albert_layers.${j}`, config, `/albert/encoder/layer.${i}/albert_layers.${j}`)
+      x = albertLayer(
+        g,
+        x,
+        mask,
+        `albert.encoder.albert_layer_groups.${groupIdx}.albert_layers.${j}`,
+        config,
+        `/albert/encoder/layer.${i}/albert_layers.${j}`,
+      )
     }
   }
-  const pooled = g.op('Tanh', [linear(g, firstToken(g, x, '/albert/pooler'), 'albert.pooler', H, H, '/albert/pooler')], '/albert/pooler_activation/Tanh') // [B, H]
+  const pooled = g.op(
+    'Tanh',
+    [linear(g, firstToken(g, x, '/albert/pooler'), 'albert.pooler', H, H, '/albert/pooler')],
+    '/albert/pooler_activation/Tanh',
+  ) // [B, H]
   const logits = linear(g, pooled, 'classifier', H, numLabels(config), '/classifier') // [B, num_labels]
   return g.build('AlbertForSequenceClassification', config, bertInputs(options), logits)
 }

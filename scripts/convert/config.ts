@@ -61,35 +61,95 @@ export const SUPPORTED_ARCHITECTURES: Record<string, Architecture> = {
 /** Defaults of transformers' config classes (configuration_{albert,electra,bert,distilbert,ernie}.py). */
 const CLASS_DEFAULTS: Record<HfConfig['model_type'], Partial<HfConfig>> = {
   albert: {
-    vocab_size: 30000, embedding_size: 128, hidden_size: 4096, num_hidden_layers: 12, num_hidden_groups: 1,
-    num_attention_heads: 64, intermediate_size: 16384, inner_group_num: 1, hidden_act: 'gelu_new',
-    hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, max_position_embeddings: 512, type_vocab_size: 2,
-    initializer_range: 0.02, layer_norm_eps: 1e-12, classifier_dropout_prob: 0.1, position_embedding_type: 'absolute',
+    vocab_size: 30000,
+    embedding_size: 128,
+    hidden_size: 4096,
+    num_hidden_layers: 12,
+    num_hidden_groups: 1,
+    num_attention_heads: 64,
+    intermediate_size: 16384,
+    inner_group_num: 1,
+    hidden_act: 'gelu_new',
+    hidden_dropout_prob: 0,
+    attention_probs_dropout_prob: 0,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
+    classifier_dropout_prob: 0.1,
+    position_embedding_type: 'absolute',
     pad_token_id: 0,
   },
   electra: {
-    vocab_size: 30522, embedding_size: 128, hidden_size: 256, num_hidden_layers: 12, num_attention_heads: 4,
-    intermediate_size: 1024, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: 512, type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12,
-    position_embedding_type: 'absolute', pad_token_id: 0, classifier_dropout: null,
+    vocab_size: 30522,
+    embedding_size: 128,
+    hidden_size: 256,
+    num_hidden_layers: 12,
+    num_attention_heads: 4,
+    intermediate_size: 1024,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
+    position_embedding_type: 'absolute',
+    pad_token_id: 0,
+    classifier_dropout: null,
   },
   bert: {
-    vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
-    hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 512,
-    type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12, position_embedding_type: 'absolute',
-    pad_token_id: 0, classifier_dropout: null,
+    vocab_size: 30522,
+    hidden_size: 768,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
+    position_embedding_type: 'absolute',
+    pad_token_id: 0,
+    classifier_dropout: null,
   },
   // DistilBertConfig's own field names; DISTILBERT_ATTRIBUTES maps them to the BERT names.
   distilbert: {
-    vocab_size: 30522, max_position_embeddings: 512, sinusoidal_pos_embds: false, n_layers: 6, n_heads: 12, dim: 768,
-    hidden_dim: 3072, dropout: 0.1, attention_dropout: 0.1, activation: 'gelu', initializer_range: 0.02,
-    qa_dropout: 0.1, seq_classif_dropout: 0.2, pad_token_id: 0,
+    vocab_size: 30522,
+    max_position_embeddings: 512,
+    sinusoidal_pos_embds: false,
+    n_layers: 6,
+    n_heads: 12,
+    dim: 768,
+    hidden_dim: 3072,
+    dropout: 0.1,
+    attention_dropout: 0.1,
+    activation: 'gelu',
+    initializer_range: 0.02,
+    qa_dropout: 0.1,
+    seq_classif_dropout: 0.2,
+    pad_token_id: 0,
   },
   ernie: {
-    vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
-    hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 512,
-    type_vocab_size: 2, task_type_vocab_size: 3, use_task_id: false, initializer_range: 0.02, layer_norm_eps: 1e-12,
-    position_embedding_type: 'absolute', pad_token_id: 0, classifier_dropout: null,
+    vocab_size: 30522,
+    hidden_size: 768,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    task_type_vocab_size: 3,
+    use_task_id: false,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
+    position_embedding_type: 'absolute',
+    pad_token_id: 0,
+    classifier_dropout: null,
   },
 }
 
@@ -98,8 +158,13 @@ const CLASS_DEFAULTS: Record<HfConfig['model_type'], Partial<HfConfig>> = {
  * values its modules fix in code: LayerNorm eps 1e-12 and no token types.
  */
 export const DISTILBERT_ATTRIBUTES = {
-  hidden_size: 'dim', num_hidden_layers: 'n_layers', num_attention_heads: 'n_heads', intermediate_size: 'hidden_dim',
-  hidden_act: 'activation', hidden_dropout_prob: 'dropout', attention_probs_dropout_prob: 'attention_dropout',
+  hidden_size: 'dim',
+  num_hidden_layers: 'n_layers',
+  num_attention_heads: 'n_heads',
+  intermediate_size: 'hidden_dim',
+  hidden_act: 'activation',
+  hidden_dropout_prob: 'dropout',
+  attention_probs_dropout_prob: 'attention_dropout',
 } as const
 const DISTILBERT_FIXED = { layer_norm_eps: 1e-12, type_vocab_size: 1, position_embedding_type: 'absolute' }
 
@@ -114,12 +179,18 @@ const MODEL_TYPES: readonly string[] = ['albert', 'electra', 'bert', 'distilbert
 const isModelType = (s: unknown): s is HfConfig['model_type'] => typeof s === 'string' && MODEL_TYPES.includes(s)
 
 /** The architecture and HF class named by a config, or a ConvertError naming the supported ones. */
-export function architectureOf(config: Pick<HfConfig, 'architectures' | 'model_type'>): { architecture: Architecture; hf_architecture: string } {
+export function architectureOf(config: Pick<HfConfig, 'architectures' | 'model_type'>): {
+  architecture: Architecture
+  hf_architecture: string
+} {
   const hf = config.architectures[0]
   const architecture = hf === undefined ? undefined : SUPPORTED_ARCHITECTURES[hf]
   if (hf === undefined || architecture === undefined) {
-    throw new AppError('unsupported_architecture', `config.json names architecture ${hf ?? '(none)'} (model_type ${config.model_type}); supported: ` +
-        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}. Fine-tune or save the checkpoint as one of these classes.`)
+    throw new AppError(
+      'unsupported_architecture',
+      `config.json names architecture ${hf ?? '(none)'} (model_type ${config.model_type}); supported: ` +
+        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}. Fine-tune or save the checkpoint as one of these classes.`,
+    )
   }
   return { architecture, hf_architecture: hf }
 }
@@ -136,8 +207,11 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
   const modelType = raw.model_type
   if (!isModelType(modelType)) {
     const named = Array.isArray(raw.architectures) ? raw.architectures.map(String).join(', ') : '(none)'
-    throw new AppError('unsupported_architecture', `${source}: model_type ${String(modelType)} (architectures ${named}) is not supported; supported: ` +
-        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`)
+    throw new AppError(
+      'unsupported_architecture',
+      `${source}: model_type ${String(modelType)} (architectures ${named}) is not supported; supported: ` +
+        `${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
+    )
   }
   const defaults = CLASS_DEFAULTS[modelType]
   const merged: Record<string, unknown> = { ...defaults, ...raw }
@@ -147,17 +221,31 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
   }
   if (merged.embedding_size === undefined) merged.embedding_size = merged.hidden_size
   if (!Array.isArray(merged.architectures) || merged.architectures.length === 0) {
-    throw new AppError('invalid_config', `${source}: "architectures" is missing; it names the HF class, e.g. ["${Object.keys(SUPPORTED_ARCHITECTURES)[0]}"]`)
+    throw new AppError(
+      'invalid_config',
+      `${source}: "architectures" is missing; it names the HF class, e.g. ["${Object.keys(SUPPORTED_ARCHITECTURES)[0]}"]`,
+    )
   }
   const numeric = [
-    'vocab_size', 'embedding_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size',
-    'max_position_embeddings', 'type_vocab_size', 'layer_norm_eps',
+    'vocab_size',
+    'embedding_size',
+    'hidden_size',
+    'num_hidden_layers',
+    'num_attention_heads',
+    'intermediate_size',
+    'max_position_embeddings',
+    'type_vocab_size',
+    'layer_norm_eps',
   ] as const
   // Errors name the field as the file spells it (DistilBERT's dim, n_heads, ...).
   const fileName = (key: string): string =>
-    modelType !== 'distilbert' ? key
-    : key === 'embedding_size' ? 'dim'
-    : key in DISTILBERT_ATTRIBUTES ? DISTILBERT_ATTRIBUTES[key as keyof typeof DISTILBERT_ATTRIBUTES] : key
+    modelType !== 'distilbert'
+      ? key
+      : key === 'embedding_size'
+        ? 'dim'
+        : key in DISTILBERT_ATTRIBUTES
+          ? DISTILBERT_ATTRIBUTES[key as keyof typeof DISTILBERT_ATTRIBUTES]
+          : key
   for (const key of numeric) {
     const v = merged[key]
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
@@ -168,16 +256,25 @@ export function parseHfConfig(json: unknown, source = 'config.json'): HfConfig {
     throw new AppError('invalid_config', `${source}: "${fileName('hidden_act')}" must be a string such as "gelu" or "gelu_new"`)
   }
   if ((merged.hidden_size as number) % (merged.num_attention_heads as number) !== 0) {
-    throw new AppError('invalid_config', `${source}: ${fileName('hidden_size')} ${String(merged.hidden_size)} is not a multiple of ${fileName('num_attention_heads')} ${String(merged.num_attention_heads)}`)
+    throw new AppError(
+      'invalid_config',
+      `${source}: ${fileName('hidden_size')} ${String(merged.hidden_size)} is not a multiple of ${fileName('num_attention_heads')} ${String(merged.num_attention_heads)}`,
+    )
   }
   if (modelType === 'ernie' && merged.use_task_id === true) {
     const n = merged.task_type_vocab_size
     if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-      throw new AppError('invalid_config', `${source}: "task_type_vocab_size" must be a positive integer when use_task_id is true, got ${JSON.stringify(n)}`)
+      throw new AppError(
+        'invalid_config',
+        `${source}: "task_type_vocab_size" must be a positive integer when use_task_id is true, got ${JSON.stringify(n)}`,
+      )
     }
   }
   if (merged.position_embedding_type !== 'absolute') {
-    throw new AppError('invalid_config', `${source}: position_embedding_type ${String(merged.position_embedding_type)} is not supported; only "absolute"`)
+    throw new AppError(
+      'invalid_config',
+      `${source}: position_embedding_type ${String(merged.position_embedding_type)} is not supported; only "absolute"`,
+    )
   }
   const id2label = (merged.id2label ?? { 0: 'LABEL_0', 1: 'LABEL_1' }) as Record<string, string>
   merged.id2label = id2label
@@ -192,7 +289,10 @@ export async function readHfConfig(dir: string): Promise<HfConfig> {
   try {
     text = await readFile(path, 'utf8')
   } catch (e) {
-    throw new AppError('missing_file', `${path} not found (${(e as Error).message}); a HF checkpoint folder holds config.json and model.safetensors`)
+    throw new AppError(
+      'missing_file',
+      `${path} not found (${(e as Error).message}); a HF checkpoint folder holds config.json and model.safetensors`,
+    )
   }
   let json: unknown
   try {

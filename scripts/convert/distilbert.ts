@@ -15,7 +15,11 @@ const EPS = 1e-12
  */
 function distilbertEmbeddings(g: GraphBuilder, module: string, config: HfConfig, path: string): string {
   const H = config.hidden_size
-  const word = g.op('Gather', [g.param(`${module}.word_embeddings.weight`, [config.vocab_size, H]), 'input_ids'], `${path}/word_embeddings/Gather`) // [B, T, H]
+  const word = g.op(
+    'Gather',
+    [g.param(`${module}.word_embeddings.weight`, [config.vocab_size, H]), 'input_ids'],
+    `${path}/word_embeddings/Gather`,
+  ) // [B, T, H]
   const position = positionEmbeddings(g, `${module}.position_embeddings.weight`, config, path) // [T, H]
   const sum = g.op('Add', [word, position], `${path}/Add`)
   return layerNorm(g, sum, `${module}.LayerNorm`, H, EPS, `${path}/LayerNorm`)
@@ -31,14 +35,26 @@ function distilbertEmbeddings(g: GraphBuilder, module: string, config: HfConfig,
  */
 function transformerBlock(g: GraphBuilder, x: string, mask: string, module: string, config: HfConfig, path: string): string {
   const H = config.hidden_size
-  const attention = selfAttention(g, x, mask, {
-    query: `${module}.attention.q_lin`,
-    key: `${module}.attention.k_lin`,
-    value: `${module}.attention.v_lin`,
-    dense: `${module}.attention.out_lin`,
-    LayerNorm: `${module}.sa_layer_norm`,
-  }, { ...config, layer_norm_eps: EPS }, `${path}/attention`) // [B, T, H]
-  const lin1 = activation(g, linear(g, attention, `${module}.ffn.lin1`, H, config.intermediate_size, `${path}/ffn/lin1`), config.hidden_act, `${path}/ffn/activation`)
+  const attention = selfAttention(
+    g,
+    x,
+    mask,
+    {
+      query: `${module}.attention.q_lin`,
+      key: `${module}.attention.k_lin`,
+      value: `${module}.attention.v_lin`,
+      dense: `${module}.attention.out_lin`,
+      LayerNorm: `${module}.sa_layer_norm`,
+    },
+    { ...config, layer_norm_eps: EPS },
+    `${path}/attention`,
+  ) // [B, T, H]
+  const lin1 = activation(
+    g,
+    linear(g, attention, `${module}.ffn.lin1`, H, config.intermediate_size, `${path}/ffn/lin1`),
+    config.hidden_act,
+    `${path}/ffn/activation`,
+  )
   const lin2 = linear(g, lin1, `${module}.ffn.lin2`, config.intermediate_size, H, `${path}/ffn/lin2`) // [B, T, H]
   const residual = g.op('Add', [lin2, attention], `${path}/Add`)
   return layerNorm(g, residual, `${module}.output_layer_norm`, H, EPS, `${path}/output_layer_norm`)
@@ -49,7 +65,11 @@ function transformerBlock(g: GraphBuilder, x: string, mask: string, module: stri
  * blocks) -> token 0 -> pre_classifier -> ReLU -> classifier. The graph takes
  * input_ids and attention_mask only.
  */
-export function distilbertForSequenceClassification(config: HfConfig, weights: CheckpointWeights, options: BuildOptions = {}): onnx.ModelProto {
+export function distilbertForSequenceClassification(
+  config: HfConfig,
+  weights: CheckpointWeights,
+  options: BuildOptions = {},
+): onnx.ModelProto {
   const g = new GraphBuilder(weights)
   const H = config.hidden_size
   const mask = extendedAttentionMask(g, '/distilbert/mask') // [B, 1, 1, T]

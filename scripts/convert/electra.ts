@@ -11,14 +11,26 @@ import type { CheckpointWeights } from './weights.ts'
  */
 export function bertStyleLayer(g: GraphBuilder, x: string, mask: string, module: string, config: HfConfig, path: string): string {
   const H = config.hidden_size
-  const attention = selfAttention(g, x, mask, {
-    query: `${module}.attention.self.query`,
-    key: `${module}.attention.self.key`,
-    value: `${module}.attention.self.value`,
-    dense: `${module}.attention.output.dense`,
-    LayerNorm: `${module}.attention.output.LayerNorm`,
-  }, config, `${path}/attention`)
-  const intermediate = activation(g, linear(g, attention, `${module}.intermediate.dense`, H, config.intermediate_size, `${path}/intermediate/dense`), config.hidden_act, `${path}/intermediate/act`)
+  const attention = selfAttention(
+    g,
+    x,
+    mask,
+    {
+      query: `${module}.attention.self.query`,
+      key: `${module}.attention.self.key`,
+      value: `${module}.attention.self.value`,
+      dense: `${module}.attention.output.dense`,
+      LayerNorm: `${module}.attention.output.LayerNorm`,
+    },
+    config,
+    `${path}/attention`,
+  )
+  const intermediate = activation(
+    g,
+    linear(g, attention, `${module}.intermediate.dense`, H, config.intermediate_size, `${path}/intermediate/dense`),
+    config.hidden_act,
+    `${path}/intermediate/act`,
+  )
   const output = linear(g, intermediate, `${module}.output.dense`, config.intermediate_size, H, `${path}/output/dense`)
   const residual = g.op('Add', [attention, output], `${path}/output/Add`)
   return layerNorm(g, residual, `${module}.output.LayerNorm`, H, config.layer_norm_eps, `${path}/output/LayerNorm`)
@@ -30,7 +42,11 @@ export function bertStyleLayer(g: GraphBuilder, x: string, mask: string, module:
  * -> ElectraClassificationHead: token 0 -> dense -> gelu (always the erf form,
  * whatever hidden_act says) -> out_proj.
  */
-export function electraForSequenceClassification(config: HfConfig, weights: CheckpointWeights, options: BuildOptions = {}): onnx.ModelProto {
+export function electraForSequenceClassification(
+  config: HfConfig,
+  weights: CheckpointWeights,
+  options: BuildOptions = {},
+): onnx.ModelProto {
   const g = new GraphBuilder(weights)
   const H = config.hidden_size
   const mask = extendedAttentionMask(g, '/electra/mask')

@@ -40,10 +40,14 @@ export class GraphBuilder {
   param(name: string, shape: readonly number[], options: { transpose?: boolean } = {}): string {
     const [rows = 0, cols = 0] = shape
     const dims = options.transpose ? [cols, rows] : shape
-    return this.initializer(name, () => {
-      const data = this.weights.take(name, shape)
-      return options.transpose ? transpose(data, rows, cols) : data
-    }, dims)
+    return this.initializer(
+      name,
+      () => {
+        const data = this.weights.take(name, shape)
+        return options.transpose ? transpose(data, rows, cols) : data
+      },
+      dims,
+    )
   }
 
   /** A float32 constant (scalar unless dims say otherwise). */

@@ -73,7 +73,10 @@ export async function convertCheckpoint(dir: string, options: ConvertOptions = {
   architectureOf(config) // fail on an unsupported class before reading the weights
   const path = join(dir, 'model.safetensors')
   await access(path).catch(() => {
-    throw new AppError('missing_file', `${path} not found; save the checkpoint with safe_serialization=True (pytorch_model.bin is not read)`)
+    throw new AppError(
+      'missing_file',
+      `${path} not found; save the checkpoint with safe_serialization=True (pytorch_model.bin is not read)`,
+    )
   })
   options.onProgress?.(`reading ${path}`)
   const { tensors } = await loadSafetensors(path)

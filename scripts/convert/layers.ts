@@ -66,7 +66,10 @@ export function activation(g: GraphBuilder, x: string, name: string, path: strin
     case 'swish':
       return g.op('Mul', [x, g.op('Sigmoid', [x], `${path}/Sigmoid`)], `${path}/Mul`)
     default:
-      throw new AppError('invalid_config', `hidden_act "${name}" is not supported; use gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh or silu`)
+      throw new AppError(
+        'invalid_config',
+        `hidden_act "${name}" is not supported; use gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh or silu`,
+      )
   }
 }
 
@@ -89,7 +92,11 @@ export interface EmbeddingOptions {
  */
 export function embeddings(g: GraphBuilder, module: string, config: HfConfig, path: string, options: EmbeddingOptions = {}): string {
   const E = config.embedding_size
-  const word = g.op('Gather', [g.param(`${module}.word_embeddings.weight`, [config.vocab_size, E]), 'input_ids'], `${path}/word_embeddings/Gather`) // [B, T, E]
+  const word = g.op(
+    'Gather',
+    [g.param(`${module}.word_embeddings.weight`, [config.vocab_size, E]), 'input_ids'],
+    `${path}/word_embeddings/Gather`,
+  ) // [B, T, E]
   const tokenTypeTable = g.param(`${module}.token_type_embeddings.weight`, [config.type_vocab_size, E])
   const tokenTypeIds = options.tokenTypes === 'zeros' ? g.constInt64('zero_scalar', [0], []) : 'token_type_ids'
   const tokenType = g.op('Gather', [tokenTypeTable, tokenTypeIds], `${path}/token_type_embeddings/Gather`) // [B, T, E] or [E]
@@ -108,7 +115,11 @@ export function positionEmbeddings(g: GraphBuilder, weight: string, config: HfCo
   const shape = g.op('Shape', ['input_ids'], `${path}/Shape`)
   const seqLength = g.op('Gather', [shape, g.constInt64('one_scalar', [1], [])], `${path}/Gather`, [attrInt('axis', 0)]) // scalar T
   const positionIds = g.op('Range', [g.constInt64('zero_scalar', [0], []), seqLength, g.constInt64('one_scalar', [1], [])], `${path}/Range`) // [T]
-  return g.op('Gather', [g.param(weight, [config.max_position_embeddings, config.embedding_size]), positionIds], `${path}/position_embeddings/Gather`) // [T, E]
+  return g.op(
+    'Gather',
+    [g.param(weight, [config.max_position_embeddings, config.embedding_size]), positionIds],
+    `${path}/position_embeddings/Gather`,
+  ) // [T, E]
 }
 
 /**
@@ -149,10 +160,14 @@ export function selfAttention(g: GraphBuilder, x: string, mask: string, m: Atten
   const scores = g.op('Div', [g.op('MatMul', [q, kT], `${path}/MatMul`), g.constFloat(`sqrt_${hs}`, [Math.sqrt(hs)])], `${path}/Div`) // [B, nh, T, T]
   const probs = g.op('Softmax', [g.op('Add', [scores, mask], `${path}/Add`)], `${path}/Softmax`, [attrInt('axis', -1)])
   const context = g.op('MatMul', [probs, v], `${path}/MatMul_1`) // [B, nh, T, hs]
-  const merged = g.op('Reshape', [
-    g.op('Transpose', [context], `${path}/context/Transpose`, [attrInts('perm', [0, 2, 1, 3])]),
-    g.constInt64(`shape_0_0_${H}`, [0, 0, H]),
-  ], `${path}/context/Reshape`) // [B, T, H]
+  const merged = g.op(
+    'Reshape',
+    [
+      g.op('Transpose', [context], `${path}/context/Transpose`, [attrInts('perm', [0, 2, 1, 3])]),
+      g.constInt64(`shape_0_0_${H}`, [0, 0, H]),
+    ],
+    `${path}/context/Reshape`,
+  ) // [B, T, H]
   const projected = linear(g, merged, m.dense, H, H, `${path}/dense`)
   const residual = g.op('Add', [x, projected], `${path}/residual/Add`)
   return layerNorm(g, residual, m.LayerNorm, H, config.layer_norm_eps, `${path}/LayerNorm`)

@@ -12,7 +12,15 @@ import { AppError } from '../../src/core/errors.ts'
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I8' | 'U8' | 'BOOL'
 
 const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
-  F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I8: 1, U8: 1, BOOL: 1,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F64: 8,
+  I64: 8,
+  I32: 4,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 }
 
 const isDtype = (s: string): s is SafetensorsDtype => Object.hasOwn(BYTES_PER_ELEMENT, s)
@@ -46,8 +54,10 @@ const isHeaderEntry = (v: unknown): v is HeaderEntry => {
   const e = v as Record<string, unknown>
   return (
     typeof e.dtype === 'string' &&
-    Array.isArray(e.shape) && e.shape.every((d) => Number.isSafeInteger(d) && d >= 0) &&
-    Array.isArray(e.data_offsets) && e.data_offsets.length === 2 &&
+    Array.isArray(e.shape) &&
+    e.shape.every((d) => Number.isSafeInteger(d) && d >= 0) &&
+    Array.isArray(e.data_offsets) &&
+    e.data_offsets.length === 2 &&
     e.data_offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
   )
 }
@@ -107,8 +117,10 @@ function decode(entry: HeaderEntry & { dtype: SafetensorsDtype }, bytes: Uint8Ar
   copy.set(bytes)
   const buf = copy.buffer
   switch (entry.dtype) {
-    case 'F32': return { dtype: 'F32', shape, data: new Float32Array(buf, 0, n) }
-    case 'F64': return { dtype: 'F64', shape, data: Float32Array.from(new Float64Array(buf, 0, n)) }
+    case 'F32':
+      return { dtype: 'F32', shape, data: new Float32Array(buf, 0, n) }
+    case 'F64':
+      return { dtype: 'F64', shape, data: Float32Array.from(new Float64Array(buf, 0, n)) }
     case 'F16': {
       const src = new Uint16Array(buf, 0, n)
       const data = new Float32Array(n)
@@ -121,11 +133,15 @@ function decode(entry: HeaderEntry & { dtype: SafetensorsDtype }, bytes: Uint8Ar
       for (let i = 0; i < n; i++) data[i] = bf16ToF32(src[i] ?? 0)
       return { dtype: 'BF16', shape, data }
     }
-    case 'I64': return { dtype: 'I64', shape, data: new BigInt64Array(buf, 0, n) }
-    case 'I32': return { dtype: 'I32', shape, data: new Int32Array(buf, 0, n) }
-    case 'I8': return { dtype: 'I8', shape, data: new Int8Array(buf, 0, n) }
+    case 'I64':
+      return { dtype: 'I64', shape, data: new BigInt64Array(buf, 0, n) }
+    case 'I32':
+      return { dtype: 'I32', shape, data: new Int32Array(buf, 0, n) }
+    case 'I8':
+      return { dtype: 'I8', shape, data: new Int8Array(buf, 0, n) }
     case 'U8':
-    case 'BOOL': return { dtype: entry.dtype, shape, data: new Uint8Array(buf, 0, n) }
+    case 'BOOL':
+      return { dtype: entry.dtype, shape, data: new Uint8Array(buf, 0, n) }
   }
 }
 
@@ -140,7 +156,10 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors file'):
   }
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true))
   if (8 + headerLength > bytes.byteLength) {
-    throw new AppError('invalid_safetensors', `${source}: header claims ${headerLength} bytes but the file has ${bytes.byteLength}; is the download complete?`)
+    throw new AppError(
+      'invalid_safetensors',
+      `${source}: header claims ${headerLength} bytes but the file has ${bytes.byteLength}; is the download complete?`,
+    )
   }
   let header: unknown
   try {
@@ -163,15 +182,24 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors file'):
       throw new AppError('invalid_safetensors', `${source}: tensor "${name}" needs dtype, shape and data_offsets [begin, end]`)
     }
     if (!isDtype(value.dtype)) {
-      throw new AppError('invalid_safetensors', `${source}: tensor "${name}" has dtype ${value.dtype}; supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`)
+      throw new AppError(
+        'invalid_safetensors',
+        `${source}: tensor "${name}" has dtype ${value.dtype}; supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`,
+      )
     }
     const [begin, end] = value.data_offsets
     if (end > data.byteLength) {
-      throw new AppError('invalid_safetensors', `${source}: tensor "${name}" ends at data byte ${end} but the file holds ${data.byteLength} data bytes; is the download complete?`)
+      throw new AppError(
+        'invalid_safetensors',
+        `${source}: tensor "${name}" ends at data byte ${end} but the file holds ${data.byteLength} data bytes; is the download complete?`,
+      )
     }
     const expected = value.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[value.dtype]
     if (end - begin !== expected) {
-      throw new AppError('invalid_safetensors', `${source}: tensor "${name}" ${value.dtype}[${value.shape.join(', ')}] needs ${expected} bytes, data_offsets give ${end - begin}`)
+      throw new AppError(
+        'invalid_safetensors',
+        `${source}: tensor "${name}" ${value.dtype}[${value.shape.join(', ')}] needs ${expected} bytes, data_offsets give ${end - begin}`,
+      )
     }
     tensors.set(name, decode({ ...value, dtype: value.dtype }, data.subarray(begin, end)))
   }

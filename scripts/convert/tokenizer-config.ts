@@ -24,7 +24,10 @@ export async function readModelInputNames(dir: string): Promise<string[] | undef
   const names = typeof json === 'object' && json !== null ? (json as { model_input_names?: unknown }).model_input_names : undefined
   if (names === undefined) return undefined
   if (!Array.isArray(names) || !names.every((n): n is string => typeof n === 'string') || !names.includes('input_ids')) {
-    throw new AppError('invalid_config', `${path}: "model_input_names" must be a list of input names including "input_ids", got ${JSON.stringify(names)}`)
+    throw new AppError(
+      'invalid_config',
+      `${path}: "model_input_names" must be a list of input names including "input_ids", got ${JSON.stringify(names)}`,
+    )
   }
   return names
 }

@@ -56,7 +56,10 @@ export class CheckpointWeights {
       unexpected.length > 0 ? `unexpected keys (${unexpected.length}): ${unexpected.join(', ')}` : '',
       this.#misshaped.length > 0 ? `shape mismatches (${this.#misshaped.length}): ${this.#misshaped.join('; ')}` : '',
     ].filter((p) => p !== '')
-    throw new AppError('checkpoint_mismatch', `model.safetensors does not match ${hfArchitecture} for this config.json: ${parts.join('. ')}. ` +
-        'Check that config.json belongs to these weights and that the checkpoint was saved from this class.')
+    throw new AppError(
+      'checkpoint_mismatch',
+      `model.safetensors does not match ${hfArchitecture} for this config.json: ${parts.join('. ')}. ` +
+        'Check that config.json belongs to these weights and that the checkpoint was saved from this class.',
+    )
   }
 }

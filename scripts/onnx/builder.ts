@@ -63,17 +63,25 @@ type ArrayCtor = { new (buffer: ArrayBuffer): TensorArray; BYTES_PER_ELEMENT: nu
 
 function arrayCtorOf(dataType: number): ArrayCtor {
   switch (dataType) {
-    case DT.FLOAT: return Float32Array
-    case DT.DOUBLE: return Float64Array
-    case DT.INT8: return Int8Array
+    case DT.FLOAT:
+      return Float32Array
+    case DT.DOUBLE:
+      return Float64Array
+    case DT.INT8:
+      return Int8Array
     case DT.UINT8:
-    case DT.BOOL: return Uint8Array
-    case DT.INT16: return Int16Array
+    case DT.BOOL:
+      return Uint8Array
+    case DT.INT16:
+      return Int16Array
     case DT.UINT16:
     case DT.FLOAT16:
-    case DT.BFLOAT16: return Uint16Array
-    case DT.INT32: return Int32Array
-    case DT.INT64: return BigInt64Array
+    case DT.BFLOAT16:
+      return Uint16Array
+    case DT.INT32:
+      return Int32Array
+    case DT.INT64:
+      return BigInt64Array
     default:
       throw new Error(`tensorToArray: unsupported ONNX data type ${DT[dataType] ?? dataType}`)
   }
@@ -111,11 +119,15 @@ export function tensorToArray(t: onnx.ITensorProto): TensorArray {
     return out
   }
   switch (dataType) {
-    case DT.FLOAT: return fill(t.floatData ?? [])
-    case DT.DOUBLE: return fill(t.doubleData ?? [])
-    case DT.INT64: return fill((t.int64Data ?? []).map((v) => int64ToBigInt(v)))
+    case DT.FLOAT:
+      return fill(t.floatData ?? [])
+    case DT.DOUBLE:
+      return fill(t.doubleData ?? [])
+    case DT.INT64:
+      return fill((t.int64Data ?? []).map((v) => int64ToBigInt(v)))
     // int8/uint8/int16/uint16/int32/bool/float16 all travel in int32_data per onnx.proto.
-    default: return fill(t.int32Data ?? [])
+    default:
+      return fill(t.int32Data ?? [])
   }
 }
 
@@ -138,11 +150,9 @@ export function makeNode(
 }
 
 /** An INT attribute (e.g. `axis`, `transB`). */
-export const attrInt = (name: string, i: number): onnx.AttributeProto =>
-  onnx.AttributeProto.create({ name, type: AT.INT, i })
+export const attrInt = (name: string, i: number): onnx.AttributeProto => onnx.AttributeProto.create({ name, type: AT.INT, i })
 /** A FLOAT attribute (e.g. LayerNormalization `epsilon`). */
-export const attrFloat = (name: string, f: number): onnx.AttributeProto =>
-  onnx.AttributeProto.create({ name, type: AT.FLOAT, f })
+export const attrFloat = (name: string, f: number): onnx.AttributeProto => onnx.AttributeProto.create({ name, type: AT.FLOAT, f })
 /** An INTS attribute (e.g. Transpose `perm`). */
 export const attrInts = (name: string, ints: readonly number[]): onnx.AttributeProto =>
   onnx.AttributeProto.create({ name, type: AT.INTS, ints: [...ints] })
@@ -193,8 +203,7 @@ export function makeGraph(
 }
 
 /** An opset import entry (domain '' is the default ai.onnx domain). */
-export const makeOpsetId = (domain: string, version: number): onnx.OperatorSetIdProto =>
-  onnx.OperatorSetIdProto.create({ domain, version })
+export const makeOpsetId = (domain: string, version: number): onnx.OperatorSetIdProto => onnx.OperatorSetIdProto.create({ domain, version })
 
 /**
  * A model, after helper.py's `make_model`: opset 17 of ai.onnx and IR 8 unless
@@ -232,11 +241,16 @@ export function makeModel(
 export function attributeValue(node: onnx.INodeProto, name: string): number | number[] | undefined {
   const a = getAttribute(node, name)
   switch (a?.type) {
-    case AT.INT: return int64ToNumber(a.i)
-    case AT.FLOAT: return a.f ?? 0
-    case AT.INTS: return (a.ints ?? []).map((v) => int64ToNumber(v))
-    case AT.FLOATS: return [...(a.floats ?? [])]
-    default: return undefined
+    case AT.INT:
+      return int64ToNumber(a.i)
+    case AT.FLOAT:
+      return a.f ?? 0
+    case AT.INTS:
+      return (a.ints ?? []).map((v) => int64ToNumber(v))
+    case AT.FLOATS:
+      return [...(a.floats ?? [])]
+    default:
+      return undefined
   }
 }
 

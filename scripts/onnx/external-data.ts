@@ -19,14 +19,18 @@ export interface ExternalDataOptions {
  * `location` / `offset` / `length` entries, in graph order (the order
  * onnxruntime reads them). Returns the graph, the file, and every range.
  */
-export function toExternalData(model: Uint8Array, options: ExternalDataOptions): { graph: Uint8Array; data: Uint8Array; ranges: ExternalRange[] } {
+export function toExternalData(
+  model: Uint8Array,
+  options: ExternalDataOptions,
+): { graph: Uint8Array; data: Uint8Array; ranges: ExternalRange[] } {
   const proto = readModel(model)
   const minBytes = options.minBytes ?? 1024
   const align = options.align ?? 64
   const moved: Array<{ tensor: onnx.ITensorProto; raw: Uint8Array; offset: number }> = []
   let size = 0
   for (const tensor of proto.graph?.initializer ?? []) {
-    if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) throw new Error(`initializer ${tensor.name ?? ''} is already external`)
+    if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
+      throw new Error(`initializer ${tensor.name ?? ''} is already external`)
     const raw = tensor.rawData
     if (raw == null || raw.byteLength < minBytes) continue
     size = Math.ceil(size / align) * align

@@ -75,7 +75,11 @@ export async function optimizeForServing(model: Uint8Array, options: OptimizeOpt
     const encodings = options.texts.map((t) => options.tokenizer.encode(t, { max_length: options.max_length, truncation: true }))
     const { max_abs_diff, argmax_agreement } = await compareSessions(reference, web, encodings, options.texts)
     if (!(max_abs_diff <= OPTIMIZE_TOLERANCE) || argmax_agreement < 1) {
-      return { optimized: false, model, reason: `the optimized graph's logits differ from the input graph's by up to ${max_abs_diff} (tolerance ${OPTIMIZE_TOLERANCE})` }
+      return {
+        optimized: false,
+        model,
+        reason: `the optimized graph's logits differ from the input graph's by up to ${max_abs_diff} (tolerance ${OPTIMIZE_TOLERANCE})`,
+      }
     }
     return { optimized: true, model: optimized, max_abs_diff }
   } finally {

@@ -53,8 +53,7 @@ interface LongLike {
   high: number
 }
 
-const isLong = (v: unknown): v is LongLike =>
-  typeof v === 'object' && v !== null && 'toNumber' in v && 'low' in v && 'high' in v
+const isLong = (v: unknown): v is LongLike => typeof v === 'object' && v !== null && 'toNumber' in v && 'low' in v && 'high' in v
 
 /**
  * An int64 field as a JS number. Throws for values outside the safe-integer

@@ -20,7 +20,10 @@ export interface OrtSession<T> {
 }
 
 /** Adapts `session`, whose graph must output `logits` [batch, num_labels]; releases it and throws if it does not. */
-export async function logitsSession<T>(session: OrtSession<T>, int64: (data: BigInt64Array, dims: [number, number]) => T): Promise<ClassifierSession> {
+export async function logitsSession<T>(
+  session: OrtSession<T>,
+  int64: (data: BigInt64Array, dims: [number, number]) => T,
+): Promise<ClassifierSession> {
   if (!session.outputNames.includes('logits')) {
     await session.release()
     throw new Error(`The model has no "logits" output (outputs: ${session.outputNames.join(', ')}); export it for sequence classification.`)

@@ -79,7 +79,9 @@ export async function checkpointInto(model: DefaultModel, dir: string): Promise<
 /** sha256 of what `checkpointInto` writes for `model`: its description and labels, and a trained model's committed weights. */
 export async function checkpointKey(model: DefaultModel): Promise<string> {
   const described = JSON.stringify({ model, ID2LABEL })
-  return model.kind === 'trained' ? sha256Hex(described, await readFile(join(repoRoot, model.dir, 'model.safetensors'))) : sha256Hex(described)
+  return model.kind === 'trained'
+    ? sha256Hex(described, await readFile(join(repoRoot, model.dir, 'model.safetensors')))
+    : sha256Hex(described)
 }
 
 /** sha256 over the TypeScript files under `entries` (folders or single files), in a stable order. */

@@ -61,7 +61,8 @@ const heaps = [heap()]
 if (mode === 'peak') {
   const session = await openWebSession(model)
   // Ids stay below the smallest vocabulary of the supported families; their values do not change memory.
-  for (const [rows, length] of largestRuns(Number(maxLengthArg), DEFAULT_BATCH_BUDGET)) await session.run(feeds(session.inputNames, rows, length, 1000))
+  for (const [rows, length] of largestRuns(Number(maxLengthArg), DEFAULT_BATCH_BUDGET))
+    await session.run(feeds(session.inputNames, rows, length, 1000))
   heaps.push(heap())
 } else {
   for (let i = 0; i < 4; i++) {

@@ -3,7 +3,15 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sha256Hex } from '../../src/core/hash.ts'
 import { MANIFEST_PREFIX, manifestKey, modelIdOfKey, tokenizerKey, weightsKey } from '../../src/core/schema/keys.ts'
-import { type ModelManifest, type ModelVersion, type SmokeCase, type Verification, MODEL_ID_PATTERN, decodeManifest, encodeManifest } from '../../src/core/schema/manifest.ts'
+import {
+  type ModelManifest,
+  type ModelVersion,
+  type SmokeCase,
+  type Verification,
+  MODEL_ID_PATTERN,
+  decodeManifest,
+  encodeManifest,
+} from '../../src/core/schema/manifest.ts'
 import { addVersion, emptyManifest, findSameVersion, unreferencedBlobs } from '../../src/core/schema/transitions.ts'
 import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index.ts'
 import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
@@ -50,7 +58,6 @@ export interface PublishResult {
   pruned: string[]
 }
 
-
 const DEFAULT_MIN_AGREEMENT = 0.95
 
 /** What `buildVersion` makes: the manifest entry and the bytes it names. */
@@ -60,8 +67,10 @@ export interface BuiltVersion {
   tokenizer: Uint8Array
 }
 
-export interface BuildOptions
-  extends Pick<PublishOptions, 'precision' | 'force' | 'minAgreement' | 'max_length' | 'texts' | 'randomWeights' | 'description' | 'onProgress' | 'wasmBudgetBytes'> {
+export interface BuildOptions extends Pick<
+  PublishOptions,
+  'precision' | 'force' | 'minAgreement' | 'max_length' | 'texts' | 'randomWeights' | 'description' | 'onProgress' | 'wasmBudgetBytes'
+> {
   /** pick smoke cases (default true) */
   smoke?: boolean
   /** a fixed version name instead of `<UTC time>-<sha256 prefix>` (test fixtures) */
@@ -78,7 +87,10 @@ export interface BuildOptions
  */
 export async function publish(dir: string, options: PublishOptions): Promise<PublishResult> {
   if (!MODEL_ID_PATTERN.test(options.id)) {
-    throw new AppError('invalid_id', `Model id "${options.id}" is not valid: use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.`)
+    throw new AppError(
+      'invalid_id',
+      `Model id "${options.id}" is not valid: use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.`,
+    )
   }
   const built = await buildVersion(dir, options)
   return upload(options, built.version, built.weights, built.tokenizer, options.onProgress ?? (() => {}), built.version.verification)
@@ -109,8 +121,11 @@ export async function buildVersion(dir: string, options: BuildOptions = {}): Pro
   const minAgreement = options.minAgreement ?? DEFAULT_MIN_AGREEMENT
   if (prepared.verification && prepared.verification.argmax_agreement < minAgreement && options.force !== true) {
     const v = prepared.verification
-    throw new AppError('verification_failed', `int8 agrees with fp32 on ${(v.argmax_agreement * 100).toFixed(1)}% of ${v.texts} texts (max logit diff ${v.max_abs_diff.toFixed(4)}), below the required ${(minAgreement * 100).toFixed(1)}%. ` +
-        'Publish with --precision fp32, lower --min-agreement, or pass --force to publish anyway.')
+    throw new AppError(
+      'verification_failed',
+      `int8 agrees with fp32 on ${(v.argmax_agreement * 100).toFixed(1)}% of ${v.texts} texts (max logit diff ${v.max_abs_diff.toFixed(4)}), below the required ${(minAgreement * 100).toFixed(1)}%. ` +
+        'Publish with --precision fp32, lower --min-agreement, or pass --force to publish anyway.',
+    )
   }
 
   say('measuring its Wasm memory under onnxruntime-web')
@@ -120,9 +135,12 @@ export async function buildVersion(dir: string, options: BuildOptions = {}): Pro
   const need = loadNeedBytes(measured.baseline_bytes, [], { footprint, weights: { size: prepared.served.byteLength } })
   if (need > budget) {
     const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`
-    throw new AppError('over_budget', `This model needs ${mib(need)} of memory to load and run at --max-length ${prepared.max_length} (session ${mib(footprint.session_bytes)}, peak ${mib(footprint.peak_bytes)} above ORT's own ${mib(measured.baseline_bytes)}, ` +
+    throw new AppError(
+      'over_budget',
+      `This model needs ${mib(need)} of memory to load and run at --max-length ${prepared.max_length} (session ${mib(footprint.session_bytes)}, peak ${mib(footprint.peak_bytes)} above ORT's own ${mib(measured.baseline_bytes)}, ` +
         `weights ${mib(prepared.served.byteLength)}), more than the isolate budget of ${mib(budget)} (WASM_BUDGET_BYTES). ` +
-        `${prepared.precision === 'fp32' ? 'Publish it as int8 (drop --precision fp32), or ' : ''}lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.`)
+        `${prepared.precision === 'fp32' ? 'Publish it as int8 (drop --precision fp32), or ' : ''}lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.`,
+    )
   }
 
   let smoke: SmokeCase[] = []
@@ -144,7 +162,12 @@ async function describeVersion(
   const tokenizerSha = await sha256Hex(tokenizerBytes)
   const now = new Date()
   return {
-    version: options.version ?? `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${weightsSha.slice(0, 8)}`,
+    version:
+      options.version ??
+      `${now
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z')}-${weightsSha.slice(0, 8)}`,
     architecture: prepared.architecture,
     hf_architecture: prepared.hf_architecture,
     precision: prepared.precision,
@@ -221,7 +244,11 @@ export async function readManifestForUpdate(stores: Stores, id: string): Promise
 export async function writeManifest(stores: Stores, manifest: ModelManifest, etag: string | null): Promise<void> {
   const written = await stores.putObject(manifestKey(manifest.id), encodeManifest(manifest), 'application/json', etag ?? undefined)
   if (!written) {
-    throw new AppError('conflict', `The manifest of model "${manifest.id}" changed while this command ran (another publish, a rollback or the scheduled rollout). Run the command again.`, { model: manifest.id })
+    throw new AppError(
+      'conflict',
+      `The manifest of model "${manifest.id}" changed while this command ran (another publish, a rollback or the scheduled rollout). Run the command again.`,
+      { model: manifest.id },
+    )
   }
 }
 
@@ -251,4 +278,3 @@ async function pruneBlobs(stores: Stores, before: ModelManifest, after: ModelMan
   }
   return deleted
 }
-

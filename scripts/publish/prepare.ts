@@ -15,11 +15,10 @@ import { DEFAULT_TEXTS } from '../verify/texts.ts'
 import { AppError } from '../../src/core/errors.ts'
 
 /** A model ready to upload: the served bytes and what the manifest says about them. */
-export interface PreparedModel
-  extends Pick<
-    ModelVersion,
-    'architecture' | 'hf_architecture' | 'precision' | 'problem_type' | 'id2label' | 'max_length' | 'inputs' | 'graph_optimization'
-  > {
+export interface PreparedModel extends Pick<
+  ModelVersion,
+  'architecture' | 'hf_architecture' | 'precision' | 'problem_type' | 'id2label' | 'max_length' | 'inputs' | 'graph_optimization'
+> {
   /** the bytes the Worker will serve (int8 or fp32) */
   served: Uint8Array
   verification?: Verification
@@ -54,7 +53,10 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
   const hasCheckpoint = existsSync(join(dir, 'model.safetensors'))
   const hasOnnx = existsSync(join(dir, 'model.onnx'))
   if (!hasCheckpoint && !hasOnnx) {
-    throw new AppError('missing_file', `${dir} has neither model.safetensors (a Hugging Face checkpoint: save it with model.save_pretrained(dir, safe_serialization=True)) nor model.onnx (an ONNX export).`)
+    throw new AppError(
+      'missing_file',
+      `${dir} has neither model.safetensors (a Hugging Face checkpoint: save it with model.save_pretrained(dir, safe_serialization=True)) nor model.onnx (an ONNX export).`,
+    )
   }
   if (!existsSync(join(dir, 'config.json'))) {
     throw new AppError('missing_file', `${dir} has no config.json; it carries the labels (id2label) and architecture.`)
@@ -82,7 +84,12 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
 
   const texts = options.texts ?? DEFAULT_TEXTS
   const optimize = async (model: Uint8Array): Promise<Pick<PreparedModel, 'served' | 'graph_optimization'>> => {
-    const result = await optimizeForServing(model, { tokenizer: options.tokenizer, texts, max_length: Math.min(max_length, 128), onProgress: say })
+    const result = await optimizeForServing(model, {
+      tokenizer: options.tokenizer,
+      texts,
+      max_length: Math.min(max_length, 128),
+      onProgress: say,
+    })
     if (!result.optimized) say(`serving the graph unoptimized (the Worker optimizes it at load): ${result.reason}`)
     return { served: result.model, graph_optimization: result.optimized ? 'extended' : 'none' }
   }
@@ -118,12 +125,16 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
  */
 function problemTypeOf(config: HfConfig): HfProblemType {
   const labels = numLabels(config)
-  if (labels === 0) throw new AppError('unsupported_model', 'config.json has an empty id2label; set one label per output of the classifier.')
+  if (labels === 0)
+    throw new AppError('unsupported_model', 'config.json has an empty id2label; set one label per output of the classifier.')
   if (config.problem_type === 'multi_label_classification') return 'multi_label_classification'
   if (labels === 1) return 'regression'
   if (config.problem_type === 'regression') {
-    throw new AppError('unsupported_model', `This is a regression model with ${labels} outputs (problem_type "regression"); only classifiers and one-output scores are served. ` +
-        'Set id2label to one label for a single score, or fine-tune it as a classifier.')
+    throw new AppError(
+      'unsupported_model',
+      `This is a regression model with ${labels} outputs (problem_type "regression"); only classifiers and one-output scores are served. ` +
+        'Set id2label to one label for a single score, or fine-tune it as a classifier.',
+    )
   }
   return config.problem_type ?? 'single_label_classification'
 }

@@ -26,10 +26,15 @@ export async function pickSmokeCases(
     const encodings = candidates.map((input) => tokenizer.encode(input, { max_length: model.max_length, truncation: true }))
     const scored = await Promise.all(
       encodings.map((encoding) =>
-        classifyEncodings(session, [encoding], { pad_id: tokenizer.pad_id, id2label: model.id2label }, {
-          activation: defaultActivation(model.problem_type),
-          top_k: 2,
-        }),
+        classifyEncodings(
+          session,
+          [encoding],
+          { pad_id: tokenizer.pad_id, id2label: model.id2label },
+          {
+            activation: defaultActivation(model.problem_type),
+            top_k: 2,
+          },
+        ),
       ),
     )
     const margins = scored.map((rows, i) => {

@@ -48,7 +48,10 @@ interface Bindings {
       options: { httpMetadata: { contentType: string }; onlyIf?: { etagMatches: string } },
     ): Promise<object | null>
     delete(key: string): Promise<void>
-    list(options: { prefix: string; cursor?: string }): Promise<
+    list(options: {
+      prefix: string
+      cursor?: string
+    }): Promise<
       { objects: Array<{ key: string }>; truncated: true; cursor: string } | { objects: Array<{ key: string }>; truncated: false }
     >
   }
@@ -123,7 +126,13 @@ export async function openLocalStores(options: StoreOptions = {}): Promise<Store
     hasObject: (key) => retry(async () => (await MODELS.head(key)) !== null),
     // A retried conditional put after a dropped connection may find its own first write: then it reports a conflict, never a lost update.
     putObject: (key, bytes, contentType, ifEtag) =>
-      retry(async () => (await MODELS.put(key, bytes, { httpMetadata: { contentType }, ...(ifEtag === undefined ? {} : { onlyIf: { etagMatches: ifEtag } }) })) !== null),
+      retry(
+        async () =>
+          (await MODELS.put(key, bytes, {
+            httpMetadata: { contentType },
+            ...(ifEtag === undefined ? {} : { onlyIf: { etagMatches: ifEtag } }),
+          })) !== null,
+      ),
     deleteObject: (key) => retry(() => MODELS.delete(key)),
     async listObjects(prefix) {
       const keys: string[] = []
@@ -198,7 +207,9 @@ export async function openRemoteStores(options: StoreOptions = {}): Promise<Stor
       return Promise.reject(new Error('wrangler cannot list R2 objects; check stores.canList first.'))
     },
     async hasKv(key) {
-      const keys = JSON.parse(await wrangler('kv', 'key', 'list', '--namespace-id', namespace, '--remote', '--prefix', key)) as Array<{ name: string }>
+      const keys = JSON.parse(await wrangler('kv', 'key', 'list', '--namespace-id', namespace, '--remote', '--prefix', key)) as Array<{
+        name: string
+      }>
       return keys.some((k) => k.name === key)
     },
     async putKv(key, bytes) {

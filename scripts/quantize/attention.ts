@@ -138,7 +138,11 @@ function projection(g: GraphIndex, t: string): Projection | undefined {
 }
 
 /** Reshape(lin, [.., .., nh, hs]) read by `reader` alone -> the projection, nh and the Reshape. */
-function splitHeads(g: GraphIndex, t: string, reader: NodeProto): { projection: Projection; heads: number; reshape: NodeProto } | undefined {
+function splitHeads(
+  g: GraphIndex,
+  t: string,
+  reader: NodeProto,
+): { projection: Projection; heads: number; reshape: NodeProto } | undefined {
   const reshape = g.producer(t)
   if (reshape?.opType !== 'Reshape' || g.soleConsumer(t) !== reader) return undefined
   const [nh = 0, hs = 0] = shapeTail(g, reshape.input[1], 4, 2) ?? []
@@ -151,10 +155,20 @@ function splitHeads(g: GraphIndex, t: string, reader: NodeProto): { projection: 
  * q / v: Transpose[0,2,1,3](Reshape(lin, [.., .., nh, hs])) or lin itself; k: the same with perm [0,2,3,1],
  * Transpose[0,1,3,2] of the q form, or Transpose[0,2,1](lin).
  */
-function heads(g: GraphIndex, t: string, role: 'qv' | 'k', alsoReadBy: ReadonlySet<NodeProto> = new Set()): { projection: Projection; heads: number; nodes: NodeProto[] } | undefined {
+function heads(
+  g: GraphIndex,
+  t: string,
+  role: 'qv' | 'k',
+  alsoReadBy: ReadonlySet<NodeProto> = new Set(),
+): { projection: Projection; heads: number; nodes: NodeProto[] } | undefined {
   const transpose = g.producer(t)
   const perm = transpose?.opType === 'Transpose' ? readPerm(transpose) : undefined
-  if (transpose !== undefined && perm !== undefined && !g.isGraphOutput(t) && g.consumers(t).filter((n) => !alsoReadBy.has(n)).length === 1) {
+  if (
+    transpose !== undefined &&
+    perm !== undefined &&
+    !g.isGraphOutput(t) &&
+    g.consumers(t).filter((n) => !alsoReadBy.has(n)).length === 1
+  ) {
     const src = transpose.input[0] ?? ''
     if (sameInts(perm, role === 'k' ? [0, 2, 3, 1] : [0, 2, 1, 3])) {
       const split = splitHeads(g, src, transpose)
@@ -162,7 +176,9 @@ function heads(g: GraphIndex, t: string, role: 'qv' | 'k', alsoReadBy: ReadonlyS
     }
     if (role === 'k' && sameInts(perm, [0, 1, 3, 2])) {
       const inner = heads(g, src, 'qv')
-      return inner === undefined || inner.nodes.length === 0 || g.soleConsumer(src) !== transpose ? undefined : { ...inner, nodes: [transpose, ...inner.nodes] }
+      return inner === undefined || inner.nodes.length === 0 || g.soleConsumer(src) !== transpose
+        ? undefined
+        : { ...inner, nodes: [transpose, ...inner.nodes] }
     }
     if (role === 'k' && sameInts(perm, [0, 2, 1])) {
       const p = projection(g, src)
@@ -209,7 +225,7 @@ const MASK_PLUMBING = new Set(['Cast', 'Unsqueeze', 'Expand', 'Reshape'])
 
 /** The graph input `t` is computed from through MASK_PLUMBING alone, if any. */
 function maskInputOf(g: GraphIndex, t: string, nodes: NodeProto[]): string | undefined {
-  for (let name = t; ; ) {
+  for (let name = t; ;) {
     if (g.graph.input.some((v) => v.name === name)) return name
     const node = g.producer(name)
     if (node === undefined || !MASK_PLUMBING.has(node.opType)) return undefined
@@ -280,7 +296,7 @@ function maskedFill(g: GraphIndex, where: NodeProto): { input: string; filter: n
  */
 function sdpaScale(g: GraphIndex, sqrt: string, muls: readonly NodeProto[]): Set<NodeProto> | undefined {
   const chain = new Set<NodeProto>()
-  for (let name = sqrt; ; ) {
+  for (let name = sqrt; ;) {
     const node = g.producer(name)
     if (node === undefined || !['Sqrt', 'Div', 'Cast', 'Slice', 'Gather', 'Shape'].includes(node.opType)) return undefined
     chain.add(node)
@@ -313,7 +329,13 @@ function match(g: GraphIndex, softmax: NodeProto): Match | undefined {
   const scoresMasked = g.producer(softmax.input[0] ?? '')
   const probs = softmax.output[0] ?? ''
   const context = g.soleConsumer(probs)
-  if (scoresMasked === undefined || context?.opType !== 'MatMul' || context.input[0] !== probs || g.soleConsumer(softmax.input[0] ?? '') !== softmax) return undefined
+  if (
+    scoresMasked === undefined ||
+    context?.opType !== 'MatMul' ||
+    context.input[0] !== probs ||
+    g.soleConsumer(softmax.input[0] ?? '') !== softmax
+  )
+    return undefined
   // (scores, mask) readings of the node before the Softmax: Add(scores, mask) either way round, or Where(cond, filter, scores).
   const readings: Array<{ scoresName: string; mask: () => ReturnType<typeof maskedFill> }> =
     scoresMasked.opType === 'Add'
@@ -326,7 +348,11 @@ function match(g: GraphIndex, softmax: NodeProto): Match | undefined {
     // DistilBERT's expand_as(scores) also reads the scores' shape; that Shape dies with the mask.
     const fill = scoresMasked.opType === 'Where' ? reading.mask() : undefined
     const readers = g.consumers(scoresName).filter((n) => n !== scoresMasked)
-    if (g.isGraphOutput(scoresName) || !readers.every((n) => n.opType === 'Shape' && fill !== undefined && fill.nodes.includes(g.soleConsumer(n.output[0] ?? '') ?? n))) continue
+    if (
+      g.isGraphOutput(scoresName) ||
+      !readers.every((n) => n.opType === 'Shape' && fill !== undefined && fill.nodes.includes(g.soleConsumer(n.output[0] ?? '') ?? n))
+    )
+      continue
     // Scale after q k^T (Div/Mul), or on q and/or kT before it.
     const after = unscaled(g, scoresName, scoresMasked)
     if (typeof after.factor !== 'number') continue
@@ -349,7 +375,13 @@ function match(g: GraphIndex, softmax: NodeProto): Match | undefined {
     const x = q.projection.x
     if (k.projection.x !== x || v.projection.x !== x) continue
     const H = q.projection.weight.n
-    if (k.projection.weight.n !== H || v.projection.weight.n !== H || q.projection.weight.k !== k.projection.weight.k || q.projection.weight.k !== v.projection.weight.k) continue
+    if (
+      k.projection.weight.n !== H ||
+      v.projection.weight.n !== H ||
+      q.projection.weight.k !== k.projection.weight.k ||
+      q.projection.weight.k !== v.projection.weight.k
+    )
+      continue
     let scale = after.factor
     const sides = [qSide.factor, kSide.factor]
     if (sides.every((f) => typeof f === 'number')) scale *= (sides[0] as number) * (sides[1] as number)
@@ -357,7 +389,8 @@ function match(g: GraphIndex, softmax: NodeProto): Match | undefined {
     else if (sqrt !== undefined && sqrtOf(kSide.factor) === sqrt) scale *= 1 / Math.sqrt(H / nh)
     else continue
     const maskName = scoresMasked.opType === 'Add' ? (other(scoresMasked, scoresName) ?? '') : ''
-    const mask = scoresMasked.opType === 'Where' ? fill : (maskOf(g, maskName, rank) ?? (rank === 4 ? exportedMask(g, maskName) : undefined))
+    const mask =
+      scoresMasked.opType === 'Where' ? fill : (maskOf(g, maskName, rank) ?? (rank === 4 ? exportedMask(g, maskName) : undefined))
     if (mask === undefined) continue
     // Merge heads back: Reshape(Transpose[0,2,1,3](ctx), [.., .., H]), or ctx itself with one head.
     let output = context.output[0] ?? ''
@@ -380,8 +413,20 @@ function match(g: GraphIndex, softmax: NodeProto): Match | undefined {
       maskInput: mask.input,
       output,
       nodes: [
-        ...q.projection.nodes, ...k.projection.nodes, ...v.projection.nodes, ...q.nodes, ...k.nodes, ...v.nodes,
-        ...qSide.nodes, ...kSide.nodes, qk, ...after.nodes, scoresMasked, softmax, context, ...tail,
+        ...q.projection.nodes,
+        ...k.projection.nodes,
+        ...v.projection.nodes,
+        ...q.nodes,
+        ...k.nodes,
+        ...v.nodes,
+        ...qSide.nodes,
+        ...kSide.nodes,
+        qk,
+        ...after.nodes,
+        scoresMasked,
+        softmax,
+        context,
+        ...tail,
       ],
     }
   }
@@ -441,11 +486,14 @@ export function fuseAttention(g: GraphIndex, options: AttentionOptions): number 
     const xq = { q: g.fresh(`${m.x}_quantized`), scale: g.fresh(`${m.x}_scale`), zp: g.fresh(`${m.x}_zero_point`) }
     emit.push(g.makeNode('DynamicQuantizeLinear', [m.x], [xq.q, xq.scale, xq.zp], `${name}_QuantizeLinear`))
     emit.push(
-      g.makeNode('QAttention', [xq.q, ref.w, ref.b, xq.scale, ref.scale, mask, xq.zp], [m.output], `${name}_QAttention`, [
-        attrInt('num_heads', m.heads),
-        attrFloat('scale', m.scale),
-        attrFloat('mask_filter_value', m.filter),
-      ], MS),
+      g.makeNode(
+        'QAttention',
+        [xq.q, ref.w, ref.b, xq.scale, ref.scale, mask, xq.zp],
+        [m.output],
+        `${name}_QAttention`,
+        [attrInt('num_heads', m.heads), attrFloat('scale', m.scale), attrFloat('mask_filter_value', m.filter)],
+        MS,
+      ),
     )
     // The new nodes take the place of the block's last node, where x and the mask are both computed.
     const last = m.nodes[m.nodes.length - 1]

@@ -60,7 +60,11 @@ export class GraphIndex {
   reindex(): void {
     this.consumerMap.clear()
     this.producerMap.clear()
-    this.names = new Set([...this.initializers.keys(), ...this.graph.input.map((v) => v.name ?? ''), ...this.graph.output.map((v) => v.name ?? '')])
+    this.names = new Set([
+      ...this.initializers.keys(),
+      ...this.graph.input.map((v) => v.name ?? ''),
+      ...this.graph.output.map((v) => v.name ?? ''),
+    ])
     for (const node of this.nodes) {
       this.names.add(node.name)
       for (const name of node.input) {
@@ -96,7 +100,7 @@ export class GraphIndex {
 
   /** Drops nodes none of whose outputs is read or a graph output, until none is left (a pass's orphaned chains). */
   removeDeadNodes(): void {
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       const before = this.nodes.length
       this.nodes = this.nodes.filter((n) => n.output.some((o) => o !== '' && (this.consumers(o).length > 0 || this.isGraphOutput(o))))
       changed = this.nodes.length !== before
@@ -113,7 +117,14 @@ export class GraphIndex {
   }
 
   /** A node named fresh from `base`; a non-default `domain` marks the model as needing that opset. */
-  makeNode(opType: string, inputs: readonly string[], outputs: readonly string[], base: string, attributes: readonly onnx.IAttributeProto[] = [], domain = ''): NodeProto {
+  makeNode(
+    opType: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    base: string,
+    attributes: readonly onnx.IAttributeProto[] = [],
+    domain = '',
+  ): NodeProto {
     if (domain !== '') this.usesContribOps = true
     return makeNode(opType, inputs, outputs, { name: this.fresh(base), attributes, domain })
   }

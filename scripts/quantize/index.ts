@@ -91,7 +91,9 @@ const MIN_OPSET = 11
 const DT = onnx.TensorProto.DataType
 
 const weightBytes = (g: GraphIndex, dataType: number): number =>
-  g.tensors.filter((t) => t.dataType === dataType).reduce((sum, t) => sum + elementCount(tensorDims(t)) * (dataType === DT.FLOAT ? 4 : 1), 0)
+  g.tensors
+    .filter((t) => t.dataType === dataType)
+    .reduce((sum, t) => sum + elementCount(tensorDims(t)) * (dataType === DT.FLOAT ? 4 : 1), 0)
 
 /** Decodes an ONNX model, turning protobuf failures and unsupported storage into an actionable error. */
 function decodeModel(bytes: Uint8Array): onnx.ModelProto {
@@ -99,15 +101,21 @@ function decodeModel(bytes: Uint8Array): onnx.ModelProto {
   try {
     model = readModel(bytes)
   } catch (cause) {
-    throw new AppError('invalid_onnx', `Not a valid ONNX model (${bytes.length} bytes): ${(cause as Error).message}. ` +
-        'Pass the .onnx file written by `convert` or an ONNX export (model.onnx).')
+    throw new AppError(
+      'invalid_onnx',
+      `Not a valid ONNX model (${bytes.length} bytes): ${(cause as Error).message}. ` +
+        'Pass the .onnx file written by `convert` or an ONNX export (model.onnx).',
+    )
   }
   if (model.graph == null || (model.graph.node ?? []).length === 0) {
     throw new AppError('invalid_onnx', 'The ONNX model has no graph nodes; is this an ONNX model file?')
   }
   const external = (model.graph.initializer ?? []).find((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
   if (external != null) {
-    throw new AppError('unsupported_model', `Initializer "${external.name}" keeps its data in an external file; re-export the model with the weights inside the .onnx file.`)
+    throw new AppError(
+      'unsupported_model',
+      `Initializer "${external.name}" keeps its data in an external file; re-export the model with the weights inside the .onnx file.`,
+    )
   }
   return model
 }
@@ -125,7 +133,10 @@ export function quantizeModel(model: Uint8Array, options: QuantizeOptions = {}):
   const opset = proto.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')
   const version = Number(opset?.version ?? 0)
   if (version < MIN_OPSET) {
-    throw new AppError('unsupported_model', `The model uses ONNX opset ${version}; int8 dynamic quantization needs opset ${MIN_OPSET} or later. Re-export with a newer opset (optimum: --opset 17).`)
+    throw new AppError(
+      'unsupported_model',
+      `The model uses ONNX opset ${version}; int8 dynamic quantization needs opset ${MIN_OPSET} or later. Re-export with a newer opset (optimum: --opset 17).`,
+    )
   }
   const g = new GraphIndex(graph)
   // Old exporters list initializers as graph inputs too; weights are constants here, as in ORT's quantizer.

@@ -27,7 +27,6 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r
 }
 
-
 /**
  * Quantizes a row-major [rows, cols] matrix. `granularity` picks one scale for
  * the tensor, one per column (a MatMul weight [K, N]: one per output channel)

@@ -13,7 +13,13 @@ import type { GraphIndex } from './graph.ts'
 const MS = 'com.microsoft'
 
 /** Ops whose output is a full [B, T, H] hidden state here (never a broadcast operand such as position embeddings). */
-const HIDDEN_STATE_OPS = new Set(['LayerNormalization', 'SkipLayerNormalization', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'QAttention'])
+const HIDDEN_STATE_OPS = new Set([
+  'LayerNormalization',
+  'SkipLayerNormalization',
+  'DynamicQuantizeMatMul',
+  'MatMulIntegerToFloat',
+  'QAttention',
+])
 
 /** Runs the pass over `g`; returns how many Add + LayerNormalization pairs it fused. */
 export function fuseSkipLayerNorm(g: GraphIndex): number {
@@ -24,13 +30,24 @@ export function fuseSkipLayerNorm(g: GraphIndex): number {
     const axis = attributeValue(ln, 'axis') ?? -1
     const [sum, gamma, beta] = ln.input
     const add = g.producer(sum ?? '')
-    if (axis !== -1 || add?.opType !== 'Add' || g.soleConsumer(sum ?? '') !== ln || gamma === undefined || !g.initializers.has(gamma)) continue
+    if (axis !== -1 || add?.opType !== 'Add' || g.soleConsumer(sum ?? '') !== ln || gamma === undefined || !g.initializers.has(gamma))
+      continue
     const [a, b] = add.input
     const hidden = (t: string | undefined): boolean => t !== undefined && HIDDEN_STATE_OPS.has(g.producer(t)?.opType ?? '')
     if (!hidden(a) || !hidden(b) || a === undefined || b === undefined) continue
     const epsilon = attributeValue(ln, 'epsilon') ?? 1e-5
     const inputs = beta === undefined || beta === '' ? [a, b, gamma] : [a, b, gamma, beta]
-    replaced.set(ln, g.makeNode('SkipLayerNormalization', inputs, [...ln.output], `${ln.name || 'LayerNorm'}_skip`, [attrFloat('epsilon', epsilon as number)], MS))
+    replaced.set(
+      ln,
+      g.makeNode(
+        'SkipLayerNormalization',
+        inputs,
+        [...ln.output],
+        `${ln.name || 'LayerNorm'}_skip`,
+        [attrFloat('epsilon', epsilon as number)],
+        MS,
+      ),
+    )
     removed.add(add)
   }
   if (replaced.size === 0) return 0

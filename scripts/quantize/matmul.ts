@@ -146,7 +146,14 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
 
   /** How many weight MatMul/Gemm nodes read `x` as their A input (Q, K and V: 3). */
   const weightReaders = (x: string): number =>
-    g.consumers(x).filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input[0] === x && typeof resolveWeight(g, n.input[1] ?? '', n.opType === 'Gemm' && attributeValue(n, 'transB') === 1) !== 'string').length
+    g
+      .consumers(x)
+      .filter(
+        (n) =>
+          (n.opType === 'MatMul' || n.opType === 'Gemm') &&
+          n.input[0] === x &&
+          typeof resolveWeight(g, n.input[1] ?? '', n.opType === 'Gemm' && attributeValue(n, 'transB') === 1) !== 'string',
+      ).length
 
   for (const node of g.nodes) {
     if (++done % 200 === 0) onProgress?.(`quantize: MatMul pass ${done}/${total} nodes`)
@@ -192,7 +199,13 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
         continue
       }
       bias = g.fresh(`${c}_bias`)
-      g.addInitializer(makeTensor(bias, floatValues(t).map((v) => v * beta), [weight.n]))
+      g.addInitializer(
+        makeTensor(
+          bias,
+          floatValues(t).map((v) => v * beta),
+          [weight.n],
+        ),
+      )
     } else if (!isGemm && options.form !== 'matmul-integer') {
       const users = g.consumers(y)
       const add = users[0]
@@ -207,13 +220,25 @@ export function quantizeMatMuls(g: GraphIndex, options: MatMulOptions, onProgres
 
     const w = weightRef(weight, isGemm ? 'gemm' : 'matmul', alpha)
     const emit: NodeProto[] = []
-    const form = options.form === 'fused' ? (inputQuant.has(x) || weightReaders(x) > 1 ? 'matmul-integer-to-float' : 'dynamic-quantize-matmul') : options.form
+    const form =
+      options.form === 'fused'
+        ? inputQuant.has(x) || weightReaders(x) > 1
+          ? 'matmul-integer-to-float'
+          : 'dynamic-quantize-matmul'
+        : options.form
     if (form === 'dynamic-quantize-matmul') {
       emit.push(g.makeNode('DynamicQuantizeMatMul', [x, w.q, w.scale, '', ...(bias ? [bias] : [])], [output], `${name}_quant`, [], MS))
     } else if (form === 'matmul-integer-to-float') {
       const a = quantizeInput(x, name, emit)
       emit.push(
-        g.makeNode('MatMulIntegerToFloat', [a.q, w.q, a.scale, w.scale, a.zp, '', ...(bias ? [bias] : [])], [output], `${name}_quant`, [], MS),
+        g.makeNode(
+          'MatMulIntegerToFloat',
+          [a.q, w.q, a.scale, w.scale, a.zp, '', ...(bias ? [bias] : [])],
+          [output],
+          `${name}_quant`,
+          [],
+          MS,
+        ),
       )
     } else {
       const a = quantizeInput(x, name, emit)

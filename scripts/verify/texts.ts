@@ -15,7 +15,7 @@ const TEXTS: readonly string[] = [
   'You have 1 new voicemail. Listen: http://vm-secure-login.example/123',
   'Hey, are we still on for dinner tonight? I can pick you up at 7.',
   "I'll be late, the train is stuck outside the station again.",
-  'Can you send me the slides from Tuesday\'s meeting when you get a chance?',
+  "Can you send me the slides from Tuesday's meeting when you get a chance?",
   'Happy birthday!! Hope you have a wonderful day 🎉🎂',
   'Thanks for the feedback, I updated the draft and attached the new version.',
   'Mum says lunch is at 1 on Sunday, bring the kids.',

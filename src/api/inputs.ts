@@ -14,13 +14,19 @@ export function normalizeInputs(inputs: Input | Input[], limits: Limits): { item
   const batch = Array.isArray(inputs)
   const list = Array.isArray(inputs) ? inputs : [inputs]
   if (list.length > limits.maxBatch) {
-    throw new AppError('limit_exceeded', `The request holds ${list.length} inputs; MAX_BATCH is ${limits.maxBatch}. Split it into smaller requests.`, { extras: { limit: 'MAX_BATCH', max: limits.maxBatch } })
+    throw new AppError(
+      'limit_exceeded',
+      `The request holds ${list.length} inputs; MAX_BATCH is ${limits.maxBatch}. Split it into smaller requests.`,
+      { extras: { limit: 'MAX_BATCH', max: limits.maxBatch } },
+    )
   }
   const items = list.map((input) => (typeof input === 'string' ? { text: input } : input))
   items.forEach((item, i) => {
     const chars = item.text.length + (item.text_pair?.length ?? 0)
     if (chars > limits.maxInputChars) {
-      throw new AppError('limit_exceeded', `Input ${i} has ${chars} characters; MAX_INPUT_CHARS is ${limits.maxInputChars}. Shorten it.`, { extras: { limit: 'MAX_INPUT_CHARS', max: limits.maxInputChars } })
+      throw new AppError('limit_exceeded', `Input ${i} has ${chars} characters; MAX_INPUT_CHARS is ${limits.maxInputChars}. Shorten it.`, {
+        extras: { limit: 'MAX_INPUT_CHARS', max: limits.maxInputChars },
+      })
     }
   })
   return { items, batch }
@@ -36,7 +42,11 @@ export function encodeOptions(
   const maxLength = parameters?.max_length ?? ceiling
   if (maxLength > ceiling) {
     const which = ceiling === version.max_length ? "the model's max_length" : 'MAX_LENGTH'
-    throw new AppError('parameter_over_limit', `parameters.max_length is ${maxLength}, above ${which} (${ceiling}). Send at most ${ceiling}.`, { extras: { limit: which === 'MAX_LENGTH' ? 'MAX_LENGTH' : 'max_length', max: ceiling } })
+    throw new AppError(
+      'parameter_over_limit',
+      `parameters.max_length is ${maxLength}, above ${which} (${ceiling}). Send at most ${ceiling}.`,
+      { extras: { limit: which === 'MAX_LENGTH' ? 'MAX_LENGTH' : 'max_length', max: ceiling } },
+    )
   }
   return { max_length: maxLength, truncation: parameters?.truncation ?? true }
 }

@@ -14,7 +14,10 @@ import { AppError } from '../core/errors.ts'
 export function modelIdOf(id: unknown): string {
   if (typeof id === 'string' && MODEL_ID_PATTERN.test(id)) return id
   const shown = typeof id === 'string' ? JSON.stringify(id) : `a ${typeof id}`
-  throw new AppError('not_found', `No model has the id ${shown}: ids are lowercase letters, digits, ".", "_" or "-". models() lists the served models.`)
+  throw new AppError(
+    'not_found',
+    `No model has the id ${shown}: ids are lowercase letters, digits, ".", "_" or "-". models() lists the served models.`,
+  )
 }
 
 /**
@@ -27,7 +30,11 @@ export function parseRequest<S extends z.ZodType>(schema: S, request: unknown, l
   if (!parsed.success) throw invalidRequest(parsed.error)
   const bytes = new TextEncoder().encode(JSON.stringify(parsed.data)).byteLength
   if (bytes > limits.maxBodyBytes) {
-    throw new AppError('payload_too_large', `The request as JSON is ${bytes} bytes, larger than MAX_BODY_BYTES (${limits.maxBodyBytes} bytes). Send fewer or shorter inputs.`, { extras: { limit: 'MAX_BODY_BYTES', max: limits.maxBodyBytes } })
+    throw new AppError(
+      'payload_too_large',
+      `The request as JSON is ${bytes} bytes, larger than MAX_BODY_BYTES (${limits.maxBodyBytes} bytes). Send fewer or shorter inputs.`,
+      { extras: { limit: 'MAX_BODY_BYTES', max: limits.maxBodyBytes } },
+    )
   }
   return parsed.data
 }

@@ -77,7 +77,8 @@ function integer(vars: Vars, name: string, fallback: number, min: number): numbe
   const text = raw(vars, name)
   if (text === undefined) return fallback
   const n = Number(text)
-  if (!Number.isSafeInteger(n) || n < min) throw misconfigured(name, text, min === 0 ? 'a whole number (0 turns it off)' : 'a positive integer')
+  if (!Number.isSafeInteger(n) || n < min)
+    throw misconfigured(name, text, min === 0 ? 'a whole number (0 turns it off)' : 'a positive integer')
   return n
 }
 

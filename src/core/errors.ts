@@ -183,11 +183,14 @@ export function kindFor(status: number, type: ProblemType): ErrorKind | undefine
 
 /** Kinds about one model (its data, its load, its input), which a problem names the model for. */
 export const aboutModel = (kind: ErrorKind): boolean =>
-  PROBLEM_OF[kind][1] === 'model_unavailable' || kind === 'not_found' || kind === 'storage_unavailable' || kind === 'over_budget' || kind === 'too_long'
+  PROBLEM_OF[kind][1] === 'model_unavailable' ||
+  kind === 'not_found' ||
+  kind === 'storage_unavailable' ||
+  kind === 'over_budget' ||
+  kind === 'too_long'
 
 /** The kind of any thrown value: an `AppError`'s own, else 'internal'. */
 export const kindOf = (error: unknown): ErrorKind => (error instanceof AppError ? error.kind : 'internal')
 
 /** Whether `error` is an `AppError` of one of `kinds`. */
-export const isKind = (error: unknown, ...kinds: ErrorKind[]): error is AppError =>
-  error instanceof AppError && kinds.includes(error.kind)
+export const isKind = (error: unknown, ...kinds: ErrorKind[]): error is AppError => error instanceof AppError && kinds.includes(error.kind)

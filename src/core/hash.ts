@@ -30,10 +30,18 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 /** Refuses bytes whose size or sha256 differ from the reference the manifest holds. */
 export async function checkBlob(modelId: string, what: string, bytes: Uint8Array, expected: BlobRef): Promise<void> {
   if (bytes.byteLength !== expected.size) {
-    throw new AppError('corrupt', `The ${what} of model "${modelId}" at ${expected.key} is ${bytes.byteLength} bytes, but the manifest says ${expected.size}. Re-publish the model.`, { model: modelId })
+    throw new AppError(
+      'corrupt',
+      `The ${what} of model "${modelId}" at ${expected.key} is ${bytes.byteLength} bytes, but the manifest says ${expected.size}. Re-publish the model.`,
+      { model: modelId },
+    )
   }
   const actual = await sha256Hex(bytes)
   if (actual !== expected.sha256) {
-    throw new AppError('corrupt', `The ${what} of model "${modelId}" at ${expected.key} has sha256 ${actual}, but the manifest says ${expected.sha256}. Re-publish the model; it will not be served from these bytes.`, { model: modelId })
+    throw new AppError(
+      'corrupt',
+      `The ${what} of model "${modelId}" at ${expected.key} has sha256 ${actual}, but the manifest says ${expected.sha256}. Re-publish the model; it will not be served from these bytes.`,
+      { model: modelId },
+    )
   }
 }

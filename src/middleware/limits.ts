@@ -24,7 +24,11 @@ export function limits(): MiddlewareHandler<{ Bindings: object; Variables: Limit
     return bodyLimit({
       maxSize: l.maxBodyBytes,
       onError: () => {
-        throw new AppError('payload_too_large', `The request body is larger than MAX_BODY_BYTES (${l.maxBodyBytes} bytes). Send fewer or shorter inputs.`, { extras: { limit: 'MAX_BODY_BYTES', max: l.maxBodyBytes } })
+        throw new AppError(
+          'payload_too_large',
+          `The request body is larger than MAX_BODY_BYTES (${l.maxBodyBytes} bytes). Send fewer or shorter inputs.`,
+          { extras: { limit: 'MAX_BODY_BYTES', max: l.maxBodyBytes } },
+        )
       },
     })(c, next)
   }

@@ -31,7 +31,11 @@ export class InFlightGate {
   /** Counts one more run, or throws the 429 when `max` (0 = no cap) are already in flight; call the returned release once. */
   enter(max: number, retryAfterSeconds: number): () => void {
     if (max > 0 && this.#inFlight >= max) {
-      throw new AppError('overloaded', `This server is already handling MAX_IN_FLIGHT (${max}) requests. Retry after ${retryAfterSeconds} s, or send fewer requests at once.`, { extras: { limit: 'MAX_IN_FLIGHT', max }, retryAfterSeconds: retryAfterSeconds })
+      throw new AppError(
+        'overloaded',
+        `This server is already handling MAX_IN_FLIGHT (${max}) requests. Retry after ${retryAfterSeconds} s, or send fewer requests at once.`,
+        { extras: { limit: 'MAX_IN_FLIGHT', max }, retryAfterSeconds: retryAfterSeconds },
+      )
     }
     this.#inFlight++
     let released = false

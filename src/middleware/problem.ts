@@ -63,7 +63,14 @@ export function problemDocument(
   extras: ProblemExtras = {},
   instance?: string,
 ): Problem {
-  return { type: problemTypeUri(problem), title: TITLES[problem], status, detail, ...(instance === undefined ? {} : { instance }), ...extras }
+  return {
+    type: problemTypeUri(problem),
+    title: TITLES[problem],
+    status,
+    detail,
+    ...(instance === undefined ? {} : { instance }),
+    ...extras,
+  }
 }
 
 interface Issue {
@@ -102,7 +109,13 @@ export function validationHook(
 ): Response | undefined {
   if (result.success) return undefined
   if (result.target === 'param') {
-    return errorResponse(c, new AppError('not_found', `No model has the id in ${c.req.path}: ids are lowercase letters, digits, ".", "_" or "-". GET /v1/models lists the served models.`))
+    return errorResponse(
+      c,
+      new AppError(
+        'not_found',
+        `No model has the id in ${c.req.path}: ids are lowercase letters, digits, ".", "_" or "-". GET /v1/models lists the served models.`,
+      ),
+    )
   }
   return errorResponse(c, invalidRequest(result.error))
 }
@@ -118,7 +131,12 @@ export function invalidRequest(error: ZodError): AppError {
 export const onError: ErrorHandler = (err, c) => {
   if (err instanceof HTTPException) {
     if (err.status === 400 && /JSON/i.test(err.message)) {
-      return problemResponse(c, 400, 'malformed_json', `The request body is not valid JSON (${err.message}). Send a JSON object such as {"inputs": "some text"}.`)
+      return problemResponse(
+        c,
+        400,
+        'malformed_json',
+        `The request body is not valid JSON (${err.message}). Send a JSON object such as {"inputs": "some text"}.`,
+      )
     }
     if (err.status === 413) return problemResponse(c, 413, 'payload_too_large', err.message)
     const status = err.status as ContentfulStatusCode
@@ -142,7 +160,13 @@ export function asProblem(err: unknown, model?: string): AppError | undefined {
   if (!(err instanceof AppError)) return undefined
   if (err.model !== undefined || model === undefined || !aboutModel(err.kind)) return err
   const { kind, message, retryAfterSeconds, extras, headers } = err
-  return new AppError(kind, message, { cause: err.cause, model, extras, headers, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) })
+  return new AppError(kind, message, {
+    cause: err.cause,
+    model,
+    extras,
+    headers,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  })
 }
 
 /** `app.notFound`: unknown paths. */

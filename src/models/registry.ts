@@ -142,7 +142,6 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
 /** ORT's message when an allocation fails at the heap's maximum (see capWasmMemory). */
 const isOutOfMemory = (e: unknown): boolean => /bad_alloc|out of memory|Cannot enlarge memory/i.test(String(e))
 
-
 export class ModelRegistry {
   readonly #deps: RegistryDeps
   readonly #options: RegistryOptions
@@ -281,7 +280,10 @@ export class ModelRegistry {
     this.#notePending(slot, manifest)
     const version = activeVersion(manifest)
     if (version === undefined) {
-      const e = new AppError('no_active_version', `Model "${id}" has no active version yet${manifest.pending ? ` (version ${manifest.pending} is pending rollout)` : ''}. Publish it again without --stage to serve it at once, or wait for the scheduled rollout.`)
+      const e = new AppError(
+        'no_active_version',
+        `Model "${id}" has no active version yet${manifest.pending ? ` (version ${manifest.pending} is pending rollout)` : ''}. Publish it again without --stage to serve it at once, or wait for the scheduled rollout.`,
+      )
       this.#fail(slot, manifest.pending, e)
       throw e
     }
@@ -315,10 +317,7 @@ export class ModelRegistry {
   async #build(id: string, version: ModelVersion): Promise<LiveModel> {
     const start = this.#deps.now()
     this.#admit(id, version)
-    const [weights, tokenizer] = await Promise.all([
-      this.#deps.readWeights(id, version),
-      this.#tokenizer(id, version),
-    ])
+    const [weights, tokenizer] = await Promise.all([this.#deps.readWeights(id, version), this.#tokenizer(id, version)])
     const before = this.#deps.wasmMemoryBytes()
     let session: ClassifierSession
     try {
@@ -355,23 +354,35 @@ export class ModelRegistry {
     const footprint = footprintOf(version)
     const need = (loaded: Footprint[]): number => loadNeedBytes(baseline, loaded, version)
     if (need([]) > budget) {
-      throw new AppError('over_budget', `Model "${id}" version ${version.version} needs ${mib(need([]))} of memory to load (${mib(residentBytes([footprint]))} of Wasm memory once loaded, ` +
+      throw new AppError(
+        'over_budget',
+        `Model "${id}" version ${version.version} needs ${mib(need([]))} of memory to load (${mib(residentBytes([footprint]))} of Wasm memory once loaded, ` +
           `beside ORT's own ${mib(baseline)}), more than this isolate's budget of ${mib(budget)}. ` +
-          'Publish it as int8 or with a lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.', { model: id, retryAfterSeconds: 300 })
+          'Publish it as int8 or with a lower --max-length, or serve it from a Worker of its own with a larger WASM_BUDGET_BYTES.',
+        { model: id, retryAfterSeconds: 300 },
+      )
     }
     const fits = (): boolean => need(this.#resident().map((m) => m.footprint)) <= budget
     while (!fits() && this.#evictLeastRecentlyUsed(id)) {
       // evicted one idle model; check again
     }
     if (!fits()) {
-      throw new AppError('over_budget', `Model "${id}" does not fit in this isolate's memory budget of ${mib(budget)} now: every other loaded model is serving requests. ` +
-          'Retry shortly, or spread the models over more Workers.', { model: id, retryAfterSeconds: 1 })
+      throw new AppError(
+        'over_budget',
+        `Model "${id}" does not fit in this isolate's memory budget of ${mib(budget)} now: every other loaded model is serving requests. ` +
+          'Retry shortly, or spread the models over more Workers.',
+        { model: id, retryAfterSeconds: 1 },
+      )
     }
   }
 
   #outOfMemory(id: string, version: ModelVersion, cause: unknown): unknown {
     if (!isOutOfMemory(cause)) return cause
-    return new AppError('over_budget', `onnxruntime-web ran out of Wasm memory creating model "${id}" version ${version.version} within this isolate's budget of ${mib(this.#options.budgetBytes)}. Retry shortly, or spread the models over more Workers.`, { model: id, retryAfterSeconds: 1 })
+    return new AppError(
+      'over_budget',
+      `onnxruntime-web ran out of Wasm memory creating model "${id}" version ${version.version} within this isolate's budget of ${mib(this.#options.budgetBytes)}. Retry shortly, or spread the models over more Workers.`,
+      { model: id, retryAfterSeconds: 1 },
+    )
   }
 
   /** Every session this isolate holds: live ones and retired ones still finishing requests. */

@@ -51,7 +51,6 @@ export type RolloutOutcome =
   /** storage could not be read or written; nothing recorded, the next tick tries again */
   | { id: string; status: 'deferred'; version: string | null; reason: string }
 
-
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /** Errors that say nothing about the version itself. */
@@ -78,14 +77,20 @@ export async function runSmokeTest(session: ClassifierSession, tokenizer: Tokeni
       { activation: defaultActivation(version.problem_type), top_k: null },
     )
     if (row === undefined || row.length !== labelCount(version)) {
-      throw new AppError('smoke_failed', `Version ${version.version} outputs ${row?.length ?? 0} scores but its manifest lists ${labelCount(version)} labels. Re-publish it with matching labels.`)
+      throw new AppError(
+        'smoke_failed',
+        `Version ${version.version} outputs ${row?.length ?? 0} scores but its manifest lists ${labelCount(version)} labels. Re-publish it with matching labels.`,
+      )
     }
     const got = row[0]?.label
     if (c.label !== null && got !== c.label) wrong.push(`"${c.text.slice(0, 40)}" gave ${got ?? '(nothing)'}, expected ${c.label}`)
   }
   if (wrong.length > 0) {
-    throw new AppError('smoke_failed', `Version ${version.version} failed its smoke test: ${wrong.length} of ${cases.length} golden inputs changed label (${wrong.join('; ')}). ` +
-        'The stored weights or tokenizer do not behave as the ones verified at publish time: re-publish the model, or roll back.')
+    throw new AppError(
+      'smoke_failed',
+      `Version ${version.version} failed its smoke test: ${wrong.length} of ${cases.length} golden inputs changed label (${wrong.join('; ')}). ` +
+        'The stored weights or tokenizer do not behave as the ones verified at publish time: re-publish the model, or roll back.',
+    )
   }
 }
 

@@ -27,8 +27,8 @@ export { DEFAULT_SESSION_OPTIONS, type OrtSessionOptions } from '../core/inferen
  * recognisable by content, because Emscripten copies the buffer before use.
  */
 const MARKER = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x0e, 0x0d, 0x65, 0x64, 0x67, 0x65, 0x2d, 0x63, 0x6c, 0x61, 0x73,
-  0x73, 0x69, 0x66, 0x79,
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x0e, 0x0d, 0x65, 0x64, 0x67, 0x65, 0x2d, 0x63, 0x6c, 0x61, 0x73, 0x73, 0x69, 0x66,
+  0x79,
 ])
 
 function isMarker(source: unknown): boolean {
@@ -120,10 +120,7 @@ class OrtWebSession implements ClassifierSession {
  * frees that copy once the session exists; the caller should drop its own
  * reference too, so that only the session's initializers stay resident.
  */
-export async function createSession(
-  model: Uint8Array,
-  options: OrtSessionOptions = DEFAULT_SESSION_OPTIONS,
-): Promise<ClassifierSession> {
+export async function createSession(model: Uint8Array, options: OrtSessionOptions = DEFAULT_SESSION_OPTIONS): Promise<ClassifierSession> {
   const create = () => ort.InferenceSession.create(model, webSessionOptions(options))
   try {
     if (backendStarted === undefined) {
@@ -155,7 +152,11 @@ function starterFeeds(batch: number, seq: number): Record<string, Int64Input> {
   const dims: [number, number] = [batch, seq]
   const ids = new BigInt64Array(batch * seq)
   for (let i = 0; i < ids.length; i++) ids[i] = BigInt(i % STARTER_VOCAB)
-  return { input_ids: { data: ids, dims }, attention_mask: { data: new BigInt64Array(batch * seq).fill(1n), dims }, token_type_ids: { data: new BigInt64Array(batch * seq), dims } }
+  return {
+    input_ids: { data: ids, dims },
+    attention_mask: { data: new BigInt64Array(batch * seq).fill(1n), dims },
+    token_type_ids: { data: new BigInt64Array(batch * seq), dims },
+  }
 }
 
 function fromBase64(text: string): Uint8Array {

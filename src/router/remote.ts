@@ -26,9 +26,13 @@ export interface RouterEnv {
 export function remoteError(worker: string, error: unknown): AppError {
   const problem = problemOf(error)
   if (problem === undefined) {
-    return new AppError('worker_unavailable', `The model Worker "${worker}" could not be reached: ${error instanceof Error ? error.message : String(error)}. Retry shortly.`, {
-      retryAfterSeconds: 1,
-    })
+    return new AppError(
+      'worker_unavailable',
+      `The model Worker "${worker}" could not be reached: ${error instanceof Error ? error.message : String(error)}. Retry shortly.`,
+      {
+        retryAfterSeconds: 1,
+      },
+    )
   }
   const { type: _type, title: _title, status, detail, retry_after, ...extras } = problem
   const kind = kindFor(status, problemKind(problem)) ?? 'internal'
@@ -62,7 +66,11 @@ export class Placement {
   placed(id: string, worker: string | null | undefined): ModelWorker {
     const found = worker === undefined || worker === null ? this.#workers[0] : this.#workers.find((w) => w.name === worker)
     if (found === undefined) {
-      throw new AppError('misconfigured', `Model "${id}" is placed on the model Worker "${worker ?? '(default)'}", which this router does not bind. Add it to the suite (MODEL_WORKERS) and deploy the router, or publish the model with --worker naming one of: ${this.#workers.map((w) => w.name).join(', ') || '(none)'}.`, { model: id })
+      throw new AppError(
+        'misconfigured',
+        `Model "${id}" is placed on the model Worker "${worker ?? '(default)'}", which this router does not bind. Add it to the suite (MODEL_WORKERS) and deploy the router, or publish the model with --worker naming one of: ${this.#workers.map((w) => w.name).join(', ') || '(none)'}.`,
+        { model: id },
+      )
     }
     return found
   }
@@ -71,7 +79,10 @@ export class Placement {
 function stubOf(env: RouterEnv, worker: ModelWorker): ServingStub {
   const binding = env[worker.binding]
   if (typeof binding !== 'object' || binding === null || !('classify' in binding)) {
-    throw new AppError('misconfigured', `The router has no service binding ${worker.binding} for the model Worker "${worker.name}". Generate its wrangler config from the catalogue (npm run suite) and deploy it.`)
+    throw new AppError(
+      'misconfigured',
+      `The router has no service binding ${worker.binding} for the model Worker "${worker.name}". Generate its wrangler config from the catalogue (npm run suite) and deploy it.`,
+    )
   }
   return binding as ServingStub
 }

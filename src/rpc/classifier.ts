@@ -24,7 +24,16 @@ import { ClassifyRequestSchema, TokenizeRequestSchema } from '../core/schema/req
 import type { Bindings } from '../env.ts'
 import type { InFlightGate } from '../middleware/load-shed.ts'
 import { rpcError } from './errors.ts'
-import type { ClassifierRpc, ClassifyParameters, ClassifyResult, Inputs, ModelDetail, ModelList, TokenizeParameters, TokenizeResult } from './types.ts'
+import type {
+  ClassifierRpc,
+  ClassifyParameters,
+  ClassifyResult,
+  Inputs,
+  ModelDetail,
+  ModelList,
+  TokenizeParameters,
+  TokenizeResult,
+} from './types.ts'
 
 /** Seconds a caller shed by MAX_IN_FLIGHT is asked to wait, as HTTP's loadShed() asks. */
 const SHED_RETRY_SECONDS = 1

@@ -13,4 +13,3 @@ export function rpcError(error: unknown, model?: string): ClassifierError {
   const problem = problemDocument(known.status, known.problemType, known.message, extras)
   return new ClassifierError(known.retryAfterSeconds === undefined ? problem : { ...problem, retry_after: known.retryAfterSeconds })
 }
-

@@ -60,7 +60,8 @@ export function problemOf(error: unknown): ClassifierProblem | undefined {
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined
   const p = parsed as Record<string, unknown>
-  if (typeof p.type !== 'string' || typeof p.status !== 'number' || typeof p.detail !== 'string' || typeof p.title !== 'string') return undefined
+  if (typeof p.type !== 'string' || typeof p.status !== 'number' || typeof p.detail !== 'string' || typeof p.title !== 'string')
+    return undefined
   return parsed as ClassifierProblem
 }
 

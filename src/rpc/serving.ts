@@ -50,7 +50,11 @@ export function servingEntrypoint(deps: ServingDeps) {
         const release = deps.inFlight.enter(limits.maxInFlight, SHED_RETRY_SECONDS)
         try {
           const phases: Timed<ClassifyResult>['phases'] = {}
-          const served = await backend.classify(modelIdOf(id), parseRequest(ClassifyRequestSchema, request, limits), (p, ms) => (phases[p] = ms))
+          const served = await backend.classify(
+            modelIdOf(id),
+            parseRequest(ClassifyRequestSchema, request, limits),
+            (p, ms) => (phases[p] = ms),
+          )
           return { ...served, phases }
         } finally {
           release()
@@ -61,7 +65,11 @@ export function servingEntrypoint(deps: ServingDeps) {
     async tokenize(id: string, request: TokenizeRequest): Promise<Timed<TokenizeResult>> {
       return this.#run(id, async (backend, limits) => {
         const phases: Timed<TokenizeResult>['phases'] = {}
-        const served = await backend.tokenize(modelIdOf(id), parseRequest(TokenizeRequestSchema, request, limits), (p, ms) => (phases[p] = ms))
+        const served = await backend.tokenize(
+          modelIdOf(id),
+          parseRequest(TokenizeRequestSchema, request, limits),
+          (p, ms) => (phases[p] = ms),
+        )
         return { ...served, phases }
       })
     }
@@ -78,10 +86,18 @@ export function servingEntrypoint(deps: ServingDeps) {
       return this.#run(undefined, (backend) => backend.readiness())
     }
 
-    async #run<T>(model: string | undefined, operation: (backend: ReturnType<typeof localBackend>, limits: ReturnType<typeof configOf>['limits']) => Promise<T>): Promise<T> {
+    async #run<T>(
+      model: string | undefined,
+      operation: (backend: ReturnType<typeof localBackend>, limits: ReturnType<typeof configOf>['limits']) => Promise<T>,
+    ): Promise<T> {
       try {
         const config = configOf(this.env)
-        const ctx = { registry: deps.registryFor(this.env), limits: config.limits, bucket: this.env.MODELS, waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p) }
+        const ctx = {
+          registry: deps.registryFor(this.env),
+          limits: config.limits,
+          bucket: this.env.MODELS,
+          waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p),
+        }
         return await operation(localBackend(ctx, config), config.limits)
       } catch (error) {
         throw rpcError(error, model)

@@ -12,7 +12,13 @@
  */
 import type { z } from '@hono/zod-openapi'
 import type { ClassifyRequest, TokenizeRequest } from '../core/schema/request.ts'
-import type { ClassifyResponseSchema, LabelScoreSchema, ModelDetailSchema, ModelListSchema, TokenizeResponseSchema } from '../core/schema/response.ts'
+import type {
+  ClassifyResponseSchema,
+  LabelScoreSchema,
+  ModelDetailSchema,
+  ModelListSchema,
+  TokenizeResponseSchema,
+} from '../core/schema/response.ts'
 
 /** A text, a `{ text, text_pair }`, or a list of those. */
 export type Inputs = ClassifyRequest['inputs']

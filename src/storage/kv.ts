@@ -16,10 +16,16 @@ export async function readTokenizer(kv: KVNamespace, modelId: string, ref: BlobR
   try {
     value = await kv.get(ref.key, { type: 'arrayBuffer', cacheTtl: TOKENIZER_CACHE_TTL })
   } catch (cause) {
-    throw new AppError('storage_unavailable', `KV could not be read for the tokenizer of model "${modelId}" (${ref.key}): ${String(cause)}. Retry later.`, { model: modelId, cause })
+    throw new AppError(
+      'storage_unavailable',
+      `KV could not be read for the tokenizer of model "${modelId}" (${ref.key}): ${String(cause)}. Retry later.`,
+      { model: modelId, cause },
+    )
   }
   if (value === null) {
-    throw new AppError('missing_blob', `The tokenizer of model "${modelId}" (${ref.key}) is missing from KV. Re-publish the model.`, { model: modelId })
+    throw new AppError('missing_blob', `The tokenizer of model "${modelId}" (${ref.key}) is missing from KV. Re-publish the model.`, {
+      model: modelId,
+    })
   }
   const bytes = new Uint8Array(value)
   await checkBlob(modelId, 'tokenizer', bytes, ref)

@@ -13,7 +13,10 @@ async function get(bucket: R2Bucket, modelId: string, key: string): Promise<R2Ob
   try {
     return await bucket.get(key)
   } catch (cause) {
-    throw new AppError('storage_unavailable', `R2 could not be read for model "${modelId}" (${key}): ${String(cause)}. Retry later.`, { model: modelId, cause })
+    throw new AppError('storage_unavailable', `R2 could not be read for model "${modelId}" (${key}): ${String(cause)}. Retry later.`, {
+      model: modelId,
+      cause,
+    })
   }
 }
 
@@ -50,7 +53,11 @@ export async function writeManifest(bucket: R2Bucket, manifest: ModelManifest, e
     })
     return written !== null
   } catch (cause) {
-    throw new AppError('storage_unavailable', `R2 could not write the manifest of model "${manifest.id}": ${String(cause)}. The next scheduled run tries again.`, { model: manifest.id, cause })
+    throw new AppError(
+      'storage_unavailable',
+      `R2 could not write the manifest of model "${manifest.id}": ${String(cause)}. The next scheduled run tries again.`,
+      { model: manifest.id, cause },
+    )
   }
 }
 
@@ -74,7 +81,9 @@ export async function listModelIds(bucket: R2Bucket): Promise<string[]> {
 export async function readWeights(bucket: R2Bucket, modelId: string, ref: BlobRef): Promise<Uint8Array> {
   const object = await get(bucket, modelId, ref.key)
   if (object === null) {
-    throw new AppError('missing_blob', `The weights of model "${modelId}" (${ref.key}) are missing from R2. Re-publish the model.`, { model: modelId })
+    throw new AppError('missing_blob', `The weights of model "${modelId}" (${ref.key}) are missing from R2. Re-publish the model.`, {
+      model: modelId,
+    })
   }
   const bytes = await readBody(object, modelId, 'weights')
   await checkBlob(modelId, 'weights', bytes, ref)
@@ -86,6 +95,9 @@ async function readBody(object: R2ObjectBody, modelId: string, what: string): Pr
   try {
     return new Uint8Array(await object.arrayBuffer())
   } catch (cause) {
-    throw new AppError('storage_unavailable', `R2 failed while sending the ${what} of model "${modelId}": ${String(cause)}. Retry later.`, { model: modelId, cause })
+    throw new AppError('storage_unavailable', `R2 failed while sending the ${what} of model "${modelId}": ${String(cause)}. Retry later.`, {
+      model: modelId,
+      cause,
+    })
   }
 }

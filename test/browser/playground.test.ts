@@ -25,7 +25,11 @@ interface Problem {
 async function api<T>(path: string, body?: unknown, key: string | null = API_KEY): Promise<{ status: number; data: T; headers: Headers }> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   if (key !== null) headers.Authorization = `Bearer ${key}`
-  const res = await fetch(`${base}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? null : JSON.stringify(body) })
+  const res = await fetch(`${base}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers,
+    body: body === undefined ? null : JSON.stringify(body),
+  })
   return { status: res.status, data: (await res.json()) as T, headers: res.headers }
 }
 

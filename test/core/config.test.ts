@@ -43,7 +43,9 @@ describe('parseConfig', () => {
       [{ WASM_BUDGET_BYTES: '1.5' }, /WASM_BUDGET_BYTES/],
     ]
     for (const [vars, message] of refusals) {
-      expect(() => parseConfig(vars)).toThrow(expect.objectContaining({ kind: 'misconfigured', status: 500, message: expect.stringMatching(message) }))
+      expect(() => parseConfig(vars)).toThrow(
+        expect.objectContaining({ kind: 'misconfigured', status: 500, message: expect.stringMatching(message) }),
+      )
     }
   })
 

@@ -59,12 +59,15 @@ describe('API keys on the Worker', () => {
     expect(p.detail).toContain('Authorization: Bearer')
   })
 
-  it.each([['wrong'], ['key-on'], ['key-one2'], ['KEY-ONE'], ['key-one,key-two']])('403 for a key that is not configured (%s)', async (key) => {
-    const p = await problem(await classify(keys, `Bearer ${key}`), 403)
-    expect(p.type).toContain('forbidden')
-  })
+  it.each([['wrong'], ['key-on'], ['key-one2'], ['KEY-ONE'], ['key-one,key-two']])(
+    '403 for a key that is not configured (%s)',
+    async (key) => {
+      const p = await problem(await classify(keys, `Bearer ${key}`), 403)
+      expect(p.type).toContain('forbidden')
+    },
+  )
 
-  it('accepts each configured key, whatever the scheme\'s case, on classify and tokenize', async () => {
+  it("accepts each configured key, whatever the scheme's case, on classify and tokenize", async () => {
     for (const authorization of ['Bearer key-one', 'Bearer key-two', 'bearer key-one', 'Bearer  key-two  ']) {
       expect((await classify(keys, authorization)).status, authorization).toBe(200)
       expect((await tokenize(keys, authorization)).status, authorization).toBe(200)

@@ -127,7 +127,11 @@ describe('a failed cold load is kept for FAILED_LOAD_RETRY_SECONDS', () => {
       expect(p.detail).toContain('retries the load in')
     }
     // Every route that loads the model says when to come back, not only classify.
-    const tokenized = await w.call('/v1/models/electra-backoff/tokenize', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: 'hi' }) })
+    const tokenized = await w.call('/v1/models/electra-backoff/tokenize', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: 'hi' }),
+    })
     expect(Number(tokenized.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1)
     await problem(tokenized, 503)
     expect(w.r2Reads).toHaveLength(2)

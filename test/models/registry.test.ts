@@ -354,7 +354,13 @@ describe('ModelRegistry memory budget', () => {
 
   it('refuses a version larger than the whole budget before reading its weights, naming the fixes', async () => {
     const { heap, deps } = world(['big'], TWO)
-    deps.readManifest = async (id) => ({ id, active: 'v1', pending: null, versions: [{ ...budgetVersion(id), version: 'v1', footprint: { session_bytes: TWO, peak_bytes: TWO } }], failures: [] })
+    deps.readManifest = async (id) => ({
+      id,
+      active: 'v1',
+      pending: null,
+      versions: [{ ...budgetVersion(id), version: 'v1', footprint: { session_bytes: TWO, peak_bytes: TWO } }],
+      failures: [],
+    })
     let reads = 0
     deps.readWeights = async (id) => (reads++, new TextEncoder().encode(id))
     const registry = new ModelRegistry(deps, { ...DEFAULT_REGISTRY_OPTIONS, budgetBytes: TWO })
@@ -433,7 +439,14 @@ describe('ModelRegistry.adopt', () => {
     }
     // A long TTL: only adopt (or an explicit refresh) changes the live model.
     const registry = new ModelRegistry(deps, { manifestTtlMs: 60_000, retryFailedMs: 60_000 })
-    const model = (v: string): LiveModel => ({ id: 'm', version: adoptVersion(v), session: session(v), tokenizer: adoptTokenizer, loadMs: 1, footprint: { session_bytes: 0, peak_bytes: 0 } })
+    const model = (v: string): LiveModel => ({
+      id: 'm',
+      version: adoptVersion(v),
+      session: session(v),
+      tokenizer: adoptTokenizer,
+      loadMs: 1,
+      footprint: { session_bytes: 0, peak_bytes: 0 },
+    })
     return {
       registry,
       released,

@@ -61,7 +61,9 @@ beforeAll(async () => {
   electra = found
   const garbage = new TextEncoder().encode('these bytes passed the sha256 check but are not an ONNX model '.repeat(64))
   await publishManifest('electra-not-onnx', [await versionWithWeights('broken', garbage)])
-  firstCreation = await Promise.all(Array.from({ length: 4 }, () => w.post('/v1/models/electra-not-onnx/classify', { inputs: 'Win a FREE cruise now' })))
+  firstCreation = await Promise.all(
+    Array.from({ length: 4 }, () => w.post('/v1/models/electra-not-onnx/classify', { inputs: 'Win a FREE cruise now' })),
+  )
 })
 
 describe('loading', () => {
@@ -73,7 +75,10 @@ describe('loading', () => {
   })
 
   it('answers a model with no active version with 503 naming the pending one', async () => {
-    await env.MODELS.put(manifestKey('electra-pending'), JSON.stringify({ ...electra, id: 'electra-pending', active: null, pending: electra.active }))
+    await env.MODELS.put(
+      manifestKey('electra-pending'),
+      JSON.stringify({ ...electra, id: 'electra-pending', active: null, pending: electra.active }),
+    )
     const p = await problem(await classify('electra-pending'), 503)
     expect(p.detail).toContain('pending')
   })

@@ -34,8 +34,7 @@ beforeAll(async () => {
 const words = (n: number, salt: number) => Array.from({ length: n }, (_, i) => `word${(i * 7 + salt) % 50}`).join(' ')
 // Read whatever the status: only the memory models are published here, so /readyz answers 503 for the default ones,
 // and its problem document carries wasm_memory_bytes too (outside the Problem type).
-const wasmMemory = async (): Promise<number> =>
-  ((await (await get('/readyz')).json()) as { wasm_memory_bytes: number }).wasm_memory_bytes
+const wasmMemory = async (): Promise<number> => ((await (await get('/readyz')).json()) as { wasm_memory_bytes: number }).wasm_memory_bytes
 const mb = (n: number) => Math.round((n / MB) * 10) / 10
 
 it('stays within the Wasm budget while the cron loads and swaps in a second ALBERT-base version', async () => {

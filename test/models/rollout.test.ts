@@ -132,7 +132,12 @@ describe('rollOut', () => {
     expect(failed).toMatchObject({ status: 'failed', version: 'v2', attempts: 1 })
     expect(manifest()).toMatchObject({ active: 'v1', pending: 'v2' })
     expect(manifest().failures).toEqual([
-      { version: 'v2', reason: expect.stringMatching(/^smoke_failed: .*2 of 2 .*"Win a FREE cruise" gave ham, expected spam.*roll back/), at: new Date(T0).toISOString(), attempts: 1 },
+      {
+        version: 'v2',
+        reason: expect.stringMatching(/^smoke_failed: .*2 of 2 .*"Win a FREE cruise" gave ham, expected spam.*roll back/),
+        at: new Date(T0).toISOString(),
+        attempts: 1,
+      },
     ])
     expect(state.released).toEqual(['v2'])
 

@@ -195,7 +195,12 @@ describe('a broken staged version', () => {
       const shown = await detail(id)
       expect(shown, id).toMatchObject({ version: ELECTRA.version, pending: ELECTRA_V2.version })
       expect(shown.activation_failures, id).toEqual([
-        { version: ELECTRA_V2.version, reason: expect.stringMatching(new RegExp(`^${type}: .*(Re-publish|roll back)`)), at: expect.any(String), attempts: 1 },
+        {
+          version: ELECTRA_V2.version,
+          reason: expect.stringMatching(new RegExp(`^${type}: .*(Re-publish|roll back)`)),
+          at: expect.any(String),
+          attempts: 1,
+        },
       ])
       const res = await classify(id)
       expect(res.status, id).toBe(200)
@@ -230,7 +235,10 @@ describe('a broken staged version', () => {
     expect(await tick()).toContainEqual(expect.objectContaining({ id, status: 'failed', attempts: 1 }))
     await env.MODELS.put('blobs/sha256/never-uploaded-upload.onnx', await fixture(`${v2.weights.sha256}.onnx`))
     const m = await readManifest(env.MODELS, id)
-    await env.MODELS.put(manifestKey(id), JSON.stringify({ ...m, failures: m.failures.map((f) => ({ ...f, at: '2026-01-01T00:00:00.000Z' })) }))
+    await env.MODELS.put(
+      manifestKey(id),
+      JSON.stringify({ ...m, failures: m.failures.map((f) => ({ ...f, at: '2026-01-01T00:00:00.000Z' })) }),
+    )
     expect(await tick()).toContainEqual(expect.objectContaining({ id, status: 'activated', version: ELECTRA_V2.version }))
     expect(await readManifest(env.MODELS, id)).toMatchObject({ active: ELECTRA_V2.version, pending: null, failures: [] })
     expect((await classify(id)).headers.get('X-Model-Version')).toBe(ELECTRA_V2.version)

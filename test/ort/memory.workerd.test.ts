@@ -24,8 +24,7 @@ beforeAll(async () => {
 /** ~n tokens of English for either tokenizer. */
 const words = (n: number, salt: number) => Array.from({ length: n }, (_, i) => `word${(i * 7 + salt) % 50}`).join(' ')
 
-const wasmMemory = async (): Promise<number> =>
-  ((await (await get('/readyz')).json()) as { wasm_memory_bytes: number }).wasm_memory_bytes
+const wasmMemory = async (): Promise<number> => ((await (await get('/readyz')).json()) as { wasm_memory_bytes: number }).wasm_memory_bytes
 
 it('keeps both default-size models and their largest batches within the Wasm budget', async () => {
   const figures: Record<string, number> = {}

@@ -28,7 +28,11 @@ const ORPHAN = 'placed-nowhere'
 let mf: Miniflare
 const get = (path: string) => mf.dispatchFetch(`http://router.test${path}`)
 const post = (path: string, body: unknown) =>
-  mf.dispatchFetch(`http://router.test${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  mf.dispatchFetch(`http://router.test${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 
 async function problem(res: Awaited<ReturnType<typeof get>>, status: number): Promise<Problem> {
   expect(res.status).toBe(status)
@@ -63,7 +67,14 @@ beforeAll(async () => {
   const models = await mf.getR2Bucket('MODELS', SUITE.router)
   const tokenizers = await mf.getKVNamespace('TOKENIZERS', first.name)
   const store = async (id: string, version: BuiltVersion['version'], worker: string | undefined) => {
-    const manifest: ModelManifest = { id, ...(worker === undefined ? {} : { worker }), active: version.version, pending: null, versions: [version], failures: [] }
+    const manifest: ModelManifest = {
+      id,
+      ...(worker === undefined ? {} : { worker }),
+      active: version.version,
+      pending: null,
+      versions: [version],
+      failures: [],
+    }
     await models.put(manifestKey(id), JSON.stringify(manifest))
   }
   for (const { version, weights, tokenizer } of built) {
@@ -96,7 +107,10 @@ describe('the router', () => {
       const body = (await res.json()) as Array<Array<{ label: string; score: number }>>
       expect(body).toHaveLength(2)
       expect(body[0]?.map((s) => s.label).sort()).toEqual(Object.values(model.id2label).sort())
-      const detail = (await (await get(`/v1/models/${model.id}`)).json()) as { loaded: boolean; isolate: { name: string; models: Array<{ id: string }> } }
+      const detail = (await (await get(`/v1/models/${model.id}`)).json()) as {
+        loaded: boolean
+        isolate: { name: string; models: Array<{ id: string }> }
+      }
       expect(detail.isolate.name).toBe(worker)
       expect(detail.loaded).toBe(true)
       expect(detail.isolate.models.map((m) => m.id)).toContain(model.id)
@@ -109,7 +123,10 @@ describe('the router', () => {
   it('reports each model Worker on /readyz: its Wasm memory, its budget and the models it holds', async () => {
     const res = await get('/readyz')
     expect(res.status).toBe(200)
-    const ready = (await res.json()) as { models: Record<string, unknown>; isolates: Array<{ name: string; wasm_memory_bytes: number; budget_bytes: number; models: Array<{ id: string }> }> }
+    const ready = (await res.json()) as {
+      models: Record<string, unknown>
+      isolates: Array<{ name: string; wasm_memory_bytes: number; budget_bytes: number; models: Array<{ id: string }> }>
+    }
     expect(Object.keys(ready.models).sort()).toEqual([ALBERT.id, ELECTRA.id].sort())
     expect(ready.isolates.map((i) => i.name)).toEqual([first.name, second.name])
     for (const isolate of ready.isolates) {
@@ -123,7 +140,11 @@ describe('the router', () => {
   it("answers a model Worker's problem as that Worker would: status, type, model and Retry-After", async () => {
     const res = await post(`/v1/models/${BROKEN}/classify`, { inputs: 'hi' })
     const p = await problem(res, 503)
-    expect(p).toMatchObject({ type: 'urn:edge-classify:problem:model_unavailable', model: BROKEN, instance: `/v1/models/${BROKEN}/classify` })
+    expect(p).toMatchObject({
+      type: 'urn:edge-classify:problem:model_unavailable',
+      model: BROKEN,
+      instance: `/v1/models/${BROKEN}/classify`,
+    })
     expect(p.detail).toMatch(/missing from R2/)
     // The second request is answered from the model Worker's back-off, with the seconds left.
     const again = await post(`/v1/models/${BROKEN}/classify`, { inputs: 'hi' })

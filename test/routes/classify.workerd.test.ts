@@ -9,7 +9,7 @@ const route = api.v1.models[':id'].classify
 type ClassifyJson = Parameters<typeof route.$post>[0]['json']
 const classify = (id: string, json: ClassifyJson) => route.$post({ param: { id }, json })
 /** The 200 body of a classify request. */
-const scores = async (id: string, json: ClassifyJson) => (await (await ok(await classify(id, json))).json())
+const scores = async (id: string, json: ClassifyJson) => await (await ok(await classify(id, json))).json()
 /** Sends what the request type refuses (wrong types, malformed JSON) as is. */
 const send = (id: string, body: unknown) => post(`/v1/models/${id}/classify`, body)
 
@@ -95,7 +95,7 @@ describe('POST /v1/models/{id}/classify', () => {
     expect(p.detail).toMatch(/64/)
   })
 
-  it('refuses max_length above the model\'s', async () => {
+  it("refuses max_length above the model's", async () => {
     const p = await problem(await classify(ELECTRA.id, { inputs: 'hi', parameters: { max_length: 65 } }), 422)
     expect(p.detail).toContain('64')
   })

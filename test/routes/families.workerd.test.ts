@@ -36,7 +36,7 @@ describe('DistilBERT', () => {
 describe('one-label cross-encoder', () => {
   const pair = { text: 'how many people live in berlin?', text_pair: 'Berlin has a population of 3.5 million.' }
 
-  it('scores a text pair through a sigmoid by default, as transformers\' pipeline does for one label', async () => {
+  it("scores a text pair through a sigmoid by default, as transformers' pipeline does for one label", async () => {
     expect(manifests.find((m) => m.id === CROSS_ENCODER.id)?.versions[0]?.problem_type).toBe('regression')
     const res = await classify(CROSS_ENCODER.id, { inputs: [...PARITY_INPUTS] })
     expect(res.status).toBe(200)

@@ -52,7 +52,10 @@ const nearlyARequest: fc.Arbitrary<string> = fc
         fc.string(),
         fc.string({ minLength: 1 }).map((t) => `x${t}`),
         wildNumber,
-        fc.array(fc.string({ minLength: 1 }).map((t) => `x${t}`), { minLength: 1, maxLength: 20 }),
+        fc.array(
+          fc.string({ minLength: 1 }).map((t) => `x${t}`),
+          { minLength: 1, maxLength: 20 },
+        ),
         fc.array(fc.constant('x'), { minLength: 17, maxLength: 20 }),
         fc.array(fc.oneof(fc.string({ minLength: 1 }), wildNumber, fc.constant('null')), { maxLength: 20 }),
         fc.record({ text: fc.string(), text_pair: fc.oneof(fc.string(), wildNumber) }),
@@ -72,7 +75,13 @@ const nearlyARequest: fc.Arbitrary<string> = fc
   )
   .map(({ inputs, parameters, extra }) => {
     const literal = (v: unknown): string =>
-      typeof v === 'string' ? (/^[-\d."ntf]/.test(v) && v !== '' ? v : JSON.stringify(v)) : Array.isArray(v) ? `[${v.map(literal).join(',')}]` : JSON.stringify(v)
+      typeof v === 'string'
+        ? /^[-\d."ntf]/.test(v) && v !== ''
+          ? v
+          : JSON.stringify(v)
+        : Array.isArray(v)
+          ? `[${v.map(literal).join(',')}]`
+          : JSON.stringify(v)
     const fields: string[] = []
     if (inputs !== undefined) {
       fields.push(
@@ -114,18 +123,23 @@ describe('request fuzzing: never a 5xx', () => {
 
   it('deep nesting in the body, in inputs and in parameters', async () => {
     await fc.assert(
-      fc.asyncProperty(route, fc.integer({ min: 1, max: 100_000 }), fc.constantFrom('body', 'inputs', 'parameters', 'object'), async (path, depth, where) => {
-        const nest = `${'['.repeat(depth)}${']'.repeat(depth)}`
-        const body =
-          where === 'body'
-            ? nest
-            : where === 'inputs'
-              ? `{"inputs":${nest}}`
-              : where === 'parameters'
-                ? `{"inputs":"hi","parameters":{"top_k":${nest}}}`
-                : `${'{"inputs":'.repeat(depth)}"x"${'}'.repeat(depth)}`
-        await neverServerError(path, body)
-      }),
+      fc.asyncProperty(
+        route,
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.constantFrom('body', 'inputs', 'parameters', 'object'),
+        async (path, depth, where) => {
+          const nest = `${'['.repeat(depth)}${']'.repeat(depth)}`
+          const body =
+            where === 'body'
+              ? nest
+              : where === 'inputs'
+                ? `{"inputs":${nest}}`
+                : where === 'parameters'
+                  ? `{"inputs":"hi","parameters":{"top_k":${nest}}}`
+                  : `${'{"inputs":'.repeat(depth)}"x"${'}'.repeat(depth)}`
+          await neverServerError(path, body)
+        },
+      ),
       { numRuns: 30, seed: 72 },
     )
   })
@@ -143,7 +157,12 @@ describe('request fuzzing: never a 5xx', () => {
       'application/json, text/plain',
       'json',
     )
-    const body = fc.constantFrom('{"inputs":"hi"}', 'inputs=hi', '--x\r\nContent-Disposition: form-data; name="inputs"\r\n\r\nhi\r\n--x--', '')
+    const body = fc.constantFrom(
+      '{"inputs":"hi"}',
+      'inputs=hi',
+      '--x\r\nContent-Disposition: form-data; name="inputs"\r\n\r\nhi\r\n--x--',
+      '',
+    )
     await fc.assert(
       fc.asyncProperty(route, contentType, body, async (path, type, text) => {
         await neverServerError(path, text, type)
@@ -192,14 +211,14 @@ describe('long and odd text', () => {
   })
 
   it('random Unicode, lone surrogates included: tokenize gives consistent encodings within max_length', async () => {
-    const text = fc.oneof(
-      fc.string({ unit: 'binary', minLength: 1, maxLength: 400 }),
-      fc.string({ unit, minLength: 1, maxLength: 400 }),
-    )
+    const text = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 400 }), fc.string({ unit, minLength: 1, maxLength: 400 }))
     const input = fc.oneof(text, fc.record({ text, text_pair: text }))
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...MODELS), input, fc.boolean(), async (model, item, truncation) => {
-        const res = await api.v1.models[':id'].tokenize.$post({ param: { id: model.id }, json: { inputs: item, parameters: { truncation } } })
+        const res = await api.v1.models[':id'].tokenize.$post({
+          param: { id: model.id },
+          json: { inputs: item, parameters: { truncation } },
+        })
         if (!truncation && res.status !== 200) {
           expect((await problem(res, 422)).type).toContain('too_long')
           return

@@ -45,7 +45,13 @@ function bundle(config: string, outDir: string): string {
 /** A fixture model built as `publish` builds it (convert, int8, verify), as test/support/global-setup.ts does. */
 async function build(model: FixtureModel) {
   const checkpoint = join(workDir, 'checkpoints', model.id)
-  await generateCheckpoint({ preset: model.preset, id2label: model.id2label, seed: model.seed, outDir: checkpoint, config: { problem_type: model.problem_type } })
+  await generateCheckpoint({
+    preset: model.preset,
+    id2label: model.id2label,
+    seed: model.seed,
+    outDir: checkpoint,
+    config: { problem_type: model.problem_type },
+  })
   await symlink(tokenizerFile(model.tokenizer, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'))
   return buildVersion(checkpoint, {
     max_length: model.max_length,
@@ -105,49 +111,59 @@ async function problem(method: string, ...args: unknown[]): Promise<ClassifierPr
 
 beforeAll(async () => {
   await mkdir(workDir, { recursive: true })
-  const [classifierEntry, consumerEntry] = [bundle('wrangler.toml', join(workDir, 'classifier')), bundle(join(consumerDir, 'wrangler.toml'), join(workDir, 'consumer'))]
+  const [classifierEntry, consumerEntry] = [
+    bundle('wrangler.toml', join(workDir, 'classifier')),
+    bundle(join(consumerDir, 'wrangler.toml'), join(workDir, 'consumer')),
+  ]
   const built = await Promise.all(FIXTURE_MODELS.map(build))
 
   const classifier = unstable_readConfig({ config: join(repoRoot, 'wrangler.toml') })
   const consumer = unstable_readConfig({ config: join(consumerDir, 'wrangler.toml') })
   const service = consumer.services?.find((s: { binding: string; service: string; entrypoint?: string }) => s.binding === 'CLASSIFIER')
-  if (service === undefined || service.service !== classifier.name) throw new Error('the consumer must bind CLASSIFIER to the edge-classify Worker')
+  if (service === undefined || service.service !== classifier.name)
+    throw new Error('the consumer must bind CLASSIFIER to the edge-classify Worker')
   const classifierService = { name: service.service, entrypoint: service.entrypoint }
 
   // Miniflare 5 reads a new options shape; the classic one (name, scriptPath, bindings per Worker) converts.
-  mf = new Miniflare(convertV4MiniflareOptions({
-    workers: [
-      {
-        name: 'probe',
-        modules: true,
-        script: PROBE,
-        compatibilityDate: consumer.compatibility_date,
-        serviceBindings: { CLASSIFIER: classifierService },
-        routes: ['probe.test/*'],
-      },
-      {
-        name: consumer.name,
-        modules: true,
-        scriptPath: consumerEntry,
-        compatibilityDate: consumer.compatibility_date,
-        // The example asks `albert-spam`; the fixture with spam/ham labels stands in.
-        bindings: { ...(consumer.vars as Record<string, string>), MODEL: ELECTRA.id },
-        serviceBindings: { CLASSIFIER: classifierService },
-        routes: ['consumer.test/*'],
-      },
-      {
-        name: classifier.name,
-        // The bundle and the ORT .wasm beside it (wrangler.toml's CompiledWasm rule).
-        modules: bundleModules(classifierEntry),
-        modulesRoot: dirname(classifierEntry),
-        compatibilityDate: classifier.compatibility_date,
-        bindings: classifier.vars as Record<string, string>,
-        routes: ['edge.test/*'],
-        r2Buckets: Object.fromEntries(classifier.r2_buckets.map((b: { binding: string; bucket_name?: string }) => [b.binding, b.bucket_name ?? b.binding])),
-        kvNamespaces: Object.fromEntries(classifier.kv_namespaces.map((k: { binding: string; id?: string }) => [k.binding, k.id ?? k.binding])),
-      },
-    ],
-  }))
+  mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [
+        {
+          name: 'probe',
+          modules: true,
+          script: PROBE,
+          compatibilityDate: consumer.compatibility_date,
+          serviceBindings: { CLASSIFIER: classifierService },
+          routes: ['probe.test/*'],
+        },
+        {
+          name: consumer.name,
+          modules: true,
+          scriptPath: consumerEntry,
+          compatibilityDate: consumer.compatibility_date,
+          // The example asks `albert-spam`; the fixture with spam/ham labels stands in.
+          bindings: { ...(consumer.vars as Record<string, string>), MODEL: ELECTRA.id },
+          serviceBindings: { CLASSIFIER: classifierService },
+          routes: ['consumer.test/*'],
+        },
+        {
+          name: classifier.name,
+          // The bundle and the ORT .wasm beside it (wrangler.toml's CompiledWasm rule).
+          modules: bundleModules(classifierEntry),
+          modulesRoot: dirname(classifierEntry),
+          compatibilityDate: classifier.compatibility_date,
+          bindings: classifier.vars as Record<string, string>,
+          routes: ['edge.test/*'],
+          r2Buckets: Object.fromEntries(
+            classifier.r2_buckets.map((b: { binding: string; bucket_name?: string }) => [b.binding, b.bucket_name ?? b.binding]),
+          ),
+          kvNamespaces: Object.fromEntries(
+            classifier.kv_namespaces.map((k: { binding: string; id?: string }) => [k.binding, k.id ?? k.binding]),
+          ),
+        },
+      ],
+    }),
+  )
 
   // Stored as `publish` stores them: blobs by content hash first, the manifest last.
   const models = await mf.getR2Bucket('MODELS', classifier.name)
@@ -183,14 +199,23 @@ describe('the Classifier entrypoint over a service binding', () => {
 
   it('answers as the HTTP routes do, problems included', async () => {
     const http = async (path: string, body: unknown) =>
-      (await mf.dispatchFetch(`http://edge.test${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json()
+      (
+        await mf.dispatchFetch(`http://edge.test${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()
     const inputs = ['Win a FREE cruise now!', { text: 'lunch?', text_pair: 'noon' }]
     expect(await value('classify', ALBERT.id, inputs, { function_to_apply: 'none' })).toEqual(
       await http(`/v1/models/${ALBERT.id}/classify`, { inputs, parameters: { function_to_apply: 'none' } }),
     )
     expect(await value('tokenize', ELECTRA.id, inputs)).toEqual(await http(`/v1/models/${ELECTRA.id}/tokenize`, { inputs }))
     const { errorName: _, ...rpc } = await problem('classify', ELECTRA.id, [], { top_k: 'one' })
-    const { instance: __, ...viaHttp } = (await http(`/v1/models/${ELECTRA.id}/classify`, { inputs: [], parameters: { top_k: 'one' } })) as { instance: string }
+    const { instance: __, ...viaHttp } = (await http(`/v1/models/${ELECTRA.id}/classify`, {
+      inputs: [],
+      parameters: { top_k: 'one' },
+    })) as { instance: string }
     expect(rpc).toEqual(viaHttp)
   })
 
@@ -234,12 +259,20 @@ describe('the Classifier entrypoint over a service binding', () => {
   })
 
   it('holds the HTTP limits: MAX_BATCH, MAX_LENGTH and MAX_BODY_BYTES', async () => {
-    const batch = await problem('classify', ELECTRA.id, Array.from({ length: 17 }, () => 'x'))
+    const batch = await problem(
+      'classify',
+      ELECTRA.id,
+      Array.from({ length: 17 }, () => 'x'),
+    )
     expect(batch).toMatchObject({ type: 'urn:edge-classify:problem:limit_exceeded', status: 413, limit: 'MAX_BATCH', max: 16 })
     const length = await problem('tokenize', ELECTRA.id, 'x', { max_length: 65 })
     expect(length).toMatchObject({ status: 422, limit: 'max_length', max: ELECTRA.max_length })
     // Within MAX_BATCH and MAX_INPUT_CHARS, but 3 UTF-8 bytes a character: over MAX_BODY_BYTES as JSON.
-    const body = await problem('classify', ELECTRA.id, Array.from({ length: 16 }, () => '€'.repeat(9_000)))
+    const body = await problem(
+      'classify',
+      ELECTRA.id,
+      Array.from({ length: 16 }, () => '€'.repeat(9_000)),
+    )
     expect(body).toMatchObject({ type: 'urn:edge-classify:problem:payload_too_large', status: 413, limit: 'MAX_BODY_BYTES' })
   })
 })

@@ -38,7 +38,7 @@ describe('problems across RPC', () => {
 })
 
 describe('asProblem (shared by onError and the entrypoint)', () => {
-  it('keeps the model an error names, over the route\'s', () => {
+  it("keeps the model an error names, over the route's", () => {
     const p = asProblem(new AppError('not_found', 'No model "nope" is published.', { model: 'nope' }), 'other')
     expect(p).toBeInstanceOf(AppError)
     expect(p).toMatchObject({ status: 404, problemType: 'not_found', model: 'nope' })
@@ -55,7 +55,9 @@ describe('InFlightGate', () => {
   it('sheds past max with a 429 naming MAX_IN_FLIGHT, and counts a release once', () => {
     const gate = new InFlightGate()
     const first = gate.enter(1, 1)
-    expect(() => gate.enter(1, 1)).toThrow(expect.objectContaining({ status: 429, extras: { limit: 'MAX_IN_FLIGHT', max: 1 }, retryAfterSeconds: 1 }))
+    expect(() => gate.enter(1, 1)).toThrow(
+      expect.objectContaining({ status: 429, extras: { limit: 'MAX_IN_FLIGHT', max: 1 }, retryAfterSeconds: 1 }),
+    )
     first()
     first()
     const second = gate.enter(1, 1)

@@ -182,7 +182,7 @@ describe('R2 erroring in the middle of a request', () => {
     await serve('electra-vanishing')
   })
 
-  it('R2 down for a warm model\'s manifest re-check: it keeps serving its loaded version; a cold model gets 503', async () => {
+  it("R2 down for a warm model's manifest re-check: it keeps serving its loaded version; a cold model gets 503", async () => {
     await serve(ELECTRA.id)
     // MANIFEST_TTL_SECONDS is 0 in the tests, so every request re-checks the manifest in the background.
     w.faults.r2Get.add(manifestKey(ELECTRA.id))

@@ -35,7 +35,17 @@ export interface Faults {
 
 /** Vars and secrets as `wrangler.toml` or `wrangler secret put` would set them (the generated `Env` types wrangler.toml's values as literals). */
 export type Vars = Partial<
-  Record<'API_KEYS' | 'MAX_BODY_BYTES' | 'MAX_BATCH' | 'MAX_INPUT_CHARS' | 'MAX_LENGTH' | 'MAX_IN_FLIGHT' | 'DEFAULT_MODELS' | 'FAILED_LOAD_RETRY_SECONDS', string>
+  Record<
+    | 'API_KEYS'
+    | 'MAX_BODY_BYTES'
+    | 'MAX_BATCH'
+    | 'MAX_INPUT_CHARS'
+    | 'MAX_LENGTH'
+    | 'MAX_IN_FLIGHT'
+    | 'DEFAULT_MODELS'
+    | 'FAILED_LOAD_RETRY_SECONDS',
+    string
+  >
 >
 
 export interface FaultyEnv {
@@ -76,7 +86,14 @@ function brokenBody(object: R2ObjectBody, key: string): R2ObjectBody {
  * MANIFEST_TTL_SECONDS) count only on a file's first request, which creates it.
  */
 export function faultyEnv(vars: Vars = {}): FaultyEnv {
-  const faults: Faults = { r2Get: new Set(), r2Body: new Set(), r2List: false, kvGet: new Set(), deleteAfterManifest: new Map(), r2Hold: new Map() }
+  const faults: Faults = {
+    r2Get: new Set(),
+    r2Body: new Set(),
+    r2List: false,
+    kvGet: new Set(),
+    deleteAfterManifest: new Map(),
+    r2Hold: new Map(),
+  }
   const r2Reads: string[] = []
   const models = forward(env.MODELS, {
     get: async (key: string, options?: R2GetOptions) => {
@@ -117,7 +134,11 @@ export function faultyEnv(vars: Vars = {}): FaultyEnv {
     call,
     api: (callVars = {}) => clientOf((request) => send(request, callVars)),
     post: (path, body, vars) =>
-      call(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }, vars),
+      call(
+        path,
+        { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) },
+        vars,
+      ),
     clear() {
       faults.r2Get.clear()
       faults.r2Body.clear()

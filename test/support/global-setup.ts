@@ -87,7 +87,9 @@ async function buildMemoryModels(): Promise<void> {
   if (existsSync(path)) {
     const cached = JSON.parse(await readFile(path, 'utf8')) as ModelManifest[]
     const complete = cached.every((m) =>
-      m.versions.every((v) => existsSync(join(fixturesDir, `${v.weights.sha256}.onnx`)) && existsSync(join(fixturesDir, `${v.tokenizer.sha256}.tok`))),
+      m.versions.every(
+        (v) => existsSync(join(fixturesDir, `${v.weights.sha256}.onnx`)) && existsSync(join(fixturesDir, `${v.tokenizer.sha256}.tok`)),
+      ),
     )
     if (complete && cached.length === MEMORY_MODELS.length) return
   }
@@ -100,12 +102,29 @@ export default async function setup(): Promise<void> {
   await mkdir(fixturesDir, { recursive: true })
   await writeFile(join(fixturesDir, 'tiny.onnx'), buildTinyClassifier())
   const built = await Promise.all(FIXTURE_MODELS.map((m) => buildModel(m)))
-  await writeFile(join(fixturesDir, 'manifests.json'), JSON.stringify(built.map((b) => b.manifest), null, 2))
+  await writeFile(
+    join(fixturesDir, 'manifests.json'),
+    JSON.stringify(
+      built.map((b) => b.manifest),
+      null,
+      2,
+    ),
+  )
   const expected = Object.fromEntries(built.map((b) => [b.manifest.id, b.expected]))
   await writeFile(join(fixturesDir, 'expected.json'), JSON.stringify(expected))
   const families = await Promise.all(FAMILY_MODELS.map((m) => buildModel(m)))
-  await writeFile(join(fixturesDir, 'families-manifests.json'), JSON.stringify(families.map((b) => b.manifest), null, 2))
-  await writeFile(join(fixturesDir, 'families-expected.json'), JSON.stringify(Object.fromEntries(families.map((b) => [b.manifest.id, b.expected]))))
+  await writeFile(
+    join(fixturesDir, 'families-manifests.json'),
+    JSON.stringify(
+      families.map((b) => b.manifest),
+      null,
+      2,
+    ),
+  )
+  await writeFile(
+    join(fixturesDir, 'families-expected.json'),
+    JSON.stringify(Object.fromEntries(families.map((b) => [b.manifest.id, b.expected]))),
+  )
   const v2 = await buildModel({ ...ELECTRA_V2, id: `${ELECTRA_V2.id}-v2` }, false)
   await writeFile(join(fixturesDir, 'electra-v2.json'), JSON.stringify(v2.manifest.versions[0]))
   await buildMemoryModels()

@@ -61,9 +61,16 @@ async function served(preset: string): Promise<string> {
   const checkpoint = join(dir, preset)
   await generateCheckpoint({ preset, seed: 1, outDir: checkpoint })
   const tokenizer = loadTokenizer(compileTokenizer(readFileSync(tokenizerFile('electra-small', 'tokenizer.json'), 'utf8')))
-  const model = await prepareModel(checkpoint, { precision: 'int8', tokenizer, onProgress: (m) => process.stderr.write(`  ${preset}: ${m}\n`) })
+  const model = await prepareModel(checkpoint, {
+    precision: 'int8',
+    tokenizer,
+    onProgress: (m) => process.stderr.write(`  ${preset}: ${m}\n`),
+  })
   await writeFile(file, model.served)
-  await writeFile(join(dir, `${preset}.json`), JSON.stringify({ inputs: model.inputs, verification: model.verification, fused: model.quantization?.fused }))
+  await writeFile(
+    join(dir, `${preset}.json`),
+    JSON.stringify({ inputs: model.inputs, verification: model.verification, fused: model.quantization?.fused }),
+  )
   return file
 }
 
@@ -85,8 +92,17 @@ async function child(file: string, inputs: string[]): Promise<Row> {
   const loaded = wasm()
   bytes = undefined
   const feeds = (b: number, t: number): Record<string, InstanceType<typeof ort.Tensor>> => {
-    const tensor = (fill: (i: number) => number) => new ort.Tensor('int64', BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))), [b, t])
-    const all: Record<string, InstanceType<typeof ort.Tensor>> = { input_ids: tensor((i) => 1000 + (i % 997)), attention_mask: tensor(() => 1), token_type_ids: tensor(() => 0) }
+    const tensor = (fill: (i: number) => number) =>
+      new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))),
+        [b, t],
+      )
+    const all: Record<string, InstanceType<typeof ort.Tensor>> = {
+      input_ids: tensor((i) => 1000 + (i % 997)),
+      attention_mask: tensor(() => 1),
+      token_type_ids: tensor(() => 0),
+    }
     return Object.fromEntries(inputs.map((n) => [n, all[n] as InstanceType<typeof ort.Tensor>]))
   }
   const one = feeds(1, 128)
@@ -145,7 +161,10 @@ class MeasuredPieces extends ExternalDataPieces {
 
 async function leverChild(preset: string, form: Form, shape: string, inputs: string[]): Promise<Record<string, unknown>> {
   const { ort, heapBytes } = await ortWithHeap()
-  const options: ReturnType<typeof webSessionOptions> & { extra: { session: Record<string, string> }; externalData?: Array<{ path: string; data: Uint8Array }> } = webSessionOptions(DEFAULT_SESSION_OPTIONS)
+  const options: ReturnType<typeof webSessionOptions> & {
+    extra: { session: Record<string, string> }
+    externalData?: Array<{ path: string; data: Uint8Array }>
+  } = webSessionOptions(DEFAULT_SESSION_OPTIONS)
   if (form === 'ort-initializers') options.extra.session.use_ort_model_bytes_for_initializers = '1'
   const file = form.startsWith('external') ? `${preset}.ext.onnx` : form === 'onnx' ? `${preset}.int8.onnx` : `${preset}.int8.ort`
   let bytes: Uint8Array | undefined = new Uint8Array(readFileSync(join(dir, file)))
@@ -156,7 +175,7 @@ async function leverChild(preset: string, form: Form, shape: string, inputs: str
     const ranges = JSON.parse(readFileSync(join(dir, `${preset}.ext.json`), 'utf8')) as ExternalRange[]
     const pieces = new Map(ranges.map((r) => [r.offset, new Uint8Array(whole.subarray(r.offset, r.offset + r.length))]))
     data = new MeasuredPieces(whole.byteLength, pieces, (held) => {
-      peak = Math.max(peak, held + (heapBytes()))
+      peak = Math.max(peak, held + heapBytes())
     })
   }
   if (data) options.externalData = [{ path: 'model.data', data }]
@@ -167,15 +186,32 @@ async function leverChild(preset: string, form: Form, shape: string, inputs: str
   data = undefined
   delete options.externalData
   const run = async (b: number, t: number): Promise<number[]> => {
-    const tensor = (fill: (i: number) => number) => new ort.Tensor('int64', BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))), [b, t])
-    const all: Record<string, InstanceType<typeof ort.Tensor>> = { input_ids: tensor((i) => 1000 + ((i * 37) % 997)), attention_mask: tensor(() => 1), token_type_ids: tensor(() => 0) }
+    const tensor = (fill: (i: number) => number) =>
+      new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))),
+        [b, t],
+      )
+    const all: Record<string, InstanceType<typeof ort.Tensor>> = {
+      input_ids: tensor((i) => 1000 + ((i * 37) % 997)),
+      attention_mask: tensor(() => 1),
+      token_type_ids: tensor(() => 0),
+    }
     const out = await session.run(Object.fromEntries(inputs.map((n) => [n, all[n] as InstanceType<typeof ort.Tensor>])))
     return Array.from((out.logits?.data as Float32Array | undefined) ?? []).slice(0, 2)
   }
   const logits = await run(1, 16)
   const [b = 1, t = 128] = shape.split('x').map(Number)
   await run(b, t)
-  return { form, shape, held_by_js_mib: MiB(held), wasm_loaded_mib: MiB(loaded), load_peak_mib: MiB(form === 'external-pieces' ? Math.max(peak, loaded) + held : loaded + held), wasm_after_run_mib: MiB(heapBytes()), logits: logits.map((v) => v.toFixed(5)) }
+  return {
+    form,
+    shape,
+    held_by_js_mib: MiB(held),
+    wasm_loaded_mib: MiB(loaded),
+    load_peak_mib: MiB(form === 'external-pieces' ? Math.max(peak, loaded) + held : loaded + held),
+    wasm_after_run_mib: MiB(heapBytes()),
+    logits: logits.map((v) => v.toFixed(5)),
+  }
 }
 
 if (process.argv[2] === '--child') {
@@ -193,25 +229,48 @@ if (process.argv[2] === '--child') {
   const meta = JSON.parse(readFileSync(join(dir, `${preset}.json`), 'utf8')) as { inputs: string[] }
   const self = fileURLToPath(import.meta.url)
   const runs: Array<[Form, string]> = [
-    ['onnx', '8x128'], ['ort', '8x128'], ['ort-initializers', '1x16'],
-    ['external', '1x128'], ['external', '2x128'], ['external', '1x256'], ['external', '4x128'], ['external', '2x256'], ['external', '1x512'], ['external', '8x128'],
+    ['onnx', '8x128'],
+    ['ort', '8x128'],
+    ['ort-initializers', '1x16'],
+    ['external', '1x128'],
+    ['external', '2x128'],
+    ['external', '1x256'],
+    ['external', '4x128'],
+    ['external', '2x256'],
+    ['external', '1x512'],
+    ['external', '8x128'],
     ['external-pieces', '4x128'],
   ]
   for (const [form, shape] of runs) {
-    console.log(execFileSync(process.execPath, [self, '--lever-child', preset, form, shape, meta.inputs.join(',')], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop())
+    console.log(
+      execFileSync(process.execPath, [self, '--lever-child', preset, form, shape, meta.inputs.join(',')], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      })
+        .trim()
+        .split('\n')
+        .pop(),
+    )
   }
 } else {
-
   await mkdir(dir, { recursive: true })
   const only = process.argv[2]
   const self = fileURLToPath(import.meta.url)
-  console.log('| family | shape (preset) | int8 file | Wasm after load | load peak (JS bytes + Wasm) | Wasm after 1×128 | after 8×128 | warm 1×128 |')
+  console.log(
+    '| family | shape (preset) | int8 file | Wasm after load | load peak (JS bytes + Wasm) | Wasm after 1×128 | after 8×128 | warm 1×128 |',
+  )
   console.log('|---|---|---|---|---|---|---|---|')
   for (const f of FAMILIES.filter((x) => only === undefined || x.preset === only)) {
     const file = await served(f.preset)
     const meta = JSON.parse(readFileSync(join(dir, `${f.preset}.json`), 'utf8')) as { inputs: string[] }
-    const out = execFileSync(process.execPath, [self, '--child', file, meta.inputs.join(',')], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop() ?? '{}'
+    const out =
+      execFileSync(process.execPath, [self, '--child', file, meta.inputs.join(',')], { encoding: 'utf8', maxBuffer: 1 << 24 })
+        .trim()
+        .split('\n')
+        .pop() ?? '{}'
     const r = JSON.parse(out) as Row
-    console.log(`| ${f.family} | ${f.shape} (\`${f.preset}\`) | ${r.file_mib} MiB | ${r.wasm_loaded_mib} MiB | ${r.load_peak_mib} MiB | ${r.wasm_1x128_mib} MiB | ${r.wasm_8x128_mib} MiB | ${r.warm_1x128_ms} ms |`)
+    console.log(
+      `| ${f.family} | ${f.shape} (\`${f.preset}\`) | ${r.file_mib} MiB | ${r.wasm_loaded_mib} MiB | ${r.load_peak_mib} MiB | ${r.wasm_1x128_mib} MiB | ${r.wasm_8x128_mib} MiB | ${r.warm_1x128_ms} ms |`,
+    )
   }
 }

@@ -24,7 +24,12 @@ interface Config {
 const base = { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, prepacking: false }
 
 const CONFIGS: Config[] = [
-  { name: 'ORT defaults (arena, mem pattern, prepacking on)', variant: 'int8', options: { graphOptimizationLevel: 'all', enableCpuMemArena: true, enableMemPattern: true, prepacking: true }, batch: [8, 128] },
+  {
+    name: 'ORT defaults (arena, mem pattern, prepacking on)',
+    variant: 'int8',
+    options: { graphOptimizationLevel: 'all', enableCpuMemArena: true, enableMemPattern: true, prepacking: true },
+    batch: [8, 128],
+  },
   { name: 'arena + mem pattern + prepacking off (chosen)', variant: 'int8', options: base, batch: [8, 128] },
   { name: 'chosen, optimization basic', variant: 'int8', options: { ...base, graphOptimizationLevel: 'basic' }, batch: [8, 128] },
   { name: 'chosen, fp32 embeddings', variant: 'int8-fp32-embeddings', options: base, batch: [8, 128] },
@@ -51,7 +56,11 @@ async function child(config: Config): Promise<void> {
   const row: Record<string, number> = {}
   const [b, t] = config.batch
   const feed = (fill: (i: number) => number) =>
-    new ort.Tensor('int64', BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))), [b, t])
+    new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))),
+      [b, t],
+    )
   for (const name of ['electra-small', 'albert-base']) {
     let bytes: Uint8Array | undefined = readFileSync(join(memoryModelsDir, `${name}.${config.variant}.onnx`))
     const session = await ort.InferenceSession.create(bytes, options)
@@ -75,8 +84,14 @@ if (process.argv[2] === '--child') {
   console.log('| configuration | model variant | batch | ELECTRA loaded | ELECTRA + batch | + ALBERT loaded | + ALBERT batch |')
   console.log('|---|---|---|---|---|---|---|')
   CONFIGS.forEach((c, i) => {
-    const out = execFileSync(process.execPath, [self, '--child', String(i)], { encoding: 'utf8' }).trim().split('\n').pop() ?? '{}'
+    const out =
+      execFileSync(process.execPath, [self, '--child', String(i)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop() ?? '{}'
     const r = JSON.parse(out) as Record<string, number>
-    console.log(`| ${c.name} | ${c.variant} | ${c.batch.join('x')} | ${r['electra-small loaded']} | ${r['electra-small +batch']} | ${r['albert-base loaded']} | ${r['albert-base +batch']} |`)
+    console.log(
+      `| ${c.name} | ${c.variant} | ${c.batch.join('x')} | ${r['electra-small loaded']} | ${r['electra-small +batch']} | ${r['albert-base loaded']} | ${r['albert-base +batch']} |`,
+    )
   })
 }

@@ -45,16 +45,26 @@ export function workerOptions(config: string, outDir: string, vars: Record<strin
     compatibilityDate: c.compatibility_date,
     bindings: { ...(c.vars as Record<string, string>), ...vars },
     routes,
-    r2Buckets: Object.fromEntries(c.r2_buckets.map((b: { binding: string; bucket_name?: string }) => [b.binding, b.bucket_name ?? b.binding])),
+    r2Buckets: Object.fromEntries(
+      c.r2_buckets.map((b: { binding: string; bucket_name?: string }) => [b.binding, b.bucket_name ?? b.binding]),
+    ),
     kvNamespaces: Object.fromEntries(c.kv_namespaces.map((k: { binding: string; id?: string }) => [k.binding, k.id ?? k.binding])),
-    serviceBindings: Object.fromEntries(services.map((s) => [s.binding, { name: s.service, ...(s.entrypoint === undefined ? {} : { entrypoint: s.entrypoint }) }])),
+    serviceBindings: Object.fromEntries(
+      services.map((s) => [s.binding, { name: s.service, ...(s.entrypoint === undefined ? {} : { entrypoint: s.entrypoint }) }]),
+    ),
   }
 }
 
 /** A fixture model built as `publish` builds it (convert, int8, verify), as test/support/global-setup.ts does. */
 export async function buildFixture(model: FixtureModel, workDir: string): Promise<BuiltVersion> {
   const checkpoint = join(workDir, 'checkpoints', model.id)
-  await generateCheckpoint({ preset: model.preset, id2label: model.id2label, seed: model.seed, outDir: checkpoint, config: { problem_type: model.problem_type } })
+  await generateCheckpoint({
+    preset: model.preset,
+    id2label: model.id2label,
+    seed: model.seed,
+    outDir: checkpoint,
+    config: { problem_type: model.problem_type },
+  })
   await symlink(tokenizerFile(model.tokenizer, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'))
   return buildVersion(checkpoint, {
     max_length: model.max_length,

@@ -22,4 +22,3 @@ export function tinyLogits(ids: readonly number[], mask: readonly number[], type
   }
   return out
 }
-

@@ -16,14 +16,21 @@ import { trainingScratch } from './scratch.ts'
 const scratch = trainingScratch('calibrate')
 
 const random = mulberry32(3)
-const batch = makeBatch(Array.from({ length: 6 }, (_, i) => ({ ids: [2, ...Array.from({ length: 3 + i }, () => 5 + Math.floor(random() * 90)), 3], label: (i % 2) as 0 | 1 })), 0)
+const batch = makeBatch(
+  Array.from({ length: 6 }, (_, i) => ({
+    ids: [2, ...Array.from({ length: 3 + i }, () => 5 + Math.floor(random() * 90)), 3],
+    label: (i % 2) as 0 | 1,
+  })),
+  0,
+)
 
 describe('foldTemperature', () => {
   for (const name of ['albert-tiny', 'electra-tiny'] as const) {
     it(`${name}: the folded model's logits are the original logits / T`, () => {
       const model = createModel(trainPreset(name).config, mulberry32(1))
       // A random init gives logits near 0; a larger head makes the check meaningful.
-      for (const p of Object.values(finalLayerNames(model.config.model_type))) model.params.get(p)?.assign(tf.mul(model.params.get(p) ?? tf.scalar(0), 50))
+      for (const p of Object.values(finalLayerNames(model.config.model_type)))
+        model.params.get(p)?.assign(tf.mul(model.params.get(p) ?? tf.scalar(0), 50))
       const before = tf.tidy(() => forward(model, batch, false)).arraySync()
       foldTemperature(model, 2.5)
       const after = tf.tidy(() => forward(model, batch, false)).arraySync()
@@ -87,7 +94,15 @@ describe('fitTemperature', () => {
 describe('expectedCalibrationError', () => {
   it('is |accuracy - confidence| weighted by bin size', () => {
     // two examples at confidence sigmoid(2) = 0.881 (bin 13 of 15), one right, one wrong: |0.5 - 0.881|
-    expect(expectedCalibrationError([[0, 2], [0, 2]], [1, 0])).toBeCloseTo(spamProbability([0, 2]) - 0.5, 6)
+    expect(
+      expectedCalibrationError(
+        [
+          [0, 2],
+          [0, 2],
+        ],
+        [1, 0],
+      ),
+    ).toBeCloseTo(spamProbability([0, 2]) - 0.5, 6)
     // a confident, correct prediction is near-perfectly calibrated
     expect(expectedCalibrationError([[0, 20]], [1])).toBeLessThan(1e-6)
   })

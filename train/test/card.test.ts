@@ -8,11 +8,20 @@ import { metricsOf, type TrainState } from '../trainer.ts'
 // 100 examples, 25 spam; `wrong` of them predicted with the wrong label (spam ones first).
 const metrics = (wrong: number) => {
   const labels = Array.from({ length: 100 }, (_, i) => (i < 25 ? 1 : 0))
-  return metricsOf(labels, labels.map((y, i) => ((i < wrong ? 1 - y : y) === 1 ? [0, 1] : [1, 0])))
+  return metricsOf(
+    labels,
+    labels.map((y, i) => ((i < wrong ? 1 - y : y) === 1 ? [0, 1] : [1, 0])),
+  )
 }
 const report = (fp32Wrong: number, int8Wrong: number): EvalReport => ({
-  test_examples: 100, max_length: 128, tfjs_fp32: metrics(fp32Wrong), onnx_fp32: metrics(fp32Wrong), onnx_int8: metrics(int8Wrong),
-  export_max_abs_diff: 2e-6, int8_flips: Math.abs(int8Wrong - fp32Wrong), int8_bytes: 5 * 2 ** 20,
+  test_examples: 100,
+  max_length: 128,
+  tfjs_fp32: metrics(fp32Wrong),
+  onnx_fp32: metrics(fp32Wrong),
+  onnx_int8: metrics(int8Wrong),
+  export_max_abs_diff: 2e-6,
+  int8_flips: Math.abs(int8Wrong - fp32Wrong),
+  int8_bytes: 5 * 2 ** 20,
   errors_by_kind: { undecodable: { n: 3, fp: 0, fn: 1 }, cjk: { n: 2, fp: 0, fn: 0 }, other: { n: 95, fp: 0, fn: int8Wrong - 1 } },
 })
 
@@ -26,7 +35,11 @@ describe('targetsMet', () => {
 describe('modelCard', () => {
   it('reports the measured figures and the validation history', () => {
     const state: TrainState = {
-      step: 286, totalSteps: 572, seed: 1, elapsedSeconds: 3000, best: { step: 216, validation: metrics(2) },
+      step: 286,
+      totalSteps: 572,
+      seed: 1,
+      elapsedSeconds: 3000,
+      best: { step: 216, validation: metrics(2) },
       history: [{ step: 216, epoch: 0.76, trainLoss: 0.1234, validation: metrics(2), elapsedSeconds: 2000 }],
     }
     const card = modelCard(trainPreset('electra'), report(1, 2), state, 'Phase text.')
@@ -45,18 +58,33 @@ describe('modelCard', () => {
 describe('modelCard with pre-training', () => {
   it('describes the pre-training run and compares with and without it on validation and test', () => {
     const state: TrainState = {
-      step: 100, totalSteps: 100, seed: 3, elapsedSeconds: 600, best: { step: 80, validation: metrics(1) },
+      step: 100,
+      totalSteps: 100,
+      seed: 3,
+      elapsedSeconds: 600,
+      best: { step: 80, validation: metrics(1) },
       history: [{ step: 80, epoch: 0.3, trainLoss: 0.1, validation: metrics(1), elapsedSeconds: 500 }],
     }
     const pretrainState: PretrainState = {
-      task: 'mlm-sop', step: 800, totalSteps: 800, seed: 1, elapsedSeconds: 4200,
+      task: 'mlm-sop',
+      step: 800,
+      totalSteps: 800,
+      seed: 1,
+      elapsedSeconds: 4200,
       history: [
         { step: 50, epoch: 0.04, trainLoss: 10, eval: { mlm_loss: 9.5, mlm_acc: 0.02, sop_loss: 0.69, sop_acc: 0.5 }, elapsedSeconds: 300 },
-        { step: 800, epoch: 0.69, trainLoss: 6, eval: { mlm_loss: 5.25, mlm_acc: 0.25, sop_loss: 0.4, sop_acc: 0.8125 }, elapsedSeconds: 4200 },
+        {
+          step: 800,
+          epoch: 0.69,
+          trainLoss: 6,
+          eval: { mlm_loss: 5.25, mlm_acc: 0.25, sop_loss: 0.4, sop_acc: 0.8125 },
+          elapsedSeconds: 4200,
+        },
       ],
     }
     const card = modelCard(trainPreset('albert'), report(1, 1), state, '', {
-      state: pretrainState, description: 'Windows of the training bodies.',
+      state: pretrainState,
+      description: 'Windows of the training bodies.',
       without: { report: report(3, 4), validation: metrics(4), description: 'the committed recipe.' },
     })
     expect(card).toContain('pre-trained (self-supervised')

@@ -16,7 +16,10 @@ describe('prepareExamples', () => {
       email('easy-ham-1', '5', 'conflict'),
       email('spam-2', '6', 'buy now'),
     ])
-    expect(examples.map((e) => [e.source, e.label])).toEqual([['easy-ham-1/1', 0], ['spam-2/6', 1]])
+    expect(examples.map((e) => [e.source, e.label])).toEqual([
+      ['easy-ham-1/1', 0],
+      ['spam-2/6', 1],
+    ])
     expect(stats).toEqual({ raw: 6, empty: 1, duplicates: 2, conflicting: 1, kept: 2, spam: 1 })
   })
 })

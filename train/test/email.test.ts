@@ -25,7 +25,9 @@ describe('decoding', () => {
     expect(new TextDecoder('latin1').decode(decodeQuotedPrintable('caf=E9 au =\nlait =3D ok'))).toBe('café au lait = ok')
   })
   it('turns HTML into text without scripts, styles or tags, decoding entities', () => {
-    const text = htmlToText('<html><head><style>p{}</style></head><body><p>Buy&nbsp;<b>now</b> &amp; save &#36;5</p><script>x()</script><!-- hidden --></body></html>')
+    const text = htmlToText(
+      '<html><head><style>p{}</style></head><body><p>Buy&nbsp;<b>now</b> &amp; save &#36;5</p><script>x()</script><!-- hidden --></body></html>',
+    )
     expect(normalizeWhitespace(text)).toBe('Buy now & save $5')
   })
 })
@@ -39,18 +41,38 @@ describe('emailBody', () => {
   it('prefers text/plain in multipart/alternative and decodes base64 and quoted-printable parts', () => {
     const plain = Buffer.from('Plain caf\u00e9 offer', 'utf8').toString('base64')
     const raw = [
-      'Content-Type: multipart/alternative; boundary="BOUND"', '', 'preamble',
-      '--BOUND', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '', plain,
-      '--BOUND', 'Content-Type: text/html', 'Content-Transfer-Encoding: quoted-printable', '', '<p>HTML =3D offer</p>',
-      '--BOUND--', '',
+      'Content-Type: multipart/alternative; boundary="BOUND"',
+      '',
+      'preamble',
+      '--BOUND',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      plain,
+      '--BOUND',
+      'Content-Type: text/html',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      '<p>HTML =3D offer</p>',
+      '--BOUND--',
+      '',
     ].join('\n')
     expect(emailBody(raw)).toBe('Plain café offer')
   })
   it('reads HTML-only mail as text and skips attachments of mixed messages', () => {
     const raw = [
-      'Content-Type: multipart/mixed; boundary=b1', '',
-      '--b1', 'Content-Type: text/html; charset="us-ascii"', 'Content-Transfer-Encoding: quoted-printable', '', '<b>Cheap</b> pil=\nls',
-      '--b1', 'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', 'AAECAw==',
+      'Content-Type: multipart/mixed; boundary=b1',
+      '',
+      '--b1',
+      'Content-Type: text/html; charset="us-ascii"',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      '<b>Cheap</b> pil=\nls',
+      '--b1',
+      'Content-Type: application/octet-stream',
+      'Content-Transfer-Encoding: base64',
+      '',
+      'AAECAw==',
       '--b1--',
     ].join('\n')
     expect(emailBody(raw)).toBe('Cheap pills')

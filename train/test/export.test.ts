@@ -18,7 +18,10 @@ const scratch = trainingScratch('train-export')
 
 // Varied lengths so padding and the attention mask matter.
 const random = mulberry32(3)
-const items: Encoded[] = [5, 17, 9, 2, 12].map((n, i) => ({ ids: Array.from({ length: n }, () => 1 + Math.floor(random() * 29000)), label: (i % 2) as 0 | 1 }))
+const items: Encoded[] = [5, 17, 9, 2, 12].map((n, i) => ({
+  ids: Array.from({ length: n }, () => 1 + Math.floor(random() * 29000)),
+  label: (i % 2) as 0 | 1,
+}))
 
 describe.each([
   ['electra-tiny', {}],
@@ -27,7 +30,11 @@ describe.each([
 ])('%s %j export', (preset, extra) => {
   it('converts to an fp32 ONNX graph that reproduces the trained model', async () => {
     // A wide init so a wrong op or a transposed weight moves the logits far.
-    const config = resolveConfig({ preset, id2label: { 0: 'ham', 1: 'spam' }, config: { initializer_range: 0.3, max_position_embeddings: 32, ...extra } })
+    const config = resolveConfig({
+      preset,
+      id2label: { 0: 'ham', 1: 'spam' },
+      config: { initializer_range: 0.3, max_position_embeddings: 32, ...extra },
+    })
     const model = createModel(config, mulberry32(11))
     const expected = await predict(model, items, 0)
     const out = join(scratch(), `${preset}-${Object.keys(extra).length}`)
@@ -41,6 +48,8 @@ describe.each([
     await session.release()
     const spread = Math.max(...expected.flat().map(Math.abs))
     expect(spread).toBeGreaterThan(0.1)
-    expected.forEach((row, b) => row.forEach((v, j) => expect(Math.abs((data[b * 2 + j] ?? NaN) - v)).toBeLessThan(1e-4 * Math.max(1, spread))))
+    expected.forEach((row, b) =>
+      row.forEach((v, j) => expect(Math.abs((data[b * 2 + j] ?? NaN) - v)).toBeLessThan(1e-4 * Math.max(1, spread))),
+    )
   })
 })

@@ -37,10 +37,13 @@ describe.each(['electra', 'albert'] as const)('initFrom a shorter checkpoint (%s
     expect(grown.slice(0, rows * width)).toEqual(learned)
     expect(grown.slice(rows * width, 2 * rows * width)).toEqual(learned)
     expect(grown.slice(2 * rows * width)).toEqual(learned.slice(0, 3 * width))
-    for (const [n, v] of from.params) if (n !== name) expect(Array.from(long.params.get(n)?.dataSync() ?? [])).toEqual(Array.from(v.dataSync()))
+    for (const [n, v] of from.params)
+      if (n !== name) expect(Array.from(long.params.get(n)?.dataSync() ?? [])).toEqual(Array.from(v.dataSync()))
 
     // a longer file than the model is still a mismatch, named with both shapes
-    await expect(initFrom(createModel({ ...short, max_position_embeddings: rows - 1 }, mulberry32(3)), folder)).rejects.toThrow(/position_embeddings.weight has shape/)
+    await expect(initFrom(createModel({ ...short, max_position_embeddings: rows - 1 }, mulberry32(3)), folder)).rejects.toThrow(
+      /position_embeddings.weight has shape/,
+    )
     disposeModel(from)
     disposeModel(long)
   })

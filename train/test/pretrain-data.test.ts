@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest'
 import { sharedTokenizer } from '../batches.ts'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import {
-  BERT_MASKING, bodyTokens, makePretrainBatch, maskTokens, pretrainExample, sopPair, specialTokens, type SpecialTokens, windows,
+  BERT_MASKING,
+  bodyTokens,
+  makePretrainBatch,
+  maskTokens,
+  pretrainExample,
+  sopPair,
+  specialTokens,
+  type SpecialTokens,
+  windows,
 } from '../pretrain-data.ts'
 
 // ALBERT's ids: <pad> 0, <unk> 1, [CLS] 2, [SEP] 3, [MASK] 4.
@@ -16,7 +24,7 @@ describe('specialTokens / bodyTokens (real albert-base-v2 tokenizer)', () => {
     expect([...t.special].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4])
     expect(t.vocabSize).toBe(30000)
   })
-  it('keeps the whole body, without specials, and agrees with the classifier\'s truncated encoding', () => {
+  it("keeps the whole body, without specials, and agrees with the classifier's truncated encoding", () => {
     const text = Array.from({ length: 120 }, (_, i) => `word${i} is here.`).join(' ')
     const [ids = []] = bodyTokens(tokenizer, [text], tokens)
     const head = tokenizer.encode({ text }, { max_length: 128, truncation: true }).ids
@@ -84,14 +92,27 @@ describe('maskTokens', () => {
 describe('sentence-order pairs', () => {
   const window = [10, 11, 12, 13, 14, 15, 16]
   it('puts the two halves of a window in order, or swapped with label 1', () => {
-    expect(sopPair(window, false, tokens)).toEqual({ ids: [2, 10, 11, 12, 13, 3, 14, 15, 16, 3], types: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1], order: 0 })
-    expect(sopPair(window, true, tokens)).toEqual({ ids: [2, 14, 15, 16, 3, 10, 11, 12, 13, 3], types: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1], order: 1 })
+    expect(sopPair(window, false, tokens)).toEqual({
+      ids: [2, 10, 11, 12, 13, 3, 14, 15, 16, 3],
+      types: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
+      order: 0,
+    })
+    expect(sopPair(window, true, tokens)).toEqual({
+      ids: [2, 14, 15, 16, 3, 10, 11, 12, 13, 3],
+      types: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+      order: 1,
+    })
   })
-  it('swaps about half of the examples, and masks the pair\'s content only', () => {
+  it("swaps about half of the examples, and masks the pair's content only", () => {
     const random = mulberry32(3)
     let swaps = 0
     for (let i = 0; i < 2000; i++) {
-      const e = pretrainExample(Array.from({ length: 40 }, (_, k) => 100 + k), 'mlm-sop', tokens, random)
+      const e = pretrainExample(
+        Array.from({ length: 40 }, (_, k) => 100 + k),
+        'mlm-sop',
+        tokens,
+        random,
+      )
       swaps += e.order
       expect(e.positions.length).toBe(6)
       for (const pos of e.positions) expect([0, 21, 42]).not.toContain(pos)
@@ -104,7 +125,10 @@ describe('sentence-order pairs', () => {
 describe('makePretrainBatch', () => {
   it('pads, flattens the masked positions and restores the originals', () => {
     const random = mulberry32(9)
-    const items = [pretrainExample([20, 21, 22, 23, 24, 25, 26, 27, 28, 29], 'mlm-sop', tokens, random), pretrainExample([30, 31, 32, 33], 'rtd', tokens, random)]
+    const items = [
+      pretrainExample([20, 21, 22, 23, 24, 25, 26, 27, 28, 29], 'mlm-sop', tokens, random),
+      pretrainExample([30, 31, 32, 33], 'rtd', tokens, random),
+    ]
     const b = makePretrainBatch(items, 0)
     expect(b.seq).toBe(13)
     expect(Array.from(b.mask.subarray(13))).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])

@@ -22,15 +22,21 @@ const electraTokens: SpecialTokens = { cls: 101, sep: 102, mask: 103, pad: 0, sp
 // A learnable "language": counting runs (each token is its left neighbour + 1) from a random start,
 // so a masked token follows from its neighbours and the order of two halves is visible.
 const random = mulberry32(21)
-const counting = (n: number): number[][] => Array.from({ length: n }, () => {
-  const start = 1000 + Math.floor(random() * 40)
-  return Array.from({ length: 12 + Math.floor(random() * 8) }, (_, k) => start + k)
-})
+const counting = (n: number): number[][] =>
+  Array.from({ length: n }, () => {
+    const start = 1000 + Math.floor(random() * 40)
+    return Array.from({ length: 12 + Math.floor(random() * 8) }, (_, k) => start + k)
+  })
 const trainWindows = counting(256)
 const heldOut = counting(32)
 
 // A 2000-token vocabulary keeps the tied decoder small; the ids above fit in it.
-const tiny = (model: 'albert-tiny' | 'electra-tiny') => ({ ...trainPreset(model).config, hidden_dropout_prob: 0, max_position_embeddings: 32, vocab_size: 2000 })
+const tiny = (model: 'albert-tiny' | 'electra-tiny') => ({
+  ...trainPreset(model).config,
+  hidden_dropout_prob: 0,
+  max_position_embeddings: 32,
+  vocab_size: 2000,
+})
 
 describe.each([
   ['albert-tiny', 'mlm-sop', albertTokens, 'mlm_loss'],
@@ -43,9 +49,25 @@ describe.each([
     const before = await evaluatePretrain(task, model, heldOut, tokens, 16)
     const out = join(scratch(), task)
     const state: PretrainState = { task, step: 0, totalSteps: 32, seed: 1, elapsedSeconds: 0, history: [] }
-    const done = await pretrainLoop({
-      task, model, opt, windows: trainWindows, heldOut, tokens, batchSize: 16, microBatch: 8, peakLr: 1e-2, warmupSteps: 4, evalEvery: 16, dir: out, seed: 1, log: () => {},
-    }, state)
+    const done = await pretrainLoop(
+      {
+        task,
+        model,
+        opt,
+        windows: trainWindows,
+        heldOut,
+        tokens,
+        batchSize: 16,
+        microBatch: 8,
+        peakLr: 1e-2,
+        warmupSteps: 4,
+        evalEvery: 16,
+        dir: out,
+        seed: 1,
+        log: () => {},
+      },
+      state,
+    )
     expect(done.history.map((h) => h.step)).toEqual([16, 32])
     const after = done.history[1]?.eval ?? {}
     expect(after[lossName] ?? NaN).toBeLessThan((before[lossName] ?? NaN) - 2)
@@ -77,13 +99,18 @@ describe.each([
     const heads = [...pre.params.keys()].filter((n) => !classifier.params.has(n))
     expect(heads.length).toBeGreaterThan(3)
     expect(report.dropped.sort()).toEqual(heads.sort())
-    for (const name of report.loaded) expect(Array.from(classifier.params.get(name)?.dataSync() ?? [])).toEqual(Array.from(pre.params.get(name)?.dataSync() ?? []))
+    for (const name of report.loaded)
+      expect(Array.from(classifier.params.get(name)?.dataSync() ?? [])).toEqual(Array.from(pre.params.get(name)?.dataSync() ?? []))
     for (const [name, values] of fresh) expect(Array.from(classifier.params.get(name)?.dataSync() ?? [])).toEqual(values)
 
     const exported = join(scratch(), `classifier-${task}`)
     await saveHfCheckpoint(exported, classifier, 'F32')
     const names = [...readSafetensors(await readFile(join(exported, 'model.safetensors'))).tensors.keys()].sort()
-    expect(names).toEqual(parameterSpecs(config).map((s) => s.name).sort())
+    expect(names).toEqual(
+      parameterSpecs(config)
+        .map((s) => s.name)
+        .sort(),
+    )
     expect(names.filter((n) => /predictions|sop_classifier|generator/.test(n))).toEqual([])
     disposeModel(pre)
     disposeModel(classifier)

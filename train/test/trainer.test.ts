@@ -11,7 +11,16 @@ const scratch = trainingScratch('train-loop')
 
 describe('metricsOf', () => {
   it('counts spam as the positive class', () => {
-    const m = metricsOf([1, 1, 0, 0, 1], [[0, 1], [1, 0], [0, 1], [2, 1], [0, 3]])
+    const m = metricsOf(
+      [1, 1, 0, 0, 1],
+      [
+        [0, 1],
+        [1, 0],
+        [0, 1],
+        [2, 1],
+        [0, 3],
+      ],
+    )
     expect([m.tp, m.fn, m.fp, m.tn]).toEqual([2, 1, 1, 1])
     expect(m.accuracy).toBeCloseTo(0.6)
     expect(m.precision).toBeCloseTo(2 / 3)
@@ -33,7 +42,10 @@ describe('learningRate', () => {
 describe('trainLoop', () => {
   // Ham uses ids 1000-1019, spam 2000-2019: separable by any bag of tokens.
   const random = mulberry32(5)
-  const example = (label: 0 | 1): Encoded => ({ ids: [101, ...Array.from({ length: 6 + Math.floor(random() * 6) }, () => 1000 + label * 1000 + Math.floor(random() * 20)), 102], label })
+  const example = (label: 0 | 1): Encoded => ({
+    ids: [101, ...Array.from({ length: 6 + Math.floor(random() * 6) }, () => 1000 + label * 1000 + Math.floor(random() * 20)), 102],
+    label,
+  })
   const train = Array.from({ length: 96 }, (_, i) => example((i % 2) as 0 | 1))
   const validation = Array.from({ length: 32 }, (_, i) => example((i % 2) as 0 | 1))
 
@@ -63,7 +75,10 @@ describe('trainLoop', () => {
 
 describe('trainLoop with views', () => {
   const random = mulberry32(6)
-  const example = (label: 0 | 1): Encoded => ({ ids: [101, ...Array.from({ length: 10 }, () => 1000 + label * 1000 + Math.floor(random() * 20)), 102], label })
+  const example = (label: 0 | 1): Encoded => ({
+    ids: [101, ...Array.from({ length: 10 }, () => 1000 + label * 1000 + Math.floor(random() * 20)), 102],
+    label,
+  })
   const train = Array.from({ length: 48 }, (_, i) => example((i % 2) as 0 | 1))
   const validation = Array.from({ length: 16 }, (_, i) => example((i % 2) as 0 | 1))
 
@@ -78,7 +93,23 @@ describe('trainLoop with views', () => {
     }
     const validationViews = validation.map((e) => ({ ...e, ids: e.ids.slice(0, 4) }))
     const state: TrainState = { step: 0, totalSteps: 6, seed: 1, elapsedSeconds: 0, best: null, history: [] }
-    const done = await trainLoop({ preset, model, opt: initAdamW(model.params), train, validation, validationViews, views, evalAtStart: true, padId: 0, dir: `${scratch()}/views`, seed: 1, log: () => {} }, state)
+    const done = await trainLoop(
+      {
+        preset,
+        model,
+        opt: initAdamW(model.params),
+        train,
+        validation,
+        validationViews,
+        views,
+        evalAtStart: true,
+        padId: 0,
+        dir: `${scratch()}/views`,
+        seed: 1,
+        log: () => {},
+      },
+      state,
+    )
     expect(seen).toEqual([0, 1, 2, 3, 4, 5])
     expect(done.initial?.views?.n).toBe(16)
     expect(done.history.map((h) => h.views?.n)).toEqual([16, 16])

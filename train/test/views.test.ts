@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
-import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, makeView, paragraphs, strippedBody, stripQuotes, stripSignature } from '../views.ts'
+import {
+  drawBucket,
+  drawView,
+  fixedViews,
+  LENGTH_BUCKETS,
+  makeView,
+  paragraphs,
+  strippedBody,
+  stripQuotes,
+  stripSignature,
+} from '../views.ts'
 
 const reply = `On Fri, Sep 27, 2002 at 11:17 AM, Jim wrote:
 
@@ -59,7 +69,9 @@ describe('makeView', () => {
   })
 
   it('falls back to the first words when a view would have fewer than three', () => {
-    expect(makeView('Hi.\n\nThe rest of the message is here.', 'first-paragraphs', 50, () => 0)).toBe('Hi. The rest of the message is here.')
+    expect(makeView('Hi.\n\nThe rest of the message is here.', 'first-paragraphs', 50, () => 0)).toBe(
+      'Hi. The rest of the message is here.',
+    )
   })
 })
 

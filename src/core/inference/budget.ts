@@ -43,8 +43,7 @@ export const loadNeedBytes = (baseline: number, loaded: readonly Footprint[], ve
   baseline + residentBytes([...loaded, footprintOf(version)]) + version.weights.size
 
 /** A version's footprint, measured at publish or estimated from its weights. */
-export const footprintOf = (version: Sized): Footprint =>
-  version.footprint ?? estimatedFootprint(version.weights.size)
+export const footprintOf = (version: Sized): Footprint => version.footprint ?? estimatedFootprint(version.weights.size)
 
 /**
  * Wasm bytes a set of loaded sessions needs above ORT's own: every session's

@@ -53,17 +53,16 @@ export function applyActivation(row: ArrayLike<number>, activation: Activation):
  * Turns [batch, num_labels] logits into one sorted label list per row.
  * Ties keep the label order of id2label, so results are deterministic.
  */
-export function scoreLogits(
-  logits: LogitsOutput,
-  id2label: Record<string, string>,
-  options: ScoreOptions,
-): LabelScore[][] {
+export function scoreLogits(logits: LogitsOutput, id2label: Record<string, string>, options: ScoreOptions): LabelScore[][] {
   const [batch, numLabels] = logits.dims
   const labels: string[] = []
   for (let i = 0; i < numLabels; i++) {
     const label = id2label[String(i)]
     if (label === undefined) {
-      throw new AppError('label_mismatch', `The model outputs ${numLabels} logits but its id2label has no entry for ${i}. Re-publish it with ${numLabels} labels.`)
+      throw new AppError(
+        'label_mismatch',
+        `The model outputs ${numLabels} logits but its id2label has no entry for ${i}. Re-publish it with ${numLabels} labels.`,
+      )
     }
     labels.push(label)
   }

@@ -112,14 +112,20 @@ export function parseManifest(value: unknown, id?: string): ModelManifest {
   if (!result.success) {
     const issue = result.error.issues[0]
     const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown'
-    throw new AppError('malformed_manifest', `The manifest of model "${id ?? 'unknown'}" is malformed at ${where}. Re-publish the model or roll back with \`npm run models -- rollback --id ${id ?? '<id>'}\`.`)
+    throw new AppError(
+      'malformed_manifest',
+      `The manifest of model "${id ?? 'unknown'}" is malformed at ${where}. Re-publish the model or roll back with \`npm run models -- rollback --id ${id ?? '<id>'}\`.`,
+    )
   }
   const manifest: ModelManifest = result.data
   if (id !== undefined && manifest.id !== id) {
     throw new AppError('malformed_manifest', `The manifest stored for "${id}" names model "${manifest.id}".`)
   }
   if (manifest.active !== null && !manifest.versions.some((v) => v.version === manifest.active)) {
-    throw new AppError('malformed_manifest', `The manifest of "${manifest.id}" marks version ${manifest.active} active but does not list it.`)
+    throw new AppError(
+      'malformed_manifest',
+      `The manifest of "${manifest.id}" marks version ${manifest.active} active but does not list it.`,
+    )
   }
   return manifest
 }

@@ -8,11 +8,9 @@ export const LabelScoreSchema = z
   .object({ label: z.string(), score: z.number() })
   .openapi('LabelScore', { example: { label: 'spam', score: 0.93 } })
 
-export const ClassifyResponseSchema = z
-  .union([z.array(LabelScoreSchema), z.array(z.array(LabelScoreSchema))])
-  .openapi('ClassifyResponse', {
-    description: 'One input: labels sorted by score. A list of inputs: one such list per input, in order.',
-  })
+export const ClassifyResponseSchema = z.union([z.array(LabelScoreSchema), z.array(z.array(LabelScoreSchema))]).openapi('ClassifyResponse', {
+  description: 'One input: labels sorted by score. A list of inputs: one such list per input, in order.',
+})
 
 export const EncodingSchema = z
   .object({
@@ -68,9 +66,7 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
   problem_type: z.string().nullable(),
   max_length: z.number().int().nullable(),
   inputs: z.array(z.string()),
-  sizes: z
-    .object({ weights_bytes: z.number().int(), tokenizer_bytes: z.number().int() })
-    .nullable(),
+  sizes: z.object({ weights_bytes: z.number().int(), tokenizer_bytes: z.number().int() }).nullable(),
   description: z.string().nullable(),
   created_at: z.string().nullable(),
   versions: z.array(z.object({ version: z.string(), created_at: z.string(), precision: z.string() })),
@@ -80,11 +76,12 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
   activation_failures: z
     .array(z.object({ version: z.string(), reason: z.string(), at: z.string(), attempts: z.number().int() }))
     .openapi({ description: 'failed scheduled rollouts recorded in the manifest' }),
-  isolate: IsolateSchema.optional().openapi({ description: 'the isolate that answered: its Wasm memory, its budget and the models it holds' }),
+  isolate: IsolateSchema.optional().openapi({
+    description: 'the isolate that answered: its Wasm memory, its budget and the models it holds',
+  }),
 }).openapi('ModelDetail')
 
 export const ModelListSchema = z.object({ models: z.array(ModelSummarySchema) }).openapi('ModelList')
-
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health')
 
@@ -104,8 +101,11 @@ export const ReadySchema = z
       }),
     ),
     wasm_memory_bytes: z.number().int().openapi({
-      description: "onnxruntime-web's Wasm memory of the isolates that answered, together (each grows, never shrinks; each isolate's limit is 128 MB)",
+      description:
+        "onnxruntime-web's Wasm memory of the isolates that answered, together (each grows, never shrinks; each isolate's limit is 128 MB)",
     }),
-    isolates: z.array(IsolateSchema).openapi({ description: 'each isolate that answered: its Wasm memory, its budget and the models it holds' }),
+    isolates: z
+      .array(IsolateSchema)
+      .openapi({ description: 'each isolate that answered: its Wasm memory, its budget and the models it holds' }),
   })
   .openapi('Ready')

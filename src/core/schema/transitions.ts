@@ -34,11 +34,7 @@ export function findSameVersion(manifest: ModelManifest, candidate: ModelVersion
  * Adds a version (newest first). `live` makes it serve at once; otherwise it
  * waits as `pending` for the scheduled rollout, which smoke-tests it first.
  */
-export function addVersion(
-  manifest: ModelManifest,
-  version: ModelVersion,
-  options: { live: boolean; keep?: number },
-): ModelManifest {
+export function addVersion(manifest: ModelManifest, version: ModelVersion, options: { live: boolean; keep?: number }): ModelManifest {
   const versions = [version, ...manifest.versions.filter((v) => v.version !== version.version)]
   const next: ModelManifest = {
     ...manifest,
@@ -71,7 +67,10 @@ export function rollback(manifest: ModelManifest, to?: string): ModelManifest {
     const activeIndex = manifest.versions.findIndex((v) => v.version === manifest.active)
     target = manifest.versions[activeIndex + 1]?.version
     if (activeIndex < 0 || target === undefined) {
-      throw new AppError('nothing_to_roll_back', `Model "${manifest.id}" has no version older than ${manifest.active ?? '(none active)'} to roll back to. Known versions: ${listVersions(manifest)}.`)
+      throw new AppError(
+        'nothing_to_roll_back',
+        `Model "${manifest.id}" has no version older than ${manifest.active ?? '(none active)'} to roll back to. Known versions: ${listVersions(manifest)}.`,
+      )
     }
   }
   requireVersion(manifest, target)
@@ -117,17 +116,12 @@ export function shouldRetry(manifest: ModelManifest, version: string, now: numbe
  * their age, so pruning never removes what is served or about to be.
  */
 export function prune(manifest: ModelManifest, keep: number): ModelManifest {
-  const versions = manifest.versions.filter(
-    (v, i) => i < keep || v.version === manifest.active || v.version === manifest.pending,
-  )
+  const versions = manifest.versions.filter((v, i) => i < keep || v.version === manifest.active || v.version === manifest.pending)
   return { ...manifest, versions }
 }
 
 /** Blob keys (R2 weights, KV tokenizers) no version of any given manifest still references. */
-export function unreferencedBlobs(
-  before: ModelManifest,
-  after: ModelManifest,
-): { weights: string[]; tokenizers: string[] } {
+export function unreferencedBlobs(before: ModelManifest, after: ModelManifest): { weights: string[]; tokenizers: string[] } {
   const kept = new Set(after.versions.flatMap((v) => [v.weights.key, v.tokenizer.key]))
   const dropped = before.versions.filter((v) => !after.versions.some((a) => a.version === v.version))
   return {
@@ -142,5 +136,4 @@ function requireVersion(manifest: ModelManifest, version: string): void {
   }
 }
 
-const listVersions = (manifest: ModelManifest): string =>
-  manifest.versions.map((v) => v.version).join(', ') || '(none)'
+const listVersions = (manifest: ModelManifest): string => manifest.versions.map((v) => v.version).join(', ') || '(none)'

@@ -59,19 +59,23 @@ export function compileTokenizer(tokenizerJson: string): Uint8Array {
   if (type === 'WordPiece') {
     const v = expectObject(model.vocab, 'WordPiece vocab')
     for (const [token, id] of Object.entries(v)) {
-      if (!isInt(id)) throw new AppError('invalid_tokenizer', `WordPiece vocab: id of ${JSON.stringify(token)} is not a non-negative integer.`)
+      if (!isInt(id))
+        throw new AppError('invalid_tokenizer', `WordPiece vocab: id of ${JSON.stringify(token)} is not a non-negative integer.`)
       entries.push([token, id])
       vocab.set(id, token)
     }
     const unk = model.unk_token
     const prefix = model.continuing_subword_prefix ?? '##'
     const maxChars = model.max_input_chars_per_word ?? 100
-    if (!isString(unk) || !(unk in v)) throw new AppError('invalid_tokenizer', `WordPiece: unk_token ${JSON.stringify(unk)} is not in the vocab.`)
-    if (!isString(prefix) || !isInt(maxChars)) throw new AppError('invalid_tokenizer', 'WordPiece: bad continuing_subword_prefix or max_input_chars_per_word.')
+    if (!isString(unk) || !(unk in v))
+      throw new AppError('invalid_tokenizer', `WordPiece: unk_token ${JSON.stringify(unk)} is not in the vocab.`)
+    if (!isString(prefix) || !isInt(maxChars))
+      throw new AppError('invalid_tokenizer', 'WordPiece: bad continuing_subword_prefix or max_input_chars_per_word.')
     modelHeader = { type, unk_id: v[unk] ?? 0, unk_token: unk, continuing_subword_prefix: prefix, max_input_chars_per_word: maxChars }
   } else {
     const v = model.vocab
-    if (!Array.isArray(v) || v.length === 0) throw new AppError('invalid_tokenizer', 'Unigram: "vocab" must be a non-empty array of [piece, score].')
+    if (!Array.isArray(v) || v.length === 0)
+      throw new AppError('invalid_tokenizer', 'Unigram: "vocab" must be a non-empty array of [piece, score].')
     const scores = new Float64Array(v.length)
     v.forEach((item, id) => {
       if (!Array.isArray(item) || !isString(item[0]) || typeof item[1] !== 'number') {
@@ -86,7 +90,10 @@ export function compileTokenizer(tokenizerJson: string): Uint8Array {
     }
     const unkId = model.unk_id
     if (!isInt(unkId) || unkId >= v.length) {
-      throw new AppError('unsupported_component', `Unigram: unk_id ${JSON.stringify(unkId)} must be an id in the vocab (a model without unk is not supported).`)
+      throw new AppError(
+        'unsupported_component',
+        `Unigram: unk_id ${JSON.stringify(unkId)} must be an id in the vocab (a model without unk is not supported).`,
+      )
     }
     sections.scores = bytesOf(scores)
     modelHeader = { type, unk_id: unkId }

@@ -15,7 +15,8 @@ export function expectObject(v: unknown, where: string): JsonObject {
 
 export function field<T>(o: JsonObject, key: string, where: string, check: (v: unknown) => v is T, what: string): T {
   const v = o[key]
-  if (!check(v)) throw new AppError('invalid_tokenizer', `${where}: field "${key}" must be ${what}, got ${JSON.stringify(v)?.slice(0, 80)}.`)
+  if (!check(v))
+    throw new AppError('invalid_tokenizer', `${where}: field "${key}" must be ${what}, got ${JSON.stringify(v)?.slice(0, 80)}.`)
   return v
 }
 
@@ -26,6 +27,9 @@ export const isBoolOrNull = (v: unknown): v is boolean | null => v === null || t
 export const isOptionalBool = (v: unknown): v is boolean | undefined => v === undefined || typeof v === 'boolean'
 
 export function unsupported(kind: string, type: unknown, supported: string[]): never {
-  throw new AppError('unsupported_component', `${kind} ${JSON.stringify(type)} is not supported (supported: ${supported.join(', ')}). ` +
-      'Tokenizing with an approximation would silently change ids, so this tokenizer.json cannot be published.')
+  throw new AppError(
+    'unsupported_component',
+    `${kind} ${JSON.stringify(type)} is not supported (supported: ${supported.join(', ')}). ` +
+      'Tokenizing with an approximation would silently change ids, so this tokenizer.json cannot be published.',
+  )
 }

@@ -35,7 +35,8 @@ export function pack(header: Record<string, unknown>, sections: Record<string, U
     refs = next
   }
   headerBytes = new TextEncoder().encode(JSON.stringify({ ...header, sections: refs }))
-  const last = names.length === 0 ? align8(12 + headerBytes.length) : Math.max(...names.map((n) => (refs[n]?.offset ?? 0) + (refs[n]?.length ?? 0)))
+  const last =
+    names.length === 0 ? align8(12 + headerBytes.length) : Math.max(...names.map((n) => (refs[n]?.offset ?? 0) + (refs[n]?.length ?? 0)))
   const out = new Uint8Array(align8(last))
   const view = new DataView(out.buffer)
   view.setUint32(0, MAGIC, true)
@@ -63,7 +64,10 @@ export interface Unpacked {
 /** Reads a container without copying its sections (copies once if the input is misaligned). */
 export function unpack(input: Uint8Array): Unpacked {
   const bad = (why: string): AppError =>
-    new AppError('invalid_format', `Compiled tokenizer bytes are unusable: ${why}. Recompile tokenizer.json with compileTokenizer and republish.`)
+    new AppError(
+      'invalid_format',
+      `Compiled tokenizer bytes are unusable: ${why}. Recompile tokenizer.json with compileTokenizer and republish.`,
+    )
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw bad('this host is big-endian')
   if (input.byteLength < 12) throw bad(`only ${input.byteLength} bytes`)
   const data = input.byteOffset % 8 === 0 ? input : input.slice()

@@ -66,7 +66,7 @@ export class NormalizedString {
     const b = new NormalizedBuilder()
     const s = this.text
     let changed = false
-    for (let i = 0; i < s.length; ) {
+    for (let i = 0; i < s.length;) {
       const cp = s.codePointAt(i) ?? 0
       const n = cp > 0xffff ? 2 : 1
       const r = f(cp)

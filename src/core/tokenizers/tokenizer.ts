@@ -81,7 +81,10 @@ export class Tokenizer {
     const total = a.length + (b?.length ?? 0)
     if (total + added > max_length) {
       if (!truncation) {
-        throw new AppError('too_long', `Input needs ${total + added} tokens (${added} special) but max_length is ${max_length}; shorten it or enable truncation.`)
+        throw new AppError(
+          'too_long',
+          `Input needs ${total + added} tokens (${added} special) but max_length is ${max_length}; shorten it or enable truncation.`,
+        )
       }
       if (max_length < added) {
         throw new AppError('invalid_options', `max_length ${max_length} is below the ${added} special tokens the template adds.`)

@@ -57,7 +57,12 @@ async function classifyOnce(registry: ModelRegistry, id: string): Promise<void> 
   try {
     const { session, tokenizer, version } = lease.model
     const encoding = tokenizer.encode({ text: 'Win a FREE cruise, reply now' }, { max_length: 64, truncation: true })
-    const rows = await classifyEncodings(session, [encoding], { pad_id: tokenizer.pad_id, id2label: version.id2label }, { activation: defaultActivation(version.problem_type), top_k: null })
+    const rows = await classifyEncodings(
+      session,
+      [encoding],
+      { pad_id: tokenizer.pad_id, id2label: version.id2label },
+      { activation: defaultActivation(version.problem_type), top_k: null },
+    )
     expect(rows[0]).toHaveLength(Object.keys(version.id2label).length)
   } finally {
     lease.done()
@@ -76,7 +81,12 @@ describe('a registry whose budget holds two of four models', () => {
       // The heap never shrinks: what counts is that no load grew it past the budget.
       expect(memory.wasm_memory_bytes).toBeLessThanOrEqual(Math.max(start, budget))
     }
-    expect(registry.memory().models.map((m) => m.id).sort()).toEqual(['albert-two', 'electra-one'])
+    expect(
+      registry
+        .memory()
+        .models.map((m) => m.id)
+        .sort(),
+    ).toEqual(['albert-two', 'electra-one'])
   })
 
   it('answers a load that cannot fit while the others serve with a retryable 503 error, then serves it', async () => {

@@ -38,9 +38,19 @@ describe('planRuns', () => {
     expect(planRuns(Array(16).fill(64), budget)).toEqual([[0, 16]])
   })
   it('splits by padded tokens and by attention, in order', () => {
-    expect(planRuns(Array(16).fill(128), budget)).toEqual([[0, 8], [8, 16]])
-    expect(planRuns([256, 256, 256, 256], budget)).toEqual([[0, 2], [2, 4]])
-    expect(planRuns([10, 512, 10], budget)).toEqual([[0, 1], [1, 2], [2, 3]])
+    expect(planRuns(Array(16).fill(128), budget)).toEqual([
+      [0, 8],
+      [8, 16],
+    ])
+    expect(planRuns([256, 256, 256, 256], budget)).toEqual([
+      [0, 2],
+      [2, 4],
+    ])
+    expect(planRuns([10, 512, 10], budget)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ])
   })
   it('always runs a single input, whatever its length', () => {
     expect(planRuns([4096], budget)).toEqual([[0, 1]])
@@ -72,10 +82,19 @@ describe('classifyEncodings', () => {
       token_type_ids: Array(n).fill(0),
       offsets: Array(n).fill([0, 0]),
     })
-    const out = await classifyEncodings(session, [enc(3), enc(600), enc(2)], { pad_id: 0, id2label: labels }, { activation: 'none', top_k: 1 }, { tokens: 1024, attention: 131_072 })
+    const out = await classifyEncodings(
+      session,
+      [enc(3), enc(600), enc(2)],
+      { pad_id: 0, id2label: labels },
+      { activation: 'none', top_k: 1 },
+      { tokens: 1024, attention: 131_072 },
+    )
     expect(out.map((r) => r[0]?.score)).toEqual([3, 600, 2])
     // planned by length (src/core/inference/plan.ts): the two short inputs share a run, the long one runs alone
-    expect(seen).toEqual([[2, 3], [1, 600]])
+    expect(seen).toEqual([
+      [2, 3],
+      [1, 600],
+    ])
     seen.length = 0
     await classifyEncodings(session, [enc(3), enc(2)], { pad_id: 0, id2label: labels }, { activation: 'none', top_k: 1 })
     expect(seen).toEqual([[2, 3]])

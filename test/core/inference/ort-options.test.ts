@@ -25,7 +25,10 @@ async function logits(bytes: Uint8Array, level: 'extended' | undefined): Promise
   const mask = BigInt64Array.from({ length: batch * seq }, (_, i) => (i % seq < [40, 25, 9][Math.floor(i / seq)]! ? 1n : 0n))
   const feeds: Record<string, ort.Tensor> = {}
   for (const name of session.inputNames) {
-    feeds[name] = new ort.Tensor('int64', name === 'input_ids' ? ids : name === 'attention_mask' ? mask : new BigInt64Array(batch * seq), [batch, seq])
+    feeds[name] = new ort.Tensor('int64', name === 'input_ids' ? ids : name === 'attention_mask' ? mask : new BigInt64Array(batch * seq), [
+      batch,
+      seq,
+    ])
   }
   const out = await session.run(feeds)
   await session.release()

@@ -53,14 +53,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const encode = (texts: readonly string[]): Encoding[] => texts.map((text) => tokenizer.encode({ text }, { max_length: 256, truncation: true }))
+const encode = (texts: readonly string[]): Encoding[] =>
+  texts.map((text) => tokenizer.encode({ text }, { max_length: 256, truncation: true }))
 const scoreOf = (row: readonly LabelScore[] | undefined, label: string): number => row?.find((x) => x.label === label)?.score ?? Number.NaN
 
 describe('classifyEncodings with the length planner, under onnxruntime-web', () => {
   it('answers in request order, each long input exactly as in a request of its own', async () => {
     const encodings = encode(TEXTS)
     const planned = await classifyEncodings(session, encodings, model, options, DEFAULT_BATCH_BUDGET)
-    const alone = await classifyRuns(session, encodings, encodings.map((_, i) => ({ rows: [i] })), model, options)
+    const alone = await classifyRuns(
+      session,
+      encodings,
+      encodings.map((_, i) => ({ rows: [i] })),
+      model,
+      options,
+    )
     expect(planned).toHaveLength(TEXTS.length)
     for (const [i, e] of encodings.entries()) {
       if (e.ids.length > DEFAULT_RUN_COST.maxGroupedLength) expect(planned[i]).toEqual(alone[i])
@@ -86,7 +93,13 @@ describe('classifyEncodings with the length planner, under onnxruntime-web', () 
   it('int8: labels identical to the unsorted run, scores within the int8 rounding that separates it from single requests', async () => {
     const encodings = encode(TEXTS)
     const unsorted = await classifyRuns(session, encodings, unsortedRuns(encodings), model, options)
-    const alone = await classifyRuns(session, encodings, encodings.map((_, i) => ({ rows: [i] })), model, options)
+    const alone = await classifyRuns(
+      session,
+      encodings,
+      encodings.map((_, i) => ({ rows: [i] })),
+      model,
+      options,
+    )
     const planned = await classifyEncodings(session, encodings, model, options, DEFAULT_BATCH_BUDGET)
     expect(planned.map((r) => r[0]?.label)).toEqual(unsorted.map((r) => r[0]?.label))
     expect(maxDiff(unsorted, alone)).toBeGreaterThan(0)
@@ -99,7 +112,13 @@ describe('classifyEncodings with the length planner, under onnxruntime-web', () 
     const a = await classifyEncodings(session, encodings, model, options, DEFAULT_BATCH_BUDGET)
     for (const seed of [1, 2, 3]) {
       const perm = encodings.map((_, i) => i).sort((x, y) => ((x * 7919 * seed) % 61) - ((y * 7919 * seed) % 61) || x - y)
-      const b = await classifyEncodings(session, perm.map((i) => encodings[i] as Encoding), model, options, DEFAULT_BATCH_BUDGET)
+      const b = await classifyEncodings(
+        session,
+        perm.map((i) => encodings[i] as Encoding),
+        model,
+        options,
+        DEFAULT_BATCH_BUDGET,
+      )
       expect(b).toEqual(perm.map((i) => a[i]))
     }
   })

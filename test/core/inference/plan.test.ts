@@ -17,7 +17,8 @@ import type { Encoding } from '../../../src/core/tokenizers/types.ts'
 
 const budget = DEFAULT_BATCH_BUDGET
 const cost = DEFAULT_RUN_COST
-const totalCost = (plan: readonly PlannedRun[], c: RunCost = cost): number => plan.reduce((s, r) => s + runCost(r.rows.length, r.length, c), 0)
+const totalCost = (plan: readonly PlannedRun[], c: RunCost = cost): number =>
+  plan.reduce((s, r) => s + runCost(r.rows.length, r.length, c), 0)
 const lengthsArb = fc.array(fc.integer({ min: 1, max: 600 }), { maxLength: 64 })
 const budgetArb = fc.record({ tokens: fc.integer({ min: 1, max: 4096 }), attention: fc.integer({ min: 1, max: 1 << 20 }) })
 
@@ -93,7 +94,10 @@ describe('planByLength', () => {
     fc.assert(
       fc.property(lengthsArb, (lengths) => {
         const planned = totalCost(planByLength(lengths, budget))
-        const inOrder = planRuns(lengths, budget).map(([s, e]) => ({ rows: lengths.slice(s, e).map((_, k) => s + k), length: Math.max(...lengths.slice(s, e)) }))
+        const inOrder = planRuns(lengths, budget).map(([s, e]) => ({
+          rows: lengths.slice(s, e).map((_, k) => s + k),
+          length: Math.max(...lengths.slice(s, e)),
+        }))
         const alone = lengths.map((length, i) => ({ rows: [i], length }))
         expect(planned).toBeLessThanOrEqual(totalCost(inOrder) + 1e-9)
         expect(planned).toBeLessThanOrEqual(totalCost(alone) + 1e-9)
@@ -128,8 +132,15 @@ describe('planByLength', () => {
 describe('planRuns (in request order, the reference plan)', () => {
   it('splits by padded tokens and by attention, in order', () => {
     expect(planRuns(Array(8).fill(128), budget)).toEqual([[0, 8]])
-    expect(planRuns(Array(16).fill(128), budget)).toEqual([[0, 8], [8, 16]])
-    expect(planRuns([10, 512, 10], budget)).toEqual([[0, 1], [1, 2], [2, 3]])
+    expect(planRuns(Array(16).fill(128), budget)).toEqual([
+      [0, 8],
+      [8, 16],
+    ])
+    expect(planRuns([10, 512, 10], budget)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ])
   })
 })
 
@@ -161,19 +172,18 @@ function runSensitiveSession(seen: Array<[number, number]>): ClassifierSession {
   }
 }
 
-const encodingArb = fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 300 }).map(
-  (ids): Encoding => ({
-    ids,
-    tokens: ids.map(String),
-    attention_mask: ids.map(() => 1),
-    token_type_ids: ids.map(() => 0),
-    offsets: ids.map(() => [0, 0] as [number, number]),
-  }),
-)
+const encodingArb = fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 300 }).map((ids): Encoding => ({
+  ids,
+  tokens: ids.map(String),
+  attention_mask: ids.map(() => 1),
+  token_type_ids: ids.map(() => 0),
+  offsets: ids.map(() => [0, 0] as [number, number]),
+}))
 const labels = { '0': 'real', '1': 'padded', '2': 'run' }
 const model = { pad_id: 0, id2label: labels }
 const raw = { activation: 'none' as const, top_k: null }
-const scoreOf = (row: readonly { label: string; score: number }[] | undefined, label: string): number => row?.find((x) => x.label === label)?.score ?? Number.NaN
+const scoreOf = (row: readonly { label: string; score: number }[] | undefined, label: string): number =>
+  row?.find((x) => x.label === label)?.score ?? Number.NaN
 
 describe('classifyEncodings with a budget', () => {
   it('answers in request order, within the budget, padded no further than each run needs', async () => {
@@ -194,10 +204,24 @@ describe('classifyEncodings with a budget', () => {
     const batchArb = fc.array(encodingArb, { minLength: 1, maxLength: 24 }).map((e) => [...e, ...e.slice(0, 3)])
     await fc.assert(
       fc.asyncProperty(
-        batchArb.chain((batch) => fc.tuple(fc.constant(batch), fc.shuffledSubarray(batch.map((_, i) => i), { minLength: batch.length, maxLength: batch.length }))),
+        batchArb.chain((batch) =>
+          fc.tuple(
+            fc.constant(batch),
+            fc.shuffledSubarray(
+              batch.map((_, i) => i),
+              { minLength: batch.length, maxLength: batch.length },
+            ),
+          ),
+        ),
         async ([batch, perm]) => {
           const a = await classifyEncodings(runSensitiveSession([]), batch, model, raw, budget)
-          const b = await classifyEncodings(runSensitiveSession([]), perm.map((i) => batch[i] as Encoding), model, raw, budget)
+          const b = await classifyEncodings(
+            runSensitiveSession([]),
+            perm.map((i) => batch[i] as Encoding),
+            model,
+            raw,
+            budget,
+          )
           expect(b).toEqual(perm.map((i) => a[i]))
         },
       ),
@@ -207,7 +231,13 @@ describe('classifyEncodings with a budget', () => {
 
   it('without a budget runs one padded batch in request order', async () => {
     const seen: Array<[number, number]> = []
-    const enc = (n: number): Encoding => ({ ids: Array(n).fill(5), tokens: Array(n).fill('x'), attention_mask: Array(n).fill(1), token_type_ids: Array(n).fill(0), offsets: Array(n).fill([0, 0]) })
+    const enc = (n: number): Encoding => ({
+      ids: Array(n).fill(5),
+      tokens: Array(n).fill('x'),
+      attention_mask: Array(n).fill(1),
+      token_type_ids: Array(n).fill(0),
+      offsets: Array(n).fill([0, 0]),
+    })
     await classifyEncodings(runSensitiveSession(seen), [enc(3), enc(700), enc(2)], model, raw)
     expect(seen).toEqual([[3, 700]])
   })

@@ -35,7 +35,11 @@ describe('starter graphs', () => {
       const ids = BigInt64Array.from({ length: n }, (_, i) => BigInt(i % STARTER_VOCAB))
       const feeds: Record<string, ort.Tensor> = {}
       for (const name of session.inputNames) {
-        feeds[name] = new ort.Tensor('int64', name === 'input_ids' ? ids : name === 'attention_mask' ? new BigInt64Array(n).fill(1n) : new BigInt64Array(n), [2, 64])
+        feeds[name] = new ort.Tensor(
+          'int64',
+          name === 'input_ids' ? ids : name === 'attention_mask' ? new BigInt64Array(n).fill(1n) : new BigInt64Array(n),
+          [2, 64],
+        )
       }
       const out = await session.run(feeds)
       expect(Object.values(out)[0]?.dims[0]).toBe(2)

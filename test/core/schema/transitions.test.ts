@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { type ModelVersion, parseManifest } from '../../../src/core/schema/manifest.ts'
-import { addVersion, emptyManifest, findSameVersion, promote, prune, RETRY_BASE_MS, RETRY_MAX_MS, recordFailure, retryAt, rollback, shouldRetry, unreferencedBlobs } from '../../../src/core/schema/transitions.ts'
+import {
+  addVersion,
+  emptyManifest,
+  findSameVersion,
+  promote,
+  prune,
+  RETRY_BASE_MS,
+  RETRY_MAX_MS,
+  recordFailure,
+  retryAt,
+  rollback,
+  shouldRetry,
+  unreferencedBlobs,
+} from '../../../src/core/schema/transitions.ts'
 import { blob, modelVersion } from '../../support/model-version.ts'
 import { AppError } from '../../../src/core/errors.ts'
 

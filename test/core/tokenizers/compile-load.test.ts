@@ -33,16 +33,31 @@ describe('compileTokenizer', () => {
   it('infers WordPiece for the old untyped electra model and agrees with an explicit type', () => {
     const typed = loadTokenizer(compileTokenizer(edit(electraJson, (o) => ((o.model as Record<string, unknown>).type = 'WordPiece'))))
     const input = { text: 'Untyped models are WordPiece, inferred from keys.' }
-    expect(typed.encode(input, { max_length: 64, truncation: true })).toEqual(realTokenizer(MODELS.electra).encode(input, { max_length: 64, truncation: true }))
+    expect(typed.encode(input, { max_length: 64, truncation: true })).toEqual(
+      realTokenizer(MODELS.electra).encode(input, { max_length: 64, truncation: true }),
+    )
   })
 
   it.each([
     ['a BPE model', (o: Record<string, unknown>) => (o.model = { type: 'BPE', vocab: {}, merges: [] }), /Model "BPE"/],
     ['an NFC normalizer', (o: Record<string, unknown>) => (o.normalizer = { type: 'NFC' }), /Normalizer "NFC"/],
     ['a ByteLevel pre-tokenizer', (o: Record<string, unknown>) => (o.pre_tokenizer = { type: 'ByteLevel' }), /PreTokenizer "ByteLevel"/],
-    ['a RobertaProcessing post-processor', (o: Record<string, unknown>) => (o.post_processor = { type: 'RobertaProcessing' }), /PostProcessor "RobertaProcessing"/],
-    ['an lstrip added token', (o: Record<string, unknown>) => ((o.added_tokens as Array<Record<string, unknown>>)[4] = { id: 103, content: '[MASK]', lstrip: true }), /lstrip/],
-    ['an Oniguruma-only regex', (o: Record<string, unknown>) => (o.normalizer = { type: 'Replace', pattern: { Regex: '(?<=a)b' }, content: '' }), /Oniguruma/],
+    [
+      'a RobertaProcessing post-processor',
+      (o: Record<string, unknown>) => (o.post_processor = { type: 'RobertaProcessing' }),
+      /PostProcessor "RobertaProcessing"/,
+    ],
+    [
+      'an lstrip added token',
+      (o: Record<string, unknown>) =>
+        ((o.added_tokens as Array<Record<string, unknown>>)[4] = { id: 103, content: '[MASK]', lstrip: true }),
+      /lstrip/,
+    ],
+    [
+      'an Oniguruma-only regex',
+      (o: Record<string, unknown>) => (o.normalizer = { type: 'Replace', pattern: { Regex: '(?<=a)b' }, content: '' }),
+      /Oniguruma/,
+    ],
   ])('refuses %s with unsupported_component naming it', (_what, change, message) => {
     const e = errorOf(() => compileTokenizer(edit(electraJson, change)))
     expect(e.kind).toBe('unsupported_component')
@@ -56,7 +71,9 @@ describe('compileTokenizer', () => {
 
   it('reports malformed input as invalid_tokenizer', () => {
     expect(errorOf(() => compileTokenizer('{not json')).kind).toBe('invalid_tokenizer')
-    expect(errorOf(() => compileTokenizer(edit(electraJson, (o) => ((o.model as Record<string, unknown>).unk_token = '[NOPE]')))).kind).toBe('invalid_tokenizer')
+    expect(
+      errorOf(() => compileTokenizer(edit(electraJson, (o) => ((o.model as Record<string, unknown>).unk_token = '[NOPE]')))).kind,
+    ).toBe('invalid_tokenizer')
   })
 })
 

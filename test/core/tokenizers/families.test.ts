@@ -48,7 +48,10 @@ const MIXED = [
 const hf = (json: string): HfTokenizer => new HfTokenizer(JSON.parse(json) as object, {})
 
 describe.each([
-  ['distilbert-base-uncased (bert-base-uncased tokenizer.json)', () => readFileSync(tokenizerFile(MODELS.electra, 'tokenizer.json'), 'utf8')],
+  [
+    'distilbert-base-uncased (bert-base-uncased tokenizer.json)',
+    () => readFileSync(tokenizerFile(MODELS.electra, 'tokenizer.json'), 'utf8'),
+  ],
   ['ERNIE 3.0 (built in the test)', ernieTokenizerJson],
 ])('%s agrees with tokenizers.js', (_name, json) => {
   const text = json()
@@ -75,10 +78,26 @@ describe.each([
   })
 
   it('on random CJK, kana, Hangul, Latin and punctuation', () => {
-    const ranges: Array<[number, number]> = [[0x4e00, 0x4eff], [0x3040, 0x30ff], [0xac00, 0xac40], [0x3400, 0x3410], [0xf900, 0xf910], [0xff01, 0xff5e], [0x3000, 0x303f], [0x61, 0x7a], [0x41, 0x5a], [0x30, 0x39]]
+    const ranges: Array<[number, number]> = [
+      [0x4e00, 0x4eff],
+      [0x3040, 0x30ff],
+      [0xac00, 0xac40],
+      [0x3400, 0x3410],
+      [0xf900, 0xf910],
+      [0xff01, 0xff5e],
+      [0x3000, 0x303f],
+      [0x61, 0x7a],
+      [0x41, 0x5a],
+      [0x30, 0x39],
+    ]
     const unit = fc.oneof(
       // Unassigned code points (Cn) excepted: bert.rs drops them as "other", tokenizers.js keeps them.
-      ...ranges.map(([lo, hi]) => fc.integer({ min: lo, max: hi }).map((c) => String.fromCodePoint(c)).filter((c) => !/\p{Cn}/u.test(c))),
+      ...ranges.map(([lo, hi]) =>
+        fc
+          .integer({ min: lo, max: hi })
+          .map((c) => String.fromCodePoint(c))
+          .filter((c) => !/\p{Cn}/u.test(c)),
+      ),
       fc.constantFrom(' ', '，', '。', '的', '是', '##', 'é', '\u0301', '\u00a0', '\t'),
     )
     fc.assert(
@@ -100,7 +119,12 @@ describe('ERNIE 3.0 vectors (BasicTokenizer: every CJK ideograph is its own word
     expect(tokens('生活的真谛是')).toEqual(['生', '活', '的', '真', '[UNK]', '是'])
     const e = tok.encode({ text: '中文' }, opts)
     expect(e.ids).toEqual([1, id.get('中'), id.get('文'), 2])
-    expect(e.offsets).toEqual([[0, 0], [0, 1], [1, 2], [0, 0]])
+    expect(e.offsets).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 2],
+      [0, 0],
+    ])
   })
 
   it('keeps Latin words whole around Chinese and lower-cases them', () => {
@@ -119,7 +143,11 @@ describe('ERNIE 3.0 vectors (BasicTokenizer: every CJK ideograph is its own word
     expect(tokens('丽丽')).toEqual(['[UNK]', '[UNK]'])
     // Supplementary-plane ideographs are isolated too: one word, one [UNK] each.
     expect(tokens('𠀀𠀁a')).toEqual(['[UNK]', '[UNK]', 'a'])
-    expect(tok.encode({ text: '𠀀𠀁a' }, opts).offsets.slice(1, -1)).toEqual([[0, 2], [2, 4], [4, 5]])
+    expect(tok.encode({ text: '𠀀𠀁a' }, opts).offsets.slice(1, -1)).toEqual([
+      [0, 2],
+      [2, 4],
+      [4, 5],
+    ])
     // bert.rs's ranges skip U+2B820..U+2B91F (Ext-E's start): such a character stays inside its word.
     expect(tokens('\u{2b820}a')).toEqual(['[UNK]'])
     expect(tokens('\u{2b920}a')).toEqual(['[UNK]', 'a'])

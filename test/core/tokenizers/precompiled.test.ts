@@ -65,6 +65,9 @@ describe('Precompiled normalizer (albert-base-v2 charsmap)', () => {
   it('looks a short grapheme cluster up whole and keeps offsets on the original', () => {
     const n = precompiled.normalize(NormalizedString.fromOriginal('x\u{fb01}y'))
     expect(n.text).toBe('xfiy')
-    expect([n.originalRange(1, 2), n.originalRange(2, 3)]).toEqual([[1, 2], [1, 2]])
+    expect([n.originalRange(1, 2), n.originalRange(2, 3)]).toEqual([
+      [1, 2],
+      [1, 2],
+    ])
   })
 })

@@ -7,7 +7,27 @@ import { MODELS, realTokenizer } from './load-real.ts'
 const unit = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) },
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c)) },
-  { weight: 2, arbitrary: fc.constantFrom('\u0000', '\t', '\n', '\r', ' ', '\u00a0', '\u200d', '\u0301', '\ufffd', '\u2581', '\u{1f600}', '\ud800', '\udc00', '[CLS]', '<unk>', '##') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '\u0000',
+      '\t',
+      '\n',
+      '\r',
+      ' ',
+      '\u00a0',
+      '\u200d',
+      '\u0301',
+      '\ufffd',
+      '\u2581',
+      '\u{1f600}',
+      '\ud800',
+      '\udc00',
+      '[CLS]',
+      '<unk>',
+      '##',
+    ),
+  },
   { weight: 3, arbitrary: fc.constantFrom('a', 'e', 'the', 'Hello', '!', ',', 'é', '生', '1', 'ﬁ') },
 )
 const text = fc.string({ unit, maxLength: 300 })

@@ -51,6 +51,8 @@ describe.each([
     const t1 = performance.now()
     for (let i = 0; i < n; i++) tok.encode({ text: text + i }, { max_length: 64, truncation: true })
     await env.TOKENIZERS.get('clock-tick')
-    console.log(JSON.stringify({ workerd: name, bytes: bytes.byteLength, load_ms: loadMs, encode_ms_per_64_tokens: (performance.now() - t1) / n }))
+    console.log(
+      JSON.stringify({ workerd: name, bytes: bytes.byteLength, load_ms: loadMs, encode_ms_per_64_tokens: (performance.now() - t1) / n }),
+    )
   })
 })

@@ -36,7 +36,13 @@ describe('electra-small: transformers test_tokenization_bert.py cases (VECTORS-n
     // BasicTokenizer gives ah 博 推 zz; WordPiece then splits zz into z ##z
     const e = tok.encode({ text: 'ah\u535A\u63A8zz' }, opts)
     expect(e.tokens.slice(1, -1)).toEqual(['ah', '\u535A', '[UNK]', 'z', '##z']) // 推 is not in the vocab
-    expect(e.offsets.slice(1, -1)).toEqual([[0, 2], [2, 3], [3, 4], [4, 5], [5, 6]])
+    expect(e.offsets.slice(1, -1)).toEqual([
+      [0, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+      [5, 6],
+    ])
   })
   it('clean_text drops a soft hyphen', () => {
     expect(tokens('\xad')).toEqual([])
@@ -60,7 +66,12 @@ describe('albert-base-v2: Unigram details', () => {
   it('gives offsets in UTF-16 units of the original text', () => {
     const e = tok.encode({ text: 'Hello World' }, opts)
     expect(e.tokens).toEqual(['[CLS]', '▁hello', '▁world', '[SEP]'])
-    expect(e.offsets).toEqual([[0, 0], [0, 5], [6, 11], [0, 0]])
+    expect(e.offsets).toEqual([
+      [0, 0],
+      [0, 5],
+      [6, 11],
+      [0, 0],
+    ])
   })
   it('matches special tokens in raw text before normalization', () => {
     expect(tok.encode({ text: '[MASK]hello' }, opts).ids).toEqual([2, 4, 10975, 3])
@@ -76,7 +87,14 @@ describe('electra-small: WordPiece details', () => {
   it('splits greedily with ## continuations and keeps sub-word offsets', () => {
     const e = tok.encode({ text: 'obj.toString' }, opts)
     expect(e.tokens).toEqual(['[CLS]', 'ob', '##j', '.', 'to', '##st', '##ring', '[SEP]'])
-    expect(e.offsets.slice(1, -1)).toEqual([[0, 2], [2, 3], [3, 4], [4, 6], [6, 8], [8, 12]])
+    expect(e.offsets.slice(1, -1)).toEqual([
+      [0, 2],
+      [2, 3],
+      [3, 4],
+      [4, 6],
+      [6, 8],
+      [8, 12],
+    ])
   })
   it('isolates supplementary-plane CJK (Ext. B) like the crate', () => {
     expect(tok.encode({ text: '\u{20000}x' }, opts).tokens).toEqual(['[CLS]', '[UNK]', 'x', '[SEP]'])

@@ -48,8 +48,14 @@ describe('generateCheckpoint', () => {
     expect((await bytes(a.dir)).equals(await bytes(c.dir))).toBe(false)
     const json = JSON.parse(await readFile(join(a.dir, 'config.json'), 'utf8')) as Record<string, unknown>
     expect(json).toMatchObject({
-      architectures: ['ElectraForSequenceClassification'], model_type: 'electra', embedding_size: 16, hidden_size: 32,
-      hidden_act: 'gelu', id2label: { 0: 'neg', 1: 'pos' }, label2id: { neg: 0, pos: 1 }, layer_norm_eps: 1e-12,
+      architectures: ['ElectraForSequenceClassification'],
+      model_type: 'electra',
+      embedding_size: 16,
+      hidden_size: 32,
+      hidden_act: 'gelu',
+      id2label: { 0: 'neg', 1: 'pos' },
+      label2id: { neg: 0, pos: 1 },
+      layer_norm_eps: 1e-12,
     })
     const { tensors } = await loadSafetensors(join(a.dir, 'model.safetensors'))
     expect(tensors.get('electra.embeddings_project.weight')?.shape).toEqual([32, 16])
@@ -90,10 +96,16 @@ describe('convertCheckpoint', () => {
   })
 
   it('writes GELU in the forms onnxruntime fuses (Gelu/BiasGelu for erf, FastGelu for tanh)', async () => {
-    for (const [preset, fused] of [['electra-tiny', ['Gelu', 'BiasGelu']], ['albert-tiny', ['FastGelu']]] as const) {
+    for (const [preset, fused] of [
+      ['electra-tiny', ['Gelu', 'BiasGelu']],
+      ['albert-tiny', ['FastGelu']],
+    ] as const) {
       const { dir, config } = await generateCheckpoint({ preset, outDir: join(root, `fuse-${preset}`) })
       const optimized = join(dir, 'optimized.onnx')
-      const session = await ort.InferenceSession.create((await convertCheckpoint(dir)).onnx, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized })
+      const session = await ort.InferenceSession.create((await convertCheckpoint(dir)).onnx, {
+        graphOptimizationLevel: 'all',
+        optimizedModelFilePath: optimized,
+      })
       await session.release()
       const ops = (readModel(await readFile(optimized)).graph?.node ?? []).map((n) => n.opType)
       const gelus = ops.filter((op) => fused.some((f) => f === op)).length
@@ -111,7 +123,12 @@ describe('convertCheckpoint', () => {
     const config = resolveConfig(options)
     const floats = new Map(Object.entries(generateTensors(config, options)).map(([k, t]) => [k, t.data]))
     const actual = await runOnnx((await convertCheckpoint(dir)).onnx, BATCH)
-    expect(maxAbsDiff(actual, BATCH.map((input) => electraLogits(floats, config, input)))).toBeLessThan(1e-4)
+    expect(
+      maxAbsDiff(
+        actual,
+        BATCH.map((input) => electraLogits(floats, config, input)),
+      ),
+    ).toBeLessThan(1e-4)
   })
 
   it('lists missing, unexpected and misshaped keys in one error', async () => {
@@ -146,8 +163,24 @@ describe('convertCheckpoint', () => {
   })
 
   it('fills transformers class defaults for fields save_pretrained omits', async () => {
-    const dir = await writeCheckpoint('sparse', { architectures: ['AlbertForSequenceClassification'], model_type: 'albert', hidden_size: 64, num_attention_heads: 4, intermediate_size: 128 }, {})
+    const dir = await writeCheckpoint(
+      'sparse',
+      {
+        architectures: ['AlbertForSequenceClassification'],
+        model_type: 'albert',
+        hidden_size: 64,
+        num_attention_heads: 4,
+        intermediate_size: 128,
+      },
+      {},
+    )
     const config = await readHfConfig(dir)
-    expect(config).toMatchObject({ hidden_act: 'gelu_new', embedding_size: 128, layer_norm_eps: 1e-12, num_hidden_groups: 1, id2label: { 0: 'LABEL_0', 1: 'LABEL_1' } })
+    expect(config).toMatchObject({
+      hidden_act: 'gelu_new',
+      embedding_size: 128,
+      layer_norm_eps: 1e-12,
+      num_hidden_groups: 1,
+      id2label: { 0: 'LABEL_0', 1: 'LABEL_1' },
+    })
   })
 })

@@ -25,7 +25,9 @@ const LABELS = { 0: 'neg', 1: 'neutral', 2: 'pos' }
 
 const graphInputs = (model: Uint8Array): string[] => (readModel(model).graph?.input ?? []).map((v) => v.name ?? '')
 const epsilons = (model: Uint8Array): number[] =>
-  (readModel(model).graph?.node ?? []).filter((n) => n.opType === 'LayerNormalization').map((n) => n.attribute?.find((a) => a.name === 'epsilon')?.f ?? Number.NaN)
+  (readModel(model).graph?.node ?? [])
+    .filter((n) => n.opType === 'LayerNormalization')
+    .map((n) => n.attribute?.find((a) => a.name === 'epsilon')?.f ?? Number.NaN)
 
 const cases: { preset: string; reference: Reference; std?: number; inputs: string[] }[] = [
   { preset: 'distilbert-tiny', reference: distilbertLogits, std: 2 / Math.sqrt(32), inputs: ['input_ids', 'attention_mask'] },
@@ -49,8 +51,25 @@ describe('DistilBERT', () => {
   const { config, tensors, floats } = tinyCheckpoint({ preset: 'distilbert-tiny', seed: 5, std: 2 / Math.sqrt(32) })
 
   it('reads DistilBertConfig names and fixes eps at 1e-12 whatever config.json says', () => {
-    const parsed = parseHfConfig({ architectures: ['DistilBertForSequenceClassification'], model_type: 'distilbert', dim: 64, n_layers: 3, n_heads: 4, hidden_dim: 96, activation: 'gelu', layer_norm_eps: 1e-5 })
-    expect(parsed).toMatchObject({ hidden_size: 64, num_hidden_layers: 3, num_attention_heads: 4, intermediate_size: 96, hidden_act: 'gelu', layer_norm_eps: 1e-12, vocab_size: 30522 })
+    const parsed = parseHfConfig({
+      architectures: ['DistilBertForSequenceClassification'],
+      model_type: 'distilbert',
+      dim: 64,
+      n_layers: 3,
+      n_heads: 4,
+      hidden_dim: 96,
+      activation: 'gelu',
+      layer_norm_eps: 1e-5,
+    })
+    expect(parsed).toMatchObject({
+      hidden_size: 64,
+      num_hidden_layers: 3,
+      num_attention_heads: 4,
+      intermediate_size: 96,
+      hidden_act: 'gelu',
+      layer_norm_eps: 1e-12,
+      vocab_size: 30522,
+    })
     const model = convertInMemory(config, tensors)
     expect(new Set(epsilons(model))).toEqual(new Set([Math.fround(1e-12)]))
   })
@@ -64,7 +83,15 @@ describe('DistilBERT', () => {
   it('writes config.json with DistilBertConfig field names only', () => {
     const json = JSON.parse(configJson(config)) as Record<string, unknown>
     expect(json).toMatchObject({ dim: 32, n_layers: 2, n_heads: 4, hidden_dim: 64, activation: 'gelu', model_type: 'distilbert' })
-    for (const bertName of ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'hidden_act', 'layer_norm_eps', 'type_vocab_size']) {
+    for (const bertName of [
+      'hidden_size',
+      'num_hidden_layers',
+      'num_attention_heads',
+      'intermediate_size',
+      'hidden_act',
+      'layer_norm_eps',
+      'type_vocab_size',
+    ]) {
       expect(json).not.toHaveProperty(bertName)
     }
     expect(parseHfConfig(json)).toMatchObject({ hidden_size: 32, num_hidden_layers: 2 })
@@ -72,7 +99,9 @@ describe('DistilBERT', () => {
 
   it('reads the FFN activation from config.activation (gelu and relu differ)', () => {
     const gelu = distilbertLogits(floats, config, BATCH[0] as RefInput)
-    expect(maxAbsDiff([gelu], [distilbertLogits(floats, { ...config, hidden_act: 'relu' }, BATCH[0] as RefInput)])).toBeGreaterThan(10 * TOL)
+    expect(maxAbsDiff([gelu], [distilbertLogits(floats, { ...config, hidden_act: 'relu' }, BATCH[0] as RefInput)])).toBeGreaterThan(
+      10 * TOL,
+    )
   })
 
   it('heads token 0 with pre_classifier -> ReLU -> classifier', () => {
@@ -95,17 +124,29 @@ describe('ERNIE', () => {
   })
 
   it('converts ERNIE without task ids (ERNIE 1.0) to BERT plus the ernie prefix', async () => {
-    const { config, tensors, floats } = tinyCheckpoint({ preset: 'ernie-tiny', seed: 4, config: { use_task_id: false, layer_norm_eps: 1e-12 } })
+    const { config, tensors, floats } = tinyCheckpoint({
+      preset: 'ernie-tiny',
+      seed: 4,
+      config: { use_task_id: false, layer_norm_eps: 1e-12 },
+    })
     expect([...tensors.keys()].some((k) => k.includes('task_type'))).toBe(false)
     const actual = await runOnnx(convertInMemory(config, tensors), BATCH)
-    expect(maxAbsDiff(actual, BATCH.map((input) => ernieLogits(floats, config, input)))).toBeLessThan(TOL)
+    expect(
+      maxAbsDiff(
+        actual,
+        BATCH.map((input) => ernieLogits(floats, config, input)),
+      ),
+    ).toBeLessThan(TOL)
   })
 })
 
 describe('TinyBERT head size 26', () => {
   it('splits 312 into 12 heads of 26', () => {
     const config = resolveConfig({ preset: 'tinybert-4l-312' })
-    const model = convertInMemory(config, new Map(Object.entries(generateTensors(config)).map(([n, t]) => [n, { dtype: 'F32', shape: t.shape, data: t.data }])))
+    const model = convertInMemory(
+      config,
+      new Map(Object.entries(generateTensors(config)).map(([n, t]) => [n, { dtype: 'F32', shape: t.shape, data: t.data }])),
+    )
     const shapes = (readModel(model).graph?.initializer ?? []).filter((t) => t.name?.startsWith('/const/shape_0_0_12_')).map((t) => t.name)
     expect(shapes).toEqual(['/const/shape_0_0_12_26'])
   })
@@ -156,7 +197,7 @@ describe('checkpoint keys', () => {
     expect(error.message).toContain('ernie.embeddings.task_type_embeddings.weight: checkpoint [16, 32], config needs [3, 32]')
   })
 
-  it('the tokenizer\'s model_input_names decides whether a BERT graph takes token_type_ids', async () => {
+  it("the tokenizer's model_input_names decides whether a BERT graph takes token_type_ids", async () => {
     const dir = join(root, 'bert-no-types')
     const { config } = await generateCheckpoint({ preset: 'bert-tiny', seed: 2, outDir: dir })
     await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_input_names: ['input_ids', 'attention_mask'] }))
@@ -165,7 +206,12 @@ describe('checkpoint keys', () => {
     // transformers then embeds token type 0 everywhere, also for the second segment of a pair.
     const { floats } = tinyCheckpoint({ preset: 'bert-tiny', seed: 2 })
     const zeros = BATCH.map((input) => ({ ...input, token_type_ids: input.token_type_ids.map(() => 0) }))
-    expect(maxAbsDiff(await runOnnx(onnx, BATCH), zeros.map((input) => bertLogits(floats, config, input)))).toBeLessThan(TOL)
+    expect(
+      maxAbsDiff(
+        await runOnnx(onnx, BATCH),
+        zeros.map((input) => bertLogits(floats, config, input)),
+      ),
+    ).toBeLessThan(TOL)
   })
 
   it('reads a DistilBERT checkpoint folder from disk', async () => {

@@ -8,10 +8,16 @@ import type { SafeTensor } from '../../../scripts/convert/safetensors.ts'
 import type { RefInput } from '../../support/reference/ops.ts'
 
 /** A seeded checkpoint in memory: its config, tensors as the converter reads them, and plain float maps. */
-export function tinyCheckpoint(options: GenerateOptions): { config: HfConfig; tensors: Map<string, SafeTensor>; floats: Map<string, Float32Array> } {
+export function tinyCheckpoint(options: GenerateOptions): {
+  config: HfConfig
+  tensors: Map<string, SafeTensor>
+  floats: Map<string, Float32Array>
+} {
   const config = resolveConfig(options)
   const generated = generateTensors(config, options)
-  const tensors = new Map<string, SafeTensor>(Object.entries(generated).map(([name, t]) => [name, { dtype: 'F32', shape: t.shape, data: t.data }]))
+  const tensors = new Map<string, SafeTensor>(
+    Object.entries(generated).map(([name, t]) => [name, { dtype: 'F32', shape: t.shape, data: t.data }]),
+  )
   const floats = new Map(Object.entries(generated).map(([name, t]) => [name, t.data]))
   return { config, tensors, floats }
 }
@@ -34,11 +40,19 @@ export const BATCH: RefInput[] = [
 /** The same sequence with its padding cut off. */
 export const unpadded = (input: RefInput): RefInput => {
   const n = input.attention_mask.filter((m) => m === 1).length
-  return { input_ids: input.input_ids.slice(0, n), attention_mask: input.attention_mask.slice(0, n), token_type_ids: input.token_type_ids.slice(0, n) }
+  return {
+    input_ids: input.input_ids.slice(0, n),
+    attention_mask: input.attention_mask.slice(0, n),
+    token_type_ids: input.token_type_ids.slice(0, n),
+  }
 }
 
 const int64 = (rows: number[][]): ort.Tensor =>
-  new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0]?.length ?? 0])
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(rows.flat(), (v) => BigInt(v)),
+    [rows.length, rows[0]?.length ?? 0],
+  )
 
 /** Runs an ONNX classifier on a batch with onnxruntime-node, feeding only the inputs the graph declares; returns logits per row. */
 export async function runOnnx(model: Uint8Array, batch: RefInput[]): Promise<number[][]> {

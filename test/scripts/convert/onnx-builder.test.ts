@@ -1,6 +1,20 @@
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
-import { attrFloat, attrInt, attrInts, attrString, attributeValue, getAttribute, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo, tensorDims, tensorToArray } from '../../../scripts/onnx/builder.ts'
+import {
+  attrFloat,
+  attrInt,
+  attrInts,
+  attrString,
+  attributeValue,
+  getAttribute,
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeTensor,
+  makeValueInfo,
+  tensorDims,
+  tensorToArray,
+} from '../../../scripts/onnx/builder.ts'
 import { int64ToBigInt, int64ToNumber, onnx, readModel, writeModel } from '../../../scripts/onnx/proto.ts'
 
 const DT = onnx.TensorProto.DataType
@@ -8,8 +22,11 @@ const DT = onnx.TensorProto.DataType
 describe('scripts/onnx builder and proto', () => {
   it('round-trips every tensor kind through writeModel/readModel', () => {
     const arrays = [
-      new Float32Array([1.5, -2, 3.25, 0]), new Int8Array([-128, 0, 5, 127]), new Uint8Array([0, 1, 200, 255]),
-      new Int32Array([-7, 8, 2 ** 30, 0]), new BigInt64Array([-(2n ** 62n), 1n, 0n, 2n ** 40n]),
+      new Float32Array([1.5, -2, 3.25, 0]),
+      new Int8Array([-128, 0, 5, 127]),
+      new Uint8Array([0, 1, 200, 255]),
+      new Int32Array([-7, 8, 2 ** 30, 0]),
+      new BigInt64Array([-(2n ** 62n), 1n, 0n, 2n ** 40n]),
     ]
     const tensors = arrays.map((a, i) => makeTensor(`t${i}`, a, [2, 2]))
     const model = readModel(writeModel(makeModel(makeGraph([], 'g', [], [], tensors))))
@@ -24,7 +41,9 @@ describe('scripts/onnx builder and proto', () => {
   })
 
   it('reads tensors stored in the typed repeated fields, as other exporters write them', () => {
-    expect(tensorToArray(onnx.TensorProto.create({ dataType: DT.FLOAT, dims: [3], floatData: [1, 2, 3] }))).toEqual(new Float32Array([1, 2, 3]))
+    expect(tensorToArray(onnx.TensorProto.create({ dataType: DT.FLOAT, dims: [3], floatData: [1, 2, 3] }))).toEqual(
+      new Float32Array([1, 2, 3]),
+    )
     expect(tensorToArray(onnx.TensorProto.create({ dataType: DT.INT8, dims: [2], int32Data: [-3, 4] }))).toEqual(new Int8Array([-3, 4]))
     const decoded = onnx.TensorProto.decode(onnx.TensorProto.encode({ dataType: DT.INT64, dims: [2], int64Data: [-5, 2 ** 40] }).finish())
     expect(tensorToArray(decoded)).toEqual(new BigInt64Array([-5n, 2n ** 40n]))
@@ -45,11 +64,19 @@ describe('scripts/onnx builder and proto', () => {
       makeNode('LayerNormalization', ['y', 'g', 'b'], ['z'], { attributes: [attrInt('axis', -1), attrFloat('epsilon', 1e-5)] }),
       makeNode('Transpose', ['z'], ['out'], { attributes: [attrInts('perm', [1, 0])] }),
     ]
-    const model = makeModel(makeGraph(nodes, 'g', [makeValueInfo('x', F, ['n', 2])], [makeValueInfo('out', F, [2, 'n'])], [
-      makeTensor('w', new Float32Array([1, 0, 0, 2]), [2, 2]),
-      makeTensor('g', new Float32Array([1, 1]), [2]),
-      makeTensor('b', new Float32Array([0, 10]), [2]),
-    ]))
+    const model = makeModel(
+      makeGraph(
+        nodes,
+        'g',
+        [makeValueInfo('x', F, ['n', 2])],
+        [makeValueInfo('out', F, [2, 'n'])],
+        [
+          makeTensor('w', new Float32Array([1, 0, 0, 2]), [2, 2]),
+          makeTensor('g', new Float32Array([1, 1]), [2]),
+          makeTensor('b', new Float32Array([0, 10]), [2]),
+        ],
+      ),
+    )
     const back = readModel(writeModel(model))
     const ln = back.graph?.node?.[1]
     expect(ln && getAttribute(ln, 'axis')?.i).toBe(-1)

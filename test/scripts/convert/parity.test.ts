@@ -58,6 +58,11 @@ describe('ALBERT layer sharing', () => {
     // 4 layers over 2 groups: group 1 runs for layers 2 and 3, each applying both inner layers.
     expect(graph?.node?.filter((n) => n.input?.includes(query))).toHaveLength(2)
     const actual = await runOnnx(model, BATCH)
-    expect(maxAbsDiff(actual, BATCH.map((input) => albertLogits(floats, config, input)))).toBeLessThan(TOL)
+    expect(
+      maxAbsDiff(
+        actual,
+        BATCH.map((input) => albertLogits(floats, config, input)),
+      ),
+    ).toBeLessThan(TOL)
   })
 })

@@ -92,11 +92,23 @@ describe('safetensors', () => {
 
   it('rejects truncated files, unknown dtypes and mismatched sizes with typed errors', () => {
     const good = writeSafetensors({ w: { dtype: 'F32', shape: [4], data: new Float32Array(4) } })
-    expect(errorType(() => readSafetensors(good.subarray(0, 5)))).toMatch(/^invalid_safetensors: .*(too short|claims|is the download complete)/)
-    expect(errorType(() => readSafetensors(good.subarray(0, 20)))).toMatch(/^invalid_safetensors: .*(too short|claims|is the download complete)/)
-    expect(errorType(() => readSafetensors(good.subarray(0, good.byteLength - 1)))).toMatch(/^invalid_safetensors: .*(too short|claims|is the download complete)/)
-    expect(errorType(() => readSafetensors(assemble({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1))))).toMatch(/^invalid_safetensors: .*has dtype F8_E4M3; supported/)
-    expect(errorType(() => readSafetensors(assemble({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8))))).toMatch(/^invalid_safetensors: .*needs 12 bytes, data_offsets give 8/)
-    expect(errorType(() => readSafetensors(assemble({ w: { dtype: 'F32' } }, new Uint8Array(0))))).toMatch(/^invalid_safetensors: .*needs dtype, shape and data_offsets/)
+    expect(errorType(() => readSafetensors(good.subarray(0, 5)))).toMatch(
+      /^invalid_safetensors: .*(too short|claims|is the download complete)/,
+    )
+    expect(errorType(() => readSafetensors(good.subarray(0, 20)))).toMatch(
+      /^invalid_safetensors: .*(too short|claims|is the download complete)/,
+    )
+    expect(errorType(() => readSafetensors(good.subarray(0, good.byteLength - 1)))).toMatch(
+      /^invalid_safetensors: .*(too short|claims|is the download complete)/,
+    )
+    expect(
+      errorType(() => readSafetensors(assemble({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)))),
+    ).toMatch(/^invalid_safetensors: .*has dtype F8_E4M3; supported/)
+    expect(
+      errorType(() => readSafetensors(assemble({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)))),
+    ).toMatch(/^invalid_safetensors: .*needs 12 bytes, data_offsets give 8/)
+    expect(errorType(() => readSafetensors(assemble({ w: { dtype: 'F32' } }, new Uint8Array(0))))).toMatch(
+      /^invalid_safetensors: .*needs dtype, shape and data_offsets/,
+    )
   })
 })

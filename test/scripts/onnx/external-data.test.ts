@@ -21,10 +21,21 @@ const int8 = quantizeModel(convertWeights(config, new CheckpointWeights(tensors)
 type ExternalData = Array<{ path: string; data: Uint8Array }>
 
 async function logits(graph: Uint8Array, externalData?: ExternalData): Promise<number[]> {
-  const session = await ort.InferenceSession.create(graph, { ...webSessionOptions(DEFAULT_SESSION_OPTIONS), ...(externalData ? { externalData } : {}) })
+  const session = await ort.InferenceSession.create(graph, {
+    ...webSessionOptions(DEFAULT_SESSION_OPTIONS),
+    ...(externalData ? { externalData } : {}),
+  })
   try {
-    const feed = (rows: number[][]) => new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0]?.length ?? 0])
-    const out = await session.run({ input_ids: feed(BATCH.map((b) => b.input_ids)), attention_mask: feed(BATCH.map((b) => b.attention_mask)) })
+    const feed = (rows: number[][]) =>
+      new ort.Tensor(
+        'int64',
+        BigInt64Array.from(rows.flat(), (v) => BigInt(v)),
+        [rows.length, rows[0]?.length ?? 0],
+      )
+    const out = await session.run({
+      input_ids: feed(BATCH.map((b) => b.input_ids)),
+      attention_mask: feed(BATCH.map((b) => b.attention_mask)),
+    })
     return Array.from(out.logits?.data as Float32Array)
   } finally {
     await session.release()

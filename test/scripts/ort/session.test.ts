@@ -19,7 +19,12 @@ function taskGraph(): Uint8Array {
   const graph = makeGraph(
     [
       makeNode('Gather', ['task_table', 'task_type_ids'], ['per_token']),
-      makeNode('ReduceMean', ['per_token'], ['logits'], { attributes: [attrInt('keepdims', 0), onnx.AttributeProto.create({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] })] }),
+      makeNode('ReduceMean', ['per_token'], ['logits'], {
+        attributes: [
+          attrInt('keepdims', 0),
+          onnx.AttributeProto.create({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }),
+        ],
+      }),
     ],
     'task-ids',
     [ids('input_ids'), ids('attention_mask'), ids('task_type_ids')],
@@ -55,8 +60,17 @@ describe('graphFeed', () => {
     const session = await open(taskGraph())
     try {
       expect(session.inputNames).toContain('task_type_ids')
-      const rows = await classifyEncodings(session, [encoding(3), encoding(5)], { pad_id: 0, id2label: { 0: 'a', 1: 'b' } }, { activation: 'none', top_k: null })
-      for (const row of rows) expect(row).toEqual([{ label: 'a', score: 2 }, { label: 'b', score: -2 }])
+      const rows = await classifyEncodings(
+        session,
+        [encoding(3), encoding(5)],
+        { pad_id: 0, id2label: { 0: 'a', 1: 'b' } },
+        { activation: 'none', top_k: null },
+      )
+      for (const row of rows)
+        expect(row).toEqual([
+          { label: 'a', score: 2 },
+          { label: 'b', score: -2 },
+        ])
     } finally {
       await session.release()
     }

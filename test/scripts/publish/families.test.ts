@@ -33,10 +33,30 @@ const tokenizerOf = (json: string): Tokenizer => loadTokenizer(compileTokenizer(
 const LABELS = { 0: 'negative', 1: 'positive' }
 
 const CHINESE: EncodeInput[] = [
-  '我爱北京天安门。', '生活的真谛是爱', '这个模型很好', '他们在学校学习中文', '今天天气不错，我们去公园吧！', '价格是100元',
-  '你好，世界', '中国的首都是北京', '她说话的声音很好听', '我们明天见', '公司发展得很快', '这本书写得太好了',
-  '请问火车站在哪里？', '电影什么时候开始？', '我想喝水', '老师和学生都来了', '他是我的朋友', '时间过得真快',
-  'hello世界', 'ERNIE 3.0是一个模型', '东西南北', '一二三四五六七八九十', '春天来了，花开了', '山高水长',
+  '我爱北京天安门。',
+  '生活的真谛是爱',
+  '这个模型很好',
+  '他们在学校学习中文',
+  '今天天气不错，我们去公园吧！',
+  '价格是100元',
+  '你好，世界',
+  '中国的首都是北京',
+  '她说话的声音很好听',
+  '我们明天见',
+  '公司发展得很快',
+  '这本书写得太好了',
+  '请问火车站在哪里？',
+  '电影什么时候开始？',
+  '我想喝水',
+  '老师和学生都来了',
+  '他是我的朋友',
+  '时间过得真快',
+  'hello世界',
+  'ERNIE 3.0是一个模型',
+  '东西南北',
+  '一二三四五六七八九十',
+  '春天来了，花开了',
+  '山高水长',
 ].map((text) => ({ text }))
 
 interface Case {
@@ -50,12 +70,21 @@ interface Case {
 
 const cases: Case[] = [
   { preset: 'distilbert-tiny', layers: 2, inputs: ['input_ids', 'attention_mask'], tokenizer: bertJson },
-  { preset: 'ernie-tiny', layers: 2, inputs: ['input_ids', 'attention_mask', 'token_type_ids'], tokenizer: ernieTokenizerJson, texts: CHINESE },
+  {
+    preset: 'ernie-tiny',
+    layers: 2,
+    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    tokenizer: ernieTokenizerJson,
+    texts: CHINESE,
+  },
   { preset: 'tinybert-4l-312', layers: 4, inputs: ['input_ids', 'attention_mask', 'token_type_ids'], tokenizer: bertJson },
   { preset: 'minilm-l6-h384', layers: 6, inputs: ['input_ids', 'attention_mask', 'token_type_ids'], tokenizer: bertJson },
 ]
 
-async function prepare(c: Pick<Case, 'preset' | 'tokenizer' | 'texts' | 'id2label'>, seed: number): Promise<{ model: PreparedModel; tokenizer: Tokenizer }> {
+async function prepare(
+  c: Pick<Case, 'preset' | 'tokenizer' | 'texts' | 'id2label'>,
+  seed: number,
+): Promise<{ model: PreparedModel; tokenizer: Tokenizer }> {
   const dir = join(root, `${c.preset}-${seed}`)
   await generateCheckpoint({ preset: c.preset, seed, outDir: dir, ...(c.id2label ? { id2label: c.id2label } : {}) })
   const tokenizer = tokenizerOf(c.tokenizer())
@@ -83,7 +112,9 @@ describe.each(cases)('$preset', (c) => {
     const session = await openWebSession(model.served)
     try {
       expect([...session.inputNames]).toEqual(c.inputs)
-      const texts = (c.texts ?? [{ text: 'What a wonderful day.' }, { text: 'The service was slow and rude.', text_pair: 'Never again.' }]).slice(0, 3)
+      const texts = (
+        c.texts ?? [{ text: 'What a wonderful day.' }, { text: 'The service was slow and rude.', text_pair: 'Never again.' }]
+      ).slice(0, 3)
       const encodings = texts.map((t) => tokenizer.encode(t, { max_length: 128, truncation: true }))
       const meta = { pad_id: tokenizer.pad_id, id2label: model.id2label }
       expect(defaultActivation(model.problem_type)).toBe('softmax')
@@ -127,7 +158,9 @@ describe('one-label cross-encoder (ms-marco-MiniLM-L6-v2 shape)', () => {
       const activation = defaultActivation(model.problem_type)
       expect(activation).toBe('sigmoid')
       const scores = (await classifyEncodings(session, encodings, meta, { activation, top_k: null })).map((row) => row.map((r) => r.score))
-      const raw = (await classifyEncodings(session, encodings, meta, { activation: 'none', top_k: null })).map((row) => row.map((r) => r.score))
+      const raw = (await classifyEncodings(session, encodings, meta, { activation: 'none', top_k: null })).map((row) =>
+        row.map((r) => r.score),
+      )
       expect(scores.map((row) => row.length)).toEqual([1, 1, 1, 1])
       scores.forEach((row, i) => expect(row[0]).toBeCloseTo(1 / (1 + Math.exp(-(raw[i]?.[0] ?? 0))), 6))
       // The passage matters: different pairs score differently.
@@ -142,7 +175,9 @@ describe('problem types', () => {
   it('refuses a regression with several outputs, naming what to change', async () => {
     const dir = join(root, 'multi-regression')
     await generateCheckpoint({ preset: 'bert-tiny', seed: 1, outDir: dir, config: { problem_type: 'regression' } })
-    const error = await prepareModel(dir, { precision: 'fp32', tokenizer: tokenizerOf(bertJson()), onProgress: () => {} }).catch((e: unknown) => e)
+    const error = await prepareModel(dir, { precision: 'fp32', tokenizer: tokenizerOf(bertJson()), onProgress: () => {} }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(AppError)
     expect(String(error)).toMatch(/regression model with 2 outputs.*one label for a single score/)
   })

@@ -26,7 +26,9 @@ describe('retryOnDroppedConnection', () => {
     await expect(retryOnDroppedConnection(async () => (++calls === 1 ? Promise.reject(dropped()) : 'ok'))).resolves.toBe('ok')
     expect(calls).toBe(2)
     calls = 0
-    await expect(retryOnDroppedConnection(async () => (++calls, Promise.reject(new Error('precondition failed'))))).rejects.toThrow('precondition failed')
+    await expect(retryOnDroppedConnection(async () => (++calls, Promise.reject(new Error('precondition failed'))))).rejects.toThrow(
+      'precondition failed',
+    )
     expect(calls).toBe(1)
     calls = 0
     await expect(retryOnDroppedConnection(async () => (++calls, Promise.reject(dropped())))).rejects.toThrow('fetch failed')
@@ -106,7 +108,10 @@ describe('local stores across a blocked event loop', () => {
   it(
     'lets a publish that blocks between its storage calls land, and a second model through the same stores',
     async () => {
-      for (const [id, seed] of [['slow-first', 21], ['slow-second', 22]] as const) {
+      for (const [id, seed] of [
+        ['slow-first', 21],
+        ['slow-second', 22],
+      ] as const) {
         const dir = await checkpoint(id, seed)
         const result = await publish(dir, { id, stores: blockingAfterKvRead(stores), minAgreement: 0 })
         expect(result.created).toBe(true)

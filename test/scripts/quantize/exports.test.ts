@@ -46,10 +46,17 @@ describe.each(cases)('$name', ({ preset, layout, prefix, reference }) => {
     expect(report.fused.attention).toBe(config.num_hidden_layers)
     const session = await openWebSession(int8)
     try {
-      const feeds = Object.fromEntries(session.inputNames.map((name) => {
-        const rows = BATCH.map((b) => (name === 'input_ids' ? b.input_ids : name === 'attention_mask' ? b.attention_mask : b.token_type_ids))
-        return [name, { data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)), dims: [rows.length, rows[0]?.length ?? 0] as [number, number] }]
-      }))
+      const feeds = Object.fromEntries(
+        session.inputNames.map((name) => {
+          const rows = BATCH.map((b) =>
+            name === 'input_ids' ? b.input_ids : name === 'attention_mask' ? b.attention_mask : b.token_type_ids,
+          )
+          return [
+            name,
+            { data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)), dims: [rows.length, rows[0]?.length ?? 0] as [number, number] },
+          ]
+        }),
+      )
       const out = await session.run(feeds)
       const web = Array.from({ length: out.dims[0] }, (_, r) => Array.from(out.data.subarray(r * out.dims[1], (r + 1) * out.dims[1])))
       expect(maxAbsDiff(web, await runOnnx(fp32, BATCH))).toBeLessThan(0.1)
@@ -94,10 +101,17 @@ describe('fused attention with heads of 26 (TinyBERT 4L-312)', () => {
     const run = async (model: Uint8Array): Promise<number[][]> => {
       const session = await openWebSession(model)
       try {
-        const feeds = Object.fromEntries(session.inputNames.map((name) => {
-          const rows = BATCH.map((b) => (name === 'input_ids' ? b.input_ids : name === 'attention_mask' ? b.attention_mask : b.token_type_ids))
-          return [name, { data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)), dims: [rows.length, rows[0]?.length ?? 0] as [number, number] }]
-        }))
+        const feeds = Object.fromEntries(
+          session.inputNames.map((name) => {
+            const rows = BATCH.map((b) =>
+              name === 'input_ids' ? b.input_ids : name === 'attention_mask' ? b.attention_mask : b.token_type_ids,
+            )
+            return [
+              name,
+              { data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)), dims: [rows.length, rows[0]?.length ?? 0] as [number, number] },
+            ]
+          }),
+        )
         const out = await session.run(feeds)
         return Array.from({ length: out.dims[0] }, (_, r) => Array.from(out.data.subarray(r * out.dims[1], (r + 1) * out.dims[1])))
       } finally {

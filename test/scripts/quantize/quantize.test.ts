@@ -109,7 +109,13 @@ describe('quantizeModel', () => {
     const [a, b] = [await runWeb(model, feeds), await runWeb(plain, feeds)]
     expect(maxAbsDiff(a, b)).toBeLessThan(1e-3)
     // A different mask changes the fused model's answer (the mask input is really read).
-    const unmasked = { ...feeds, attention_mask: { data: new BigInt64Array(feeds.attention_mask?.data.length ?? 0).fill(1n), dims: feeds.attention_mask?.dims ?? [0, 0] } }
+    const unmasked = {
+      ...feeds,
+      attention_mask: {
+        data: new BigInt64Array(feeds.attention_mask?.data.length ?? 0).fill(1n),
+        dims: feeds.attention_mask?.dims ?? [0, 0],
+      },
+    }
     expect(maxAbsDiff(await runWeb(model, unmasked), a)).toBeGreaterThan(1e-2)
   })
 
@@ -160,7 +166,10 @@ describe('quantizeModel', () => {
     // Rows whose norms span 100x, as trained word embeddings' do between frequent and rare tokens.
     const vocab = 512
     const width = 32
-    const table = Float32Array.from({ length: vocab * width }, (_, i) => Math.sin(i * 12.9898) * 10 ** (-2 * Math.floor(i / width) / vocab))
+    const table = Float32Array.from(
+      { length: vocab * width },
+      (_, i) => Math.sin(i * 12.9898) * 10 ** ((-2 * Math.floor(i / width)) / vocab),
+    )
     const gatherOnly = embeddingModel(table, vocab, width)
     const ids = { input_ids: { data: BigInt64Array.from({ length: vocab }, (_, i) => BigInt(i)), dims: [1, vocab] as [number, number] } }
     const relError = async (model: Uint8Array): Promise<number> => {

@@ -50,7 +50,11 @@ describe.each(presets)('%s', (preset) => {
     expectRunsNatively(await runNode(int8, feeds), reference.length, reference[0]?.length ?? 0)
     expect(report.fused).toEqual({ attention: layers[preset], skip_layer_norm: 2 * layers[preset] })
     // Every weight MatMul/Gemm was rewritten: only attention's activation x activation MatMuls stay fp32.
-    expect(report.skipped.filter((s) => s.op_type !== 'MatMul' || !/not an initializer|not a 2-D transpose/.test(s.reason)).map((s) => s.op_type)).not.toContain('Gemm')
+    expect(
+      report.skipped
+        .filter((s) => s.op_type !== 'MatMul' || !/not an initializer|not a 2-D transpose/.test(s.reason))
+        .map((s) => s.op_type),
+    ).not.toContain('Gemm')
   })
 
   it('stores each quantized weight at one byte per element, ~4x smaller overall', () => {

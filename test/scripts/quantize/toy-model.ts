@@ -5,7 +5,17 @@
  * Transpose per use, a shared layer duplicated per application, a Gemm head).
  * Used to test the quantizer's graph rewriting without C's converter.
  */
-import { attrFloat, attrInt, attrInts, makeGraph, makeModel, makeNode, makeOpsetId, makeTensor, makeValueInfo } from '../../../scripts/onnx/builder.ts'
+import {
+  attrFloat,
+  attrInt,
+  attrInts,
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeOpsetId,
+  makeTensor,
+  makeValueInfo,
+} from '../../../scripts/onnx/builder.ts'
 import { onnx, writeModel } from '../../../scripts/onnx/proto.ts'
 import { mulberry32 } from '../../../scripts/checkpoint/random.ts'
 
@@ -42,7 +52,13 @@ export function toyModel(o: ToyOptions): Uint8Array {
   const tensor = (name: string, dims: number[], std: number, mean = 0): string => {
     if (init.some((t) => t.name === name)) return name // a shared layer's weights exist once
     const size = dims.reduce((a, b) => a * b, 1)
-    init.push(makeTensor(name, Float32Array.from({ length: size }, () => mean + std * randn()), dims))
+    init.push(
+      makeTensor(
+        name,
+        Float32Array.from({ length: size }, () => mean + std * randn()),
+        dims,
+      ),
+    )
     return name
   }
   const node = (op: string, inputs: string[], attrs: onnx.AttributeProto[] = []): string => {
@@ -76,7 +92,10 @@ export function toyModel(o: ToyOptions): Uint8Array {
   // Extended attention mask: (1 - mask) * -1e4, [batch, 1, seq]
   init.push(makeTensor('one', new Float32Array([1]), []), makeTensor('neg', new Float32Array([-1e4]), []))
   init.push(makeTensor('axes1', new BigInt64Array([1n]), [1]), makeTensor('inv_sqrt_h', new Float32Array([1 / Math.sqrt(o.hidden)]), []))
-  const mask = node('Unsqueeze', [node('Mul', [node('Sub', ['one', node('Cast', ['attention_mask'], [attrInt('to', F)])]), 'neg']), 'axes1'])
+  const mask = node('Unsqueeze', [
+    node('Mul', [node('Sub', ['one', node('Cast', ['attention_mask'], [attrInt('to', F)])]), 'neg']),
+    'axes1',
+  ])
 
   for (let i = 0; i < o.layers; i++) {
     // The export dialect duplicates a shared layer per application (what torch.onnx does to ALBERT).
@@ -86,7 +105,10 @@ export function toyModel(o: ToyOptions): Uint8Array {
     const q = linear(x, `${p}.query`, o.hidden, o.hidden)
     const k = linear(x, `${p}.key`, o.hidden, o.hidden)
     const v = linear(x, `${p}.value`, o.hidden, o.hidden)
-    const scores = node('Add', [node('Mul', [node('MatMul', [q, node('Transpose', [k], [attrInts('perm', [0, 2, 1])])]), 'inv_sqrt_h']), mask])
+    const scores = node('Add', [
+      node('Mul', [node('MatMul', [q, node('Transpose', [k], [attrInts('perm', [0, 2, 1])])]), 'inv_sqrt_h']),
+      mask,
+    ])
     const ctx = node('MatMul', [node('Softmax', [scores], [attrInt('axis', -1)]), v])
     x = layerNorm(node('Add', [x, linear(ctx, `${p}.attention.dense`, o.hidden, o.hidden)]), `${p}.attention.LayerNorm`)
     const h = node('Tanh', [linear(x, `${p}.ffn`, o.hidden, o.ffn)])
@@ -108,6 +130,12 @@ export function toyModel(o: ToyOptions): Uint8Array {
   nodes.push(makeNode('Gemm', [cls, wc, bc], ['logits'], { name: 'classifier', attributes: [attrInt('transB', 1)] }))
 
   const io = (name: string): onnx.ValueInfoProto => makeValueInfo(name, I64, ['batch', 'sequence'])
-  const graph = makeGraph(nodes, 'toy', [io('input_ids'), io('attention_mask'), io('token_type_ids')], [makeValueInfo('logits', F, ['batch', o.labels])], init)
+  const graph = makeGraph(
+    nodes,
+    'toy',
+    [io('input_ids'), io('attention_mask'), io('token_type_ids')],
+    [makeValueInfo('logits', F, ['batch', o.labels])],
+    init,
+  )
   return writeModel(makeModel(graph, { opsetImports: [makeOpsetId('', o.opset ?? 17)] }))
 }

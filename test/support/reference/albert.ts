@@ -5,7 +5,13 @@ import { act, add, attention, embed, layerNorm, linear, type RefInput, type Tens
 function albertLayer(h: Vec[], mask: number[], tensors: Tensors, p: string, config: HfConfig): Vec[] {
   const eps = config.layer_norm_eps
   const f = act(config.hidden_act)
-  const ctx = attention(h, mask, tensors, { query: `${p}.attention.query`, key: `${p}.attention.key`, value: `${p}.attention.value` }, config.num_attention_heads)
+  const ctx = attention(
+    h,
+    mask,
+    tensors,
+    { query: `${p}.attention.query`, key: `${p}.attention.key`, value: `${p}.attention.value` },
+    config.num_attention_heads,
+  )
   return h.map((x, t) => {
     const context = ctx[t] ?? new Float64Array(x.length)
     const a = layerNorm(add(x, linear(context, tensors, `${p}.attention.dense`)), tensors, `${p}.attention.LayerNorm`, eps)

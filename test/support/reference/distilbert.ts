@@ -40,7 +40,12 @@ function transformerBlock(h: Vec[], mask: number[], tensors: Tensors, p: string,
   const f = act(config.hidden_act)
   const ctx = distilAttention(h, mask, tensors, `${p}.attention`, config.num_attention_heads)
   return h.map((x, t) => {
-    const sa = layerNorm(add(linear(ctx[t] ?? new Float64Array(x.length), tensors, `${p}.attention.out_lin`), x), tensors, `${p}.sa_layer_norm`, EPS)
+    const sa = layerNorm(
+      add(linear(ctx[t] ?? new Float64Array(x.length), tensors, `${p}.attention.out_lin`), x),
+      tensors,
+      `${p}.sa_layer_norm`,
+      EPS,
+    )
     const ffn = linear(linear(sa, tensors, `${p}.ffn.lin1`).map(f), tensors, `${p}.ffn.lin2`)
     return layerNorm(add(ffn, sa), tensors, `${p}.output_layer_norm`, EPS)
   })
@@ -54,10 +59,14 @@ function transformerBlock(h: Vec[], mask: number[], tensors: Tensors, p: string,
 export function distilbertLogits(tensors: Tensors, config: HfConfig, input: RefInput): number[] {
   const H = config.hidden_size
   let h = input.input_ids.map((id, t) => {
-    const sum = add(row(get(tensors, 'distilbert.embeddings.word_embeddings.weight'), id, H), row(get(tensors, 'distilbert.embeddings.position_embeddings.weight'), t, H))
+    const sum = add(
+      row(get(tensors, 'distilbert.embeddings.word_embeddings.weight'), id, H),
+      row(get(tensors, 'distilbert.embeddings.position_embeddings.weight'), t, H),
+    )
     return layerNorm(sum, tensors, 'distilbert.embeddings.LayerNorm', EPS)
   })
-  for (let i = 0; i < config.num_hidden_layers; i++) h = transformerBlock(h, input.attention_mask, tensors, `distilbert.transformer.layer.${i}`, config)
+  for (let i = 0; i < config.num_hidden_layers; i++)
+    h = transformerBlock(h, input.attention_mask, tensors, `distilbert.transformer.layer.${i}`, config)
   const cls = h[0]
   if (!cls) throw new Error('reference: empty sequence')
   const pooled = linear(cls, tensors, 'pre_classifier').map((x) => Math.max(0, x))

@@ -5,7 +5,13 @@ import { act, add, attention, embed, layerNorm, linear, type RefInput, type Tens
 export function bertLayer(h: Vec[], mask: number[], tensors: Tensors, p: string, config: HfConfig): Vec[] {
   const eps = config.layer_norm_eps
   const f = act(config.hidden_act)
-  const ctx = attention(h, mask, tensors, { query: `${p}.attention.self.query`, key: `${p}.attention.self.key`, value: `${p}.attention.self.value` }, config.num_attention_heads)
+  const ctx = attention(
+    h,
+    mask,
+    tensors,
+    { query: `${p}.attention.self.query`, key: `${p}.attention.self.key`, value: `${p}.attention.self.value` },
+    config.num_attention_heads,
+  )
   return h.map((x, t) => {
     const context = ctx[t] ?? new Float64Array(x.length)
     const a = layerNorm(add(linear(context, tensors, `${p}.attention.output.dense`), x), tensors, `${p}.attention.output.LayerNorm`, eps)

@@ -12,7 +12,10 @@ export function ernieLogits(tensors: Tensors, config: HfConfig, input: RefInput)
   const eps = config.layer_norm_eps
   const table = (name: string): Float32Array => get(tensors, `ernie.embeddings.${name}.weight`)
   let h = input.input_ids.map((id, t) => {
-    let sum = add(add(row(table('word_embeddings'), id, H), row(table('token_type_embeddings'), input.token_type_ids[t] ?? 0, H)), row(table('position_embeddings'), t, H))
+    let sum = add(
+      add(row(table('word_embeddings'), id, H), row(table('token_type_embeddings'), input.token_type_ids[t] ?? 0, H)),
+      row(table('position_embeddings'), t, H),
+    )
     if (config.use_task_id === true) sum = add(sum, row(table('task_type_embeddings'), 0, H))
     return layerNorm(sum, tensors, 'ernie.embeddings.LayerNorm', eps)
   })

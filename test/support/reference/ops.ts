@@ -40,13 +40,18 @@ export function erf(x: number): number {
 /** ACT2FN: 'gelu' = x Phi(x) (erf), 'gelu_new' = tanh approximation. */
 export function act(name: string): (x: number) => number {
   switch (name) {
-    case 'gelu': return (x) => 0.5 * x * (1 + erf(x / Math.SQRT2))
+    case 'gelu':
+      return (x) => 0.5 * x * (1 + erf(x / Math.SQRT2))
     case 'gelu_new':
     case 'gelu_pytorch_tanh':
-    case 'gelu_fast': return (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)))
-    case 'relu': return (x) => Math.max(0, x)
-    case 'tanh': return Math.tanh
-    default: throw new Error(`reference: no activation ${name}`)
+    case 'gelu_fast':
+      return (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)))
+    case 'relu':
+      return (x) => Math.max(0, x)
+    case 'tanh':
+      return Math.tanh
+    default:
+      throw new Error(`reference: no activation ${name}`)
   }
 }
 
@@ -95,7 +100,13 @@ export interface RefInput {
 /** Embeddings: word + token_type + position -> LayerNorm. */
 export function embed(tensors: Tensors, prefix: string, input: RefInput, dim: number, eps: number): Vec[] {
   return input.input_ids.map((id, t) => {
-    const sum = add(add(row(get(tensors, `${prefix}.word_embeddings.weight`), id, dim), row(get(tensors, `${prefix}.token_type_embeddings.weight`), input.token_type_ids[t] ?? 0, dim)), row(get(tensors, `${prefix}.position_embeddings.weight`), t, dim))
+    const sum = add(
+      add(
+        row(get(tensors, `${prefix}.word_embeddings.weight`), id, dim),
+        row(get(tensors, `${prefix}.token_type_embeddings.weight`), input.token_type_ids[t] ?? 0, dim),
+      ),
+      row(get(tensors, `${prefix}.position_embeddings.weight`), t, dim),
+    )
     return layerNorm(sum, tensors, `${prefix}.LayerNorm`, eps)
   })
 }
@@ -105,7 +116,13 @@ export function embed(tensors: Tensors, prefix: string, input: RefInput, dim: nu
  * (1 - mask) * finfo(float32).min added to their score, as HF's extended mask.
  * Returns the concatenated context vectors (before the output dense).
  */
-export function attention(h: Vec[], mask: number[], tensors: Tensors, names: { query: string; key: string; value: string }, heads: number): Vec[] {
+export function attention(
+  h: Vec[],
+  mask: number[],
+  tensors: Tensors,
+  names: { query: string; key: string; value: string },
+  heads: number,
+): Vec[] {
   const q = h.map((x) => linear(x, tensors, names.query))
   const k = h.map((x) => linear(x, tensors, names.key))
   const v = h.map((x) => linear(x, tensors, names.value))

@@ -19,7 +19,8 @@ export default {
     } catch (error) {
       const problem = problemOf(error)
       // The classifier's own problem (an empty text, an unknown model, a limit): pass it on as it is.
-      if (problem !== undefined) return Response.json(problem, { status: problem.status, headers: { 'Content-Type': 'application/problem+json' } })
+      if (problem !== undefined)
+        return Response.json(problem, { status: problem.status, headers: { 'Content-Type': 'application/problem+json' } })
       throw error
     }
   },

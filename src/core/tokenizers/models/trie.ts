@@ -79,6 +79,10 @@ export class ArrayTrie {
       }
     }
     first.push(order.length)
-    return new ArrayTrie(Uint32Array.from(first), Uint16Array.from(labels), Int32Array.from(order, (n) => n.value))
+    return new ArrayTrie(
+      Uint32Array.from(first),
+      Uint16Array.from(labels),
+      Int32Array.from(order, (n) => n.value),
+    )
   }
 }

@@ -167,7 +167,7 @@ export class Precompiled implements Normalizer {
           continue
         }
       }
-      for (let i = start; i < end; ) {
+      for (let i = start; i < end;) {
         const c = text.charCodeAt(i)
         const w = c >= 0xd800 && c <= 0xdbff && i + 1 < end ? 2 : 1
         const m = utf8(text, i, i + w, buf)

@@ -20,7 +20,10 @@ export function compileReplacePattern(pattern: ReplaceConfig['pattern']): RegExp
   }
   const source = pattern.Regex
   if (UNPORTABLE.test(source)) {
-    throw new AppError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} uses Oniguruma syntax this tokenizer does not translate.`)
+    throw new AppError(
+      'unsupported_component',
+      `Replace normalizer: regex ${JSON.stringify(source)} uses Oniguruma syntax this tokenizer does not translate.`,
+    )
   }
   let re: RegExp
   try {
@@ -28,7 +31,8 @@ export function compileReplacePattern(pattern: ReplaceConfig['pattern']): RegExp
   } catch (e) {
     throw new AppError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} is not valid here: ${String(e)}`)
   }
-  if (re.test('')) throw new AppError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} matches the empty string.`)
+  if (re.test(''))
+    throw new AppError('unsupported_component', `Replace normalizer: regex ${JSON.stringify(source)} matches the empty string.`)
   return re
 }
 

@@ -39,7 +39,7 @@ function reorder(s: NormalizedString, expected: string): NormalizedString {
   const cps: number[] = []
   const starts: number[] = []
   const ends: number[] = []
-  for (let i = 0; i < s.text.length; ) {
+  for (let i = 0; i < s.text.length;) {
     const cp = s.text.codePointAt(i) ?? 0
     const n = cp > 0xffff ? 2 : 1
     cps.push(cp)

@@ -7,7 +7,7 @@ export type SplitBehavior = 'removed' | 'isolated' | 'merged_with_next'
 export function splitBy(s: NormalizedString, isDelimiter: (cp: number) => boolean, behavior: SplitBehavior, out: NormalizedString[]): void {
   const text = s.text
   let start = 0
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) ?? 0
     const n = cp > 0xffff ? 2 : 1
     if (isDelimiter(cp)) {

@@ -20,10 +20,12 @@ function parseTemplate(list: Json | undefined, specials: Map<string, { ids: numb
     const sq = o.Sequence
     if (isObject(sp) && isString(sp.id) && isInt(sp.type_id)) {
       const s = specials.get(sp.id)
-      if (s === undefined) throw new AppError('invalid_tokenizer', `${where}: special token ${JSON.stringify(sp.id)} is missing from special_tokens.`)
+      if (s === undefined)
+        throw new AppError('invalid_tokenizer', `${where}: special token ${JSON.stringify(sp.id)} is missing from special_tokens.`)
       return { kind: 'special', ids: s.ids, tokens: s.tokens, type_id: sp.type_id }
     }
-    if (isObject(sq) && (sq.id === 'A' || sq.id === 'B') && isInt(sq.type_id)) return { kind: 'sequence', sequence: sq.id, type_id: sq.type_id }
+    if (isObject(sq) && (sq.id === 'A' || sq.id === 'B') && isInt(sq.type_id))
+      return { kind: 'sequence', sequence: sq.id, type_id: sq.type_id }
     throw new AppError('invalid_tokenizer', `${where}: unknown template piece ${JSON.stringify(item)}.`)
   })
 }

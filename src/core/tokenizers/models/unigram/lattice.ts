@@ -18,7 +18,7 @@ export function bestPath(word: string, trie: ArrayTrie, scores: Float64Array, un
   const score = new Float64Array(size + 1)
   const from = new Int32Array(size + 1).fill(-1)
   const ids = new Int32Array(size + 1)
-  for (let start = 0; start < size; ) {
+  for (let start = 0; start < size;) {
     const c = word.charCodeAt(start)
     const mblen = c >= 0xd800 && c <= 0xdbff && start + 1 < size ? 2 : 1
     const base = score[start] ?? 0
