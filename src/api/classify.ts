@@ -8,7 +8,7 @@ import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../c
 import type { LabelScore } from '../core/inference/classifier.ts'
 import type { ClassifyRequest } from '../core/schema/request.ts'
 import type { Answer, ApiContext, PhaseReporter } from './context.ts'
-import { encodeOptions, normalizeInputs } from './inputs.ts'
+import { withEncoded } from './encoded.ts'
 
 /** One input: labels sorted by score. A list of inputs: one such list per input. */
 export type ClassifyResult = LabelScore[] | LabelScore[][]
@@ -20,16 +20,8 @@ export async function classifyRequest(
   request: ClassifyRequest,
   report: PhaseReporter = () => {},
 ): Promise<Answer<ClassifyResult>> {
-  const { items, batch } = normalizeInputs(request.inputs, ctx.limits)
-  const lease = await ctx.registry.acquire(id, (p) => ctx.waitUntil(p))
-  try {
-    const { version, tokenizer, session } = lease.model
-    report('load', lease.waitedMs)
-    const options = encodeOptions(request.parameters, version, ctx.limits)
-    let start = performance.now()
-    const encodings = items.map((item) => tokenizer.encode(item, options))
-    report('tokenize', performance.now() - start)
-    start = performance.now()
+  return withEncoded(ctx, id, request, report, async ({ version, tokenizer, session }, encodings, batch) => {
+    const start = performance.now()
     const results = await classifyEncodings(
       session,
       encodings,
@@ -42,7 +34,5 @@ export async function classifyRequest(
     )
     report('infer', performance.now() - start)
     return { body: batch ? results : (results[0] ?? []), version: version.version }
-  } finally {
-    lease.done()
-  }
+  })
 }

@@ -5,7 +5,7 @@
  */
 import type { TokenizeRequest } from '../core/schema/request.ts'
 import type { Answer, ApiContext, PhaseReporter } from './context.ts'
-import { encodeOptions, normalizeInputs } from './inputs.ts'
+import { withEncoded } from './encoded.ts'
 import type { Encoding } from '../core/tokenizers/types.ts'
 
 /** One input: its encoding (unpadded). A list of inputs: one per input. */
@@ -18,22 +18,17 @@ export async function tokenizeRequest(
   request: TokenizeRequest,
   report: PhaseReporter = () => {},
 ): Promise<Answer<TokenizeResult>> {
-  const { items, batch } = normalizeInputs(request.inputs, ctx.limits)
-  const lease = await ctx.registry.acquire(id, (p) => ctx.waitUntil(p))
-  try {
-    const { version, tokenizer } = lease.model
-    report('load', lease.waitedMs)
-    const options = encodeOptions(request.parameters, version, ctx.limits)
-    const start = performance.now()
-    const encodings: Encoding[] = items.map((item) => {
-      const e = tokenizer.encode(item, options)
-      return { ids: e.ids, tokens: e.tokens, attention_mask: e.attention_mask, token_type_ids: e.token_type_ids, offsets: e.offsets }
-    })
-    report('tokenize', performance.now() - start)
+  return withEncoded(ctx, id, request, report, async ({ version }, encoded, batch) => {
+    // Only the Encoding fields cross, whatever else the tokenizer keeps.
+    const encodings: Encoding[] = encoded.map((e) => ({
+      ids: e.ids,
+      tokens: e.tokens,
+      attention_mask: e.attention_mask,
+      token_type_ids: e.token_type_ids,
+      offsets: e.offsets,
+    }))
     report('infer', 0)
     // A list always holds one encoding per input, so [0] exists for a single input.
     return { body: batch ? encodings : (encodings[0] as Encoding), version: version.version }
-  } finally {
-    lease.done()
-  }
+  })
 }

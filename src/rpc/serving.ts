@@ -8,7 +8,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers'
 import type { Readiness, Served } from '../api/backend.ts'
 import type { ClassifyResult } from '../api/classify.ts'
-import type { Phase } from '../api/context.ts'
+import type { Phase, PhaseReporter } from '../api/context.ts'
 import { localBackend } from '../api/local.ts'
 import type { ModelDetail, ModelList } from '../api/models.ts'
 import type { TokenizeResult } from '../api/tokenize.ts'
@@ -43,19 +43,20 @@ export interface ServingDeps {
   inFlight: InFlightGate
 }
 
+/** Runs `serve`, collecting the phases it reports, so they cross with its answer. */
+async function timed<T>(serve: (report: PhaseReporter) => Promise<Served<T>>): Promise<Timed<T>> {
+  const phases: Timed<T>['phases'] = {}
+  const served = await serve((phase, ms) => (phases[phase] = ms))
+  return { ...served, phases }
+}
+
 export function servingEntrypoint(deps: ServingDeps) {
   return class Serving extends WorkerEntrypoint<Bindings> implements ServingRpc {
     async classify(id: string, request: ClassifyRequest): Promise<Timed<ClassifyResult>> {
       return this.#run(id, async (backend, limits) => {
         const release = deps.inFlight.enter(limits.maxInFlight, SHED_RETRY_SECONDS)
         try {
-          const phases: Timed<ClassifyResult>['phases'] = {}
-          const served = await backend.classify(
-            modelIdOf(id),
-            parseRequest(ClassifyRequestSchema, request, limits),
-            (p, ms) => (phases[p] = ms),
-          )
-          return { ...served, phases }
+          return await timed((report) => backend.classify(modelIdOf(id), parseRequest(ClassifyRequestSchema, request, limits), report))
         } finally {
           release()
         }
@@ -63,15 +64,9 @@ export function servingEntrypoint(deps: ServingDeps) {
     }
 
     async tokenize(id: string, request: TokenizeRequest): Promise<Timed<TokenizeResult>> {
-      return this.#run(id, async (backend, limits) => {
-        const phases: Timed<TokenizeResult>['phases'] = {}
-        const served = await backend.tokenize(
-          modelIdOf(id),
-          parseRequest(TokenizeRequestSchema, request, limits),
-          (p, ms) => (phases[p] = ms),
-        )
-        return { ...served, phases }
-      })
+      return this.#run(id, (backend, limits) =>
+        timed((report) => backend.tokenize(modelIdOf(id), parseRequest(TokenizeRequestSchema, request, limits), report)),
+      )
     }
 
     async models(): Promise<ModelList> {
