@@ -101,6 +101,17 @@ const ERNIE3_FIELDS = {
   vocab_size: 40000,
 }
 
+/** MiniLM's hidden-384 BERT (nreimers/MiniLM-L6-H384-uncased, and its 12-layer sibling): 12 heads of 32. */
+const MINILM_H384 = {
+  ...BERT_FIELDS,
+  vocab_size: 30522,
+  hidden_size: 384,
+  num_attention_heads: 12,
+  intermediate_size: 1536,
+  max_position_embeddings: 512,
+  hidden_act: 'gelu',
+}
+
 /**
  * Full-size presets with the published models' dims, and tiny ones for tests
  * (real vocab sizes, so real tokenizer ids stay in range).
@@ -212,46 +223,12 @@ export const PRESETS: Record<string, Preset> = {
     },
   },
   // nreimers/MiniLM-L6-H384-uncased: 12 heads of 32.
-  'minilm-l6-h384': {
-    architecture: 'BertForSequenceClassification',
-    config: {
-      ...BERT_FIELDS,
-      vocab_size: 30522,
-      hidden_size: 384,
-      num_hidden_layers: 6,
-      num_attention_heads: 12,
-      intermediate_size: 1536,
-      max_position_embeddings: 512,
-      hidden_act: 'gelu',
-    },
-  },
-  'minilm-l12-h384': {
-    architecture: 'BertForSequenceClassification',
-    config: {
-      ...BERT_FIELDS,
-      vocab_size: 30522,
-      hidden_size: 384,
-      num_hidden_layers: 12,
-      num_attention_heads: 12,
-      intermediate_size: 1536,
-      max_position_embeddings: 512,
-      hidden_act: 'gelu',
-    },
-  },
+  'minilm-l6-h384': { architecture: 'BertForSequenceClassification', config: { ...MINILM_H384, num_hidden_layers: 6 } },
+  'minilm-l12-h384': { architecture: 'BertForSequenceClassification', config: { ...MINILM_H384, num_hidden_layers: 12 } },
   // cross-encoder/ms-marco-MiniLM-L6-v2: MiniLM-L6-H384 with one output (a relevance score), read on text pairs.
   'cross-encoder-minilm-l6': {
     architecture: 'BertForSequenceClassification',
-    config: {
-      ...BERT_FIELDS,
-      vocab_size: 30522,
-      hidden_size: 384,
-      num_hidden_layers: 6,
-      num_attention_heads: 12,
-      intermediate_size: 1536,
-      max_position_embeddings: 512,
-      hidden_act: 'gelu',
-      id2label: { 0: 'LABEL_0' },
-    },
+    config: { ...MINILM_H384, num_hidden_layers: 6, id2label: { 0: 'LABEL_0' } },
   },
 }
 

@@ -58,6 +58,29 @@ export const SUPPORTED_ARCHITECTURES: Record<string, Architecture> = {
   ErnieForSequenceClassification: 'ernie',
 }
 
+/** The defaults BertConfig, ElectraConfig and ErnieConfig share beside their sizes. */
+const BERT_DEFAULTS = {
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  position_embedding_type: 'absolute',
+  pad_token_id: 0,
+  classifier_dropout: null,
+} as const satisfies Partial<HfConfig>
+
+const BERT_BASE = {
+  vocab_size: 30522,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  ...BERT_DEFAULTS,
+} as const satisfies Partial<HfConfig>
+
 /** Defaults of transformers' config classes (configuration_{albert,electra,bert,distilbert,ernie}.py). */
 const CLASS_DEFAULTS: Record<HfConfig['model_type'], Partial<HfConfig>> = {
   albert: {
@@ -87,34 +110,9 @@ const CLASS_DEFAULTS: Record<HfConfig['model_type'], Partial<HfConfig>> = {
     num_hidden_layers: 12,
     num_attention_heads: 4,
     intermediate_size: 1024,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: 512,
-    type_vocab_size: 2,
-    initializer_range: 0.02,
-    layer_norm_eps: 1e-12,
-    position_embedding_type: 'absolute',
-    pad_token_id: 0,
-    classifier_dropout: null,
+    ...BERT_DEFAULTS,
   },
-  bert: {
-    vocab_size: 30522,
-    hidden_size: 768,
-    num_hidden_layers: 12,
-    num_attention_heads: 12,
-    intermediate_size: 3072,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: 512,
-    type_vocab_size: 2,
-    initializer_range: 0.02,
-    layer_norm_eps: 1e-12,
-    position_embedding_type: 'absolute',
-    pad_token_id: 0,
-    classifier_dropout: null,
-  },
+  bert: BERT_BASE,
   // DistilBertConfig's own field names; DISTILBERT_ATTRIBUTES maps them to the BERT names.
   distilbert: {
     vocab_size: 30522,
@@ -132,25 +130,8 @@ const CLASS_DEFAULTS: Record<HfConfig['model_type'], Partial<HfConfig>> = {
     seq_classif_dropout: 0.2,
     pad_token_id: 0,
   },
-  ernie: {
-    vocab_size: 30522,
-    hidden_size: 768,
-    num_hidden_layers: 12,
-    num_attention_heads: 12,
-    intermediate_size: 3072,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: 512,
-    type_vocab_size: 2,
-    task_type_vocab_size: 3,
-    use_task_id: false,
-    initializer_range: 0.02,
-    layer_norm_eps: 1e-12,
-    position_embedding_type: 'absolute',
-    pad_token_id: 0,
-    classifier_dropout: null,
-  },
+  // ErnieConfig is BertConfig's, plus task-type embeddings.
+  ernie: { ...BERT_BASE, task_type_vocab_size: 3, use_task_id: false },
 }
 
 /**
