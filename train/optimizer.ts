@@ -112,3 +112,52 @@ export async function microBatchStep(
   if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step}; lower --lr and resume from the last checkpoint`)
   return { loss, gnorm }
 }
+
+/**
+ * The bookkeeping of one training loop's steps, for fine-tuning and
+ * pre-training alike: the mean training loss since the last evaluation, the
+ * seconds spent stepping (kept in `state`, so a resumed run adds to them),
+ * and a progress line every 10 steps.
+ */
+export class StepMeter {
+  #lossSum = 0
+  #lossCount = 0
+  #mark = performance.now()
+  readonly #stepsPerEpoch: number
+  readonly #log: (line: string) => void
+
+  constructor(stepsPerEpoch: number, log: (line: string) => void) {
+    this.#stepsPerEpoch = stepsPerEpoch
+    this.#log = log
+  }
+
+  /** Counts one finished step of `state`. */
+  step(state: { step: number; totalSteps: number; elapsedSeconds: number }, loss: number, gnorm: number, lr: number): void {
+    state.step++
+    this.#lossSum += loss
+    this.#lossCount++
+    const now = performance.now()
+    state.elapsedSeconds += (now - this.#mark) / 1000
+    this.#mark = now
+    if (state.step % 10 === 0) {
+      const mean = (this.#lossSum / this.#lossCount).toFixed(4)
+      const epoch = (state.step / this.#stepsPerEpoch).toFixed(2)
+      this.#log(
+        `step ${state.step}/${state.totalSteps} epoch ${epoch} loss ${mean} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`,
+      )
+    }
+  }
+
+  /** The mean training loss since the last call, starting a new mean. */
+  takeLoss(): number {
+    const mean = this.#lossSum / Math.max(1, this.#lossCount)
+    this.#lossSum = 0
+    this.#lossCount = 0
+    return mean
+  }
+
+  /** Leaves time spent outside the steps (evaluation, checkpoints) out of the step time. */
+  restartClock(): void {
+    this.#mark = performance.now()
+  }
+}

@@ -8,7 +8,7 @@ import { shuffled } from './data.ts'
 import { exportTensors, type Model } from './model.ts'
 import { albertPretrainLoss, electraPretrainLoss, type PretrainOutput } from './pretrain-model.ts'
 import { makePretrainBatch, type PretrainBatch, pretrainExample, type PretrainExample, type SpecialTokens } from './pretrain-data.ts'
-import { type AdamWState, learningRate, microBatchStep } from './optimizer.ts'
+import { type AdamWState, learningRate, microBatchStep, StepMeter } from './optimizer.ts'
 import { atomicWrite, saveCheckpoint } from './trainer.ts'
 
 /**
@@ -146,9 +146,7 @@ export async function pretrainLoop(o: PretrainOptions, state: PretrainState): Pr
   const stepsPerEpoch = Math.max(1, Math.floor(o.windows.length / o.batchSize))
   let order: number[][] = []
   let orderEpoch = -1
-  let lossSum = 0
-  let lossCount = 0
-  let mark = performance.now()
+  const meter = new StepMeter(stepsPerEpoch, o.log)
   const stopAt = Math.min(state.totalSteps, o.maxSteps === undefined ? Infinity : state.step + o.maxSteps)
   while (state.step < stopAt) {
     const epoch = Math.floor(state.step / stepsPerEpoch)
@@ -167,22 +165,10 @@ export async function pretrainLoop(o: PretrainOptions, state: PretrainState): Pr
       parts.push(() => tf.mul(taskLoss(o.task, model, part, true, sampler).loss, weight) as tf.Scalar)
     }
     const { loss, gnorm } = await microBatchStep(model.params, parts, opt, lr, state.step)
-    state.step++
-    lossSum += loss
-    lossCount++
-    const now = performance.now()
-    state.elapsedSeconds += (now - mark) / 1000
-    mark = now
-    if (state.step % 10 === 0) {
-      o.log(
-        `step ${state.step}/${state.totalSteps} epoch ${(state.step / stepsPerEpoch).toFixed(2)} loss ${(lossSum / lossCount).toFixed(4)} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`,
-      )
-    }
+    meter.step(state, loss, gnorm, lr)
     if (state.step % o.evalEvery === 0 || state.step === state.totalSteps) {
       const figures = await evaluatePretrain(o.task, model, o.heldOut, o.tokens, o.microBatch)
-      const trainLoss = lossSum / Math.max(1, lossCount)
-      lossSum = 0
-      lossCount = 0
+      const trainLoss = meter.takeLoss()
       state.history.push({
         step: state.step,
         epoch: state.step / stepsPerEpoch,
@@ -197,7 +183,7 @@ export async function pretrainLoop(o: PretrainOptions, state: PretrainState): Pr
           .map(([k, v]) => `${k} ${v.toFixed(4)}`)
           .join(' ')} checkpoint saved`,
       )
-      mark = performance.now()
+      meter.restartClock()
     }
   }
   return state

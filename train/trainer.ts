@@ -9,7 +9,7 @@ import { type Encoded, makeBatch } from './batches.ts'
 import { shuffled } from './data.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
 import { exportTensors, forward, type Model } from './model.ts'
-import { type AdamWState, learningRate, microBatchStep } from './optimizer.ts'
+import { type AdamWState, learningRate, microBatchStep, StepMeter } from './optimizer.ts'
 import type { TrainPreset } from './presets.ts'
 
 /**
@@ -243,9 +243,7 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
   const stepsPerEpoch = Math.floor(o.train.length / preset.batchSize)
   let order: number[] = []
   let orderEpoch = -1
-  let lossSum = 0
-  let lossCount = 0
-  let mark = performance.now()
+  const meter = new StepMeter(stepsPerEpoch, o.log)
   const stopAt = Math.min(state.totalSteps, o.maxSteps === undefined ? Infinity : state.step + o.maxSteps)
   const score =
     o.score ??
@@ -267,7 +265,7 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
   if (o.evalAtStart === true && state.step === 0 && state.initial === undefined) {
     state.initial = await validate()
     o.log(`eval start ${describe(state.initial)}`)
-    mark = performance.now()
+    meter.restartClock()
   }
   const indices = o.train.map((_, i) => i)
   while (state.step < stopAt) {
@@ -296,23 +294,11 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       })
     }
     const { loss, gnorm } = await microBatchStep(model.params, parts, opt, lr, state.step)
-    state.step++
-    lossSum += loss
-    lossCount++
-    const now = performance.now()
-    state.elapsedSeconds += (now - mark) / 1000
-    mark = now
-    if (state.step % 10 === 0) {
-      o.log(
-        `step ${state.step}/${state.totalSteps} epoch ${(state.step / stepsPerEpoch).toFixed(2)} loss ${(lossSum / lossCount).toFixed(4)} lr ${lr.toExponential(2)} gnorm ${gnorm.toFixed(2)} ${(state.elapsedSeconds / 60).toFixed(1)} min`,
-      )
-    }
+    meter.step(state, loss, gnorm, lr)
     if (state.step % preset.evalEvery === 0 || state.step === state.totalSteps) {
       const result = await validate()
       const { validation, views } = result
-      const trainLoss = lossSum / Math.max(1, lossCount)
-      lossSum = 0
-      lossCount = 0
+      const trainLoss = meter.takeLoss()
       state.history.push({
         step: state.step,
         epoch: state.step / stepsPerEpoch,
@@ -332,7 +318,7 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       o.log(
         `eval step ${state.step} train_loss ${trainLoss.toFixed(4)} ${describe(result)}${better ? ' (best, saved)' : ''} checkpoint saved`,
       )
-      mark = performance.now()
+      meter.restartClock()
     }
   }
   return state
