@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util'
 import { repoRoot } from '../../scripts/paths.ts'
 import { bundleWorker, freePort, startDev, stopDev, workerdRss } from '../dev.ts'
 import { perRequestKiB, rssMarkdown, type RssResult, type RssVariant } from './rss-report.ts'
+import { bounded } from './bounded.ts'
 
 interface CannonResult {
   requests: { total: number }
@@ -261,16 +262,4 @@ async function main(): Promise<void> {
 }
 
 // Bounded even if something hangs.
-const watchdog = setTimeout(() => {
-  say('watchdog: stopping the servers')
-  void shutdown().finally(() => process.exit(2))
-}, 10 * 60_000)
-try {
-  await main()
-} catch (error) {
-  say(String(error instanceof Error ? (error.stack ?? error.message) : error))
-  process.exitCode = 1
-} finally {
-  await shutdown()
-  clearTimeout(watchdog)
-}
+await bounded(main, shutdown, 10 * 60_000, say)

@@ -27,6 +27,7 @@ import { openLocalStores } from '../../scripts/publish/stores.ts'
 import { bundleWorker, type Dev, startDev, stopDev, workerdRss } from '../dev.ts'
 import { requestKinds, schedule } from './mix.ts'
 import { latency, markdown, type LoadResult, type MemorySample, type TrivialBaseline } from './report.ts'
+import { bounded } from './bounded.ts'
 
 /** The slice of autocannon's API used here (it ships no types). */
 interface CannonRequest {
@@ -90,14 +91,6 @@ async function shutdown(): Promise<void> {
   if (dev) await stopDev(dev)
 }
 
-// Bounded even if something hangs: publish, start, warm-up and the run itself, with room to spare.
-const watchdog = setTimeout(
-  () => {
-    say('watchdog: the run took too long; stopping wrangler')
-    void shutdown().finally(() => process.exit(2))
-  },
-  (durationS + timeoutS + 900) * 1000,
-)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void shutdown().finally(() => process.exit(130))
@@ -300,12 +293,5 @@ async function main(): Promise<number> {
   return serverErrors > 0 ? 1 : 0
 }
 
-try {
-  process.exitCode = await main()
-} catch (error) {
-  say(String(error instanceof Error ? (error.stack ?? error.message) : error))
-  process.exitCode = 1
-} finally {
-  await shutdown()
-  clearTimeout(watchdog)
-}
+// Bounded even if something hangs: publish, start, warm-up and the run itself, with room to spare.
+await bounded(main, shutdown, (durationS + timeoutS + 900) * 1000, say)
