@@ -12,21 +12,18 @@
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { manifestKey } from '../../src/core/schema/keys.ts'
-import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
+import type { ModelManifest } from '../../src/core/schema/manifest.ts'
 import { ALBERT, ELECTRA } from '../support/fixture-models.ts'
 import { ok, problem } from '../support/http.ts'
 import { seedModels } from '../support/seed.ts'
 import { faultyEnv } from '../support/faulty-env.ts'
+import { firstVersion } from '../support/model-version.ts'
 
 // Set on the file's first request, so this isolate's registry keeps a failed cold load for 60 s.
 const w = faultyEnv({ FAILED_LOAD_RETRY_SECONDS: '60' })
 let electra: ModelManifest
 
-const first = (m: ModelManifest): ModelVersion => {
-  const v = m.versions[0]
-  if (!v) throw new Error(`${m.id} has no version`)
-  return v
-}
+const first = firstVersion
 
 const classify = (id: string, cap?: string, body: unknown = { inputs: 'Win a FREE cruise now' }) =>
   w.post(`/v1/models/${id}/classify`, body, cap === undefined ? {} : { MAX_IN_FLIGHT: cap })

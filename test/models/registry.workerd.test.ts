@@ -20,9 +20,10 @@ import type { ModelManifest, ModelVersion } from '../../src/core/schema/manifest
 import { sha256Hex } from '../../src/core/hash.ts'
 import { ALBERT, ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'
 import { fixture } from '../support/fixtures.ts'
-import { ok, problem } from '../support/http.ts'
+import { ok, problem, untilServed } from '../support/http.ts'
 import { electraV2, seedManifest, seedModels } from '../support/seed.ts'
 import { faultyEnv } from '../support/faulty-env.ts'
+import { firstVersion } from '../support/model-version.ts'
 
 const w = faultyEnv()
 const api = w.api()
@@ -30,11 +31,7 @@ let electra: ModelManifest
 /** The answers to four concurrent first requests for `electra-not-onnx`, this isolate's first session creation. */
 let firstCreation: Response[]
 
-const first = (m: ModelManifest): ModelVersion => {
-  const v = m.versions[0]
-  if (!v) throw new Error(`${m.id} has no version`)
-  return v
-}
+const first = firstVersion
 
 const classify = (id: string, inputs = 'Win a FREE cruise now') => api.v1.models[':id'].classify.$post({ param: { id }, json: { inputs } })
 
@@ -136,13 +133,6 @@ describe('session creation failing', () => {
 
     const v2 = await electraV2()
     await seedManifest({ ...electra, id, active: v2.version, versions: [v2, ...electra.versions] })
-    let version = ''
-    // The swap happens in the background of one request; bounded, no timing involved.
-    for (let i = 0; i < 10 && version !== ELECTRA_V2.version; i++) {
-      const res = await classify(id)
-      expect(res.status).toBe(200)
-      version = res.headers.get('X-Model-Version') ?? ''
-    }
-    expect(version).toBe(ELECTRA_V2.version)
+    expect(await untilServed(ELECTRA_V2.version, 10, () => classify(id))).toBe(ELECTRA_V2.version)
   })
 })

@@ -20,7 +20,7 @@ import { rollback } from '../../src/core/schema/transitions.ts'
 import { readManifest, readManifestForUpdate, writeManifest } from '../../src/storage/r2.ts'
 import { ELECTRA, ELECTRA_V2 } from '../support/fixture-models.ts'
 import { fixture } from '../support/fixtures.ts'
-import { api, ok } from '../support/http.ts'
+import { api, ok, untilServed } from '../support/http.ts'
 import { electraV2, seedManifest, seedModels } from '../support/seed.ts'
 
 let v1: ModelManifest
@@ -109,13 +109,7 @@ describe('a staged version', () => {
     const stored = await readManifest(env.MODELS, id)
     await env.MODELS.put(manifestKey(id), JSON.stringify(rollback(stored)))
     // Serving isolates pick it up on their next background manifest check (TTL 0 here), never mid-request.
-    let served = ''
-    for (let i = 0; i < 20 && served !== ELECTRA.version; i++) {
-      const res = await classify(id)
-      expect(res.status).toBe(200)
-      served = res.headers.get('X-Model-Version') ?? ''
-    }
-    expect(served).toBe(ELECTRA.version)
+    expect(await untilServed(ELECTRA.version, 20, () => classify(id))).toBe(ELECTRA.version)
     await tick()
     expect(await readManifest(env.MODELS, id)).toMatchObject({ active: ELECTRA.version, pending: null })
     expect((await classify(id)).headers.get('X-Model-Version')).toBe(ELECTRA.version)

@@ -17,7 +17,8 @@ import type { ModelManifest } from '../../src/core/schema/manifest.ts'
 import type { Problem } from '../../src/core/schema/problem.ts'
 import { problemOf } from '../../src/rpc/problem.ts'
 import { ALBERT, ELECTRA, FIXTURE_MODELS } from '../support/fixture-models.ts'
-import { buildFixture, PROBE, workerOptions } from '../support/miniflare.ts'
+import { buildFixture } from '../support/build-fixture.ts'
+import { PROBE, workerOptions } from '../support/miniflare.ts'
 
 const workDir = join(artifactsDir, `suite-test-${process.pid}`)
 const [first, second] = SUITE.workers

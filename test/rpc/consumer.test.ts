@@ -11,76 +11,24 @@
  * bundled by wrangler from their own wrangler.toml, and the bindings come
  * from those files too.
  */
-import { execFileSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
-import { mkdir, rm, symlink } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { unstable_readConfig } from 'wrangler'
-import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
-import { artifactsDir, repoRoot, tokenizerFile } from '../../scripts/paths.ts'
-import { buildVersion } from '../../scripts/publish/index.ts'
+import { artifactsDir, repoRoot } from '../../scripts/paths.ts'
 import { CLASSIFIER_ERROR, problemOf } from '../../src/rpc/problem.ts'
 import type { ClassifierProblem } from '../../src/rpc/problem.ts'
 import type { ClassifyResult, ModelDetail, ModelList, TokenizeResult } from '../../src/rpc/types.ts'
 import { manifestKey } from '../../src/core/schema/keys.ts'
 import type { ModelManifest } from '../../src/core/schema/manifest.ts'
+import { buildFixture } from '../support/build-fixture.ts'
 import { ALBERT, ELECTRA, FIXTURE_MODELS } from '../support/fixture-models.ts'
-import type { FixtureModel } from '../support/fixture-models.ts'
+import { bundle, bundleModules, PROBE } from '../support/miniflare.ts'
 
 const BROKEN = 'broken-weights'
 const workDir = join(artifactsDir, `rpc-test-${process.pid}`)
 const consumerDir = join(repoRoot, 'docs', 'examples', 'consumer')
-
-/** Bundles a Worker from its wrangler file as `wrangler deploy` would; returns the entry module. */
-function bundle(config: string, outDir: string): string {
-  execFileSync(join(repoRoot, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', outDir, '--config', config], {
-    cwd: repoRoot,
-    stdio: 'ignore',
-  })
-  return join(outDir, 'index.js')
-}
-
-/** A fixture model built as `publish` builds it (convert, int8, verify), as test/support/global-setup.ts does. */
-async function build(model: FixtureModel) {
-  const checkpoint = join(workDir, 'checkpoints', model.id)
-  await generateCheckpoint({
-    preset: model.preset,
-    id2label: model.id2label,
-    seed: model.seed,
-    outDir: checkpoint,
-    config: { problem_type: model.problem_type },
-  })
-  await symlink(tokenizerFile(model.tokenizer, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'))
-  return buildVersion(checkpoint, {
-    max_length: model.max_length,
-    minAgreement: 0,
-    randomWeights: true,
-    smoke: false,
-    version: model.version,
-    created_at: '2026-01-01T00:00:00.000Z',
-  })
-}
-
-/** The modules of a bundle folder: the entry first, then each .wasm as a compiled module. */
-function bundleModules(entry: string): Array<{ type: 'ESModule' | 'CompiledWasm'; path: string }> {
-  const wasm = readdirSync(dirname(entry)).filter((f) => f.endsWith('.wasm'))
-  return [{ type: 'ESModule', path: entry }, ...wasm.map((f) => ({ type: 'CompiledWasm' as const, path: join(dirname(entry), f) }))]
-}
-
-// The probe: calls CLASSIFIER[method](...args) and answers { value } or { error: { name, message } }.
-const PROBE = `
-export default {
-  async fetch(request, env) {
-    const { method, args } = await request.json()
-    try {
-      return Response.json({ value: await env.CLASSIFIER[method](...args) })
-    } catch (e) {
-      return Response.json({ error: { name: e.name, message: e.message } })
-    }
-  },
-}`
 
 let mf: Miniflare
 
@@ -115,7 +63,7 @@ beforeAll(async () => {
     bundle('wrangler.toml', join(workDir, 'classifier')),
     bundle(join(consumerDir, 'wrangler.toml'), join(workDir, 'consumer')),
   ]
-  const built = await Promise.all(FIXTURE_MODELS.map(build))
+  const built = await Promise.all(FIXTURE_MODELS.map((m) => buildFixture(m, workDir)))
 
   const classifier = unstable_readConfig({ config: join(repoRoot, 'wrangler.toml') })
   const consumer = unstable_readConfig({ config: join(consumerDir, 'wrangler.toml') })

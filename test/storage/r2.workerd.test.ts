@@ -21,16 +21,13 @@ import { fixture } from '../support/fixtures.ts'
 import { ok, problem } from '../support/http.ts'
 import { seedModels } from '../support/seed.ts'
 import { faultyEnv } from '../support/faulty-env.ts'
+import { firstVersion } from '../support/model-version.ts'
 
 const w = faultyEnv()
 const api = w.api()
 let electra: ModelManifest
 
-const first = (m: ModelManifest): ModelVersion => {
-  const v = m.versions[0]
-  if (!v) throw new Error(`${m.id} has no version`)
-  return v
-}
+const first = firstVersion
 
 const classify = (id: string) => api.v1.models[':id'].classify.$post({ param: { id }, json: { inputs: 'Win a FREE cruise now' } })
 const detail = async (id: string) => (await ok(await api.v1.models[':id'].$get({ param: { id } }))).json()

@@ -8,12 +8,11 @@
  * (vitest.config.ts) serves to the tests inside workerd.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
-import { artifactsDir, tokenizerFile } from '../../scripts/paths.ts'
+import { artifactsDir } from '../../scripts/paths.ts'
 import { openWebSession } from '../../scripts/ort/web.ts'
-import { buildVersion } from '../../scripts/publish/index.ts'
+import { buildFixture } from './build-fixture.ts'
 import { classifyEncodings, DEFAULT_BATCH_BUDGET, defaultActivation } from '../../src/core/inference/classifier.ts'
 import type { ModelManifest } from '../../src/core/schema/manifest.ts'
 import { loadTokenizer } from '../../src/core/tokenizers/index.ts'
@@ -52,25 +51,9 @@ async function expectedScores(model: FixtureModel, weights: Uint8Array, tokenize
  * scores. `smoke`: pick the version's smoke cases, for the scheduled rollout.
  */
 async function buildModel(model: FixtureModel, reference = true, smoke = true): Promise<{ manifest: ModelManifest; expected: unknown }> {
-  const checkpoint = join(fixturesDir, 'checkpoints', model.id)
-  await rm(checkpoint, { recursive: true, force: true })
-  await generateCheckpoint({
-    preset: model.preset,
-    id2label: model.id2label,
-    seed: model.seed,
-    outDir: checkpoint,
-    config: { problem_type: model.problem_type },
-  })
-  await symlink(tokenizerFile(model.tokenizer, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'))
-  const { version, weights, tokenizer } = await buildVersion(checkpoint, {
-    max_length: model.max_length,
-    // Seeded tiny models have narrow margins; agreement is the quantizer tests' concern.
-    minAgreement: 0,
-    randomWeights: true,
-    description: `test fixture: ${model.preset}, seed ${model.seed}`,
+  const { version, weights, tokenizer } = await buildFixture(model, fixturesDir, {
     smoke,
-    version: model.version,
-    created_at: '2026-01-01T00:00:00.000Z',
+    description: `test fixture: ${model.preset}, seed ${model.seed}`,
   })
   await writeFile(join(fixturesDir, `${version.weights.sha256}.onnx`), weights)
   await writeFile(join(fixturesDir, `${version.tokenizer.sha256}.tok`), tokenizer)
@@ -98,28 +81,23 @@ async function buildMemoryModels(): Promise<void> {
   await writeFile(path, JSON.stringify(built, null, 2))
 }
 
+/** A fixture file of JSON, indented. */
+const writeJson = (name: string, value: unknown): Promise<void> => writeFile(join(fixturesDir, name), JSON.stringify(value, null, 2))
+
 export default async function setup(): Promise<void> {
   await mkdir(fixturesDir, { recursive: true })
   await writeFile(join(fixturesDir, 'tiny.onnx'), buildTinyClassifier())
   const built = await Promise.all(FIXTURE_MODELS.map((m) => buildModel(m)))
-  await writeFile(
-    join(fixturesDir, 'manifests.json'),
-    JSON.stringify(
-      built.map((b) => b.manifest),
-      null,
-      2,
-    ),
+  await writeJson(
+    'manifests.json',
+    built.map((b) => b.manifest),
   )
   const expected = Object.fromEntries(built.map((b) => [b.manifest.id, b.expected]))
   await writeFile(join(fixturesDir, 'expected.json'), JSON.stringify(expected))
   const families = await Promise.all(FAMILY_MODELS.map((m) => buildModel(m)))
-  await writeFile(
-    join(fixturesDir, 'families-manifests.json'),
-    JSON.stringify(
-      families.map((b) => b.manifest),
-      null,
-      2,
-    ),
+  await writeJson(
+    'families-manifests.json',
+    families.map((b) => b.manifest),
   )
   await writeFile(
     join(fixturesDir, 'families-expected.json'),

@@ -8,6 +8,7 @@
  */
 import { exports } from 'cloudflare:workers'
 import { hc } from 'hono/client'
+import { expect } from 'vitest'
 import type { Problem } from '../../src/core/schema/problem.ts'
 import type { AppType } from '../../src/index.ts'
 
@@ -97,4 +98,23 @@ export function batch<T extends object>(body: ReadonlyArray<T | T[]>): T[][] {
     out.push(item)
   }
   return out
+}
+
+/**
+ * Sends `request` until its answer's X-Model-Version is `version`, at most
+ * `tries` times, each answer a 200; returns the version served last. A swap
+ * happens in the background of a request, so this is bounded, not timed.
+ */
+export async function untilServed(
+  version: string,
+  tries: number,
+  request: () => Promise<{ status: number; headers: Headers }>,
+): Promise<string> {
+  let served = ''
+  for (let i = 0; i < tries && served !== version; i++) {
+    const res = await request()
+    expect(res.status).toBe(200)
+    served = res.headers.get('X-Model-Version') ?? ''
+  }
+  return served
 }

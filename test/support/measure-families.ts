@@ -42,6 +42,14 @@ import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/core/infer
 import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index.ts'
 import { ortWithHeap } from './ort-heap.ts'
 
+/** An int64 [b, t] tensor of `ort`, element i = fill(i). */
+const int64Tensor = (ort: Awaited<ReturnType<typeof ortWithHeap>>['ort'], b: number, t: number, fill: (i: number) => number) =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))),
+    [b, t],
+  )
+
 /** Family, the HF checkpoint whose shape the preset copies, and the preset. */
 const FAMILIES: Array<{ family: string; shape: string; preset: string }> = [
   { family: 'TinyBERT', shape: 'huawei-noah/TinyBERT_General_4L_312D', preset: 'tinybert-4l-312' },
@@ -92,12 +100,7 @@ async function child(file: string, inputs: string[]): Promise<Row> {
   const loaded = wasm()
   bytes = undefined
   const feeds = (b: number, t: number): Record<string, InstanceType<typeof ort.Tensor>> => {
-    const tensor = (fill: (i: number) => number) =>
-      new ort.Tensor(
-        'int64',
-        BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))),
-        [b, t],
-      )
+    const tensor = (fill: (i: number) => number) => int64Tensor(ort, b, t, fill)
     const all: Record<string, InstanceType<typeof ort.Tensor>> = {
       input_ids: tensor((i) => 1000 + (i % 997)),
       attention_mask: tensor(() => 1),
@@ -186,12 +189,7 @@ async function leverChild(preset: string, form: Form, shape: string, inputs: str
   data = undefined
   delete options.externalData
   const run = async (b: number, t: number): Promise<number[]> => {
-    const tensor = (fill: (i: number) => number) =>
-      new ort.Tensor(
-        'int64',
-        BigInt64Array.from({ length: b * t }, (_, i) => BigInt(fill(i))),
-        [b, t],
-      )
+    const tensor = (fill: (i: number) => number) => int64Tensor(ort, b, t, fill)
     const all: Record<string, InstanceType<typeof ort.Tensor>> = {
       input_ids: tensor((i) => 1000 + ((i * 37) % 997)),
       attention_mask: tensor(() => 1),

@@ -7,13 +7,9 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
-import { symlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { unstable_readConfig } from 'wrangler'
-import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
-import { repoRoot, tokenizerFile } from '../../scripts/paths.ts'
-import { type BuiltVersion, buildVersion } from '../../scripts/publish/index.ts'
-import type { FixtureModel } from './fixture-models.ts'
+import { repoRoot } from '../../scripts/paths.ts'
 
 /** Bundles a Worker from its wrangler file as `wrangler deploy` would; returns the entry module. */
 export function bundle(config: string, outDir: string): string {
@@ -53,27 +49,6 @@ export function workerOptions(config: string, outDir: string, vars: Record<strin
       services.map((s) => [s.binding, { name: s.service, ...(s.entrypoint === undefined ? {} : { entrypoint: s.entrypoint }) }]),
     ),
   }
-}
-
-/** A fixture model built as `publish` builds it (convert, int8, verify), as test/support/global-setup.ts does. */
-export async function buildFixture(model: FixtureModel, workDir: string): Promise<BuiltVersion> {
-  const checkpoint = join(workDir, 'checkpoints', model.id)
-  await generateCheckpoint({
-    preset: model.preset,
-    id2label: model.id2label,
-    seed: model.seed,
-    outDir: checkpoint,
-    config: { problem_type: model.problem_type },
-  })
-  await symlink(tokenizerFile(model.tokenizer, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'))
-  return buildVersion(checkpoint, {
-    max_length: model.max_length,
-    minAgreement: 0,
-    randomWeights: true,
-    smoke: false,
-    version: model.version,
-    created_at: '2026-01-01T00:00:00.000Z',
-  })
 }
 
 /** A Worker that calls any method of its CLASSIFIER binding and answers `{ value }` or `{ error: { name, message } }`. */

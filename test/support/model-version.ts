@@ -1,4 +1,4 @@
-import type { BlobRef, ModelVersion } from '../../src/core/schema/manifest.ts'
+import type { BlobRef, ModelManifest, ModelVersion } from '../../src/core/schema/manifest.ts'
 
 /** A content-addressed blob reference to a sha256 (lowercase hex) under `key`. */
 export const blob = (key: string, sha256: string, size: number): BlobRef => ({ key, sha256, size })
@@ -25,4 +25,11 @@ export function modelVersion(version: string, overrides: Partial<ModelVersion> =
     created_at: '2026-01-01T00:00:00Z',
     ...overrides,
   }
+}
+
+/** A manifest's newest version (fixtures always have one). */
+export function firstVersion(m: ModelManifest): ModelVersion {
+  const v = m.versions[0]
+  if (!v) throw new Error(`${m.id} has no version`)
+  return v
 }

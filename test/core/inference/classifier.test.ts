@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { applyActivation, classifyEncodings, planRuns, scoreLogits } from '../../../src/core/inference/classifier.ts'
 import type { ClassifierSession, Int64Input } from '../../../src/core/inference/session.ts'
-import type { Encoding } from '../../../src/core/tokenizers/types.ts'
+import { encodingOf } from '../../support/encodings.ts'
 
 const labels = { '0': 'a', '1': 'b', '2': 'c' }
 
@@ -75,13 +75,7 @@ describe('classifyEncodings', () => {
       },
       async release() {},
     }
-    const enc = (n: number): Encoding => ({
-      ids: Array(n).fill(5),
-      tokens: Array(n).fill('x'),
-      attention_mask: Array(n).fill(1),
-      token_type_ids: Array(n).fill(0),
-      offsets: Array(n).fill([0, 0]),
-    })
+    const enc = encodingOf
     const out = await classifyEncodings(
       session,
       [enc(3), enc(600), enc(2)],

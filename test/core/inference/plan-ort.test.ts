@@ -57,17 +57,14 @@ const encode = (texts: readonly string[]): Encoding[] =>
   texts.map((text) => tokenizer.encode({ text }, { max_length: 256, truncation: true }))
 const scoreOf = (row: readonly LabelScore[] | undefined, label: string): number => row?.find((x) => x.label === label)?.score ?? Number.NaN
 
+/** Every input in a run of its own, as a request of its own would run it. */
+const eachAlone = (encodings: readonly unknown[]) => encodings.map((_, i) => ({ rows: [i] }))
+
 describe('classifyEncodings with the length planner, under onnxruntime-web', () => {
   it('answers in request order, each long input exactly as in a request of its own', async () => {
     const encodings = encode(TEXTS)
     const planned = await classifyEncodings(session, encodings, model, options, DEFAULT_BATCH_BUDGET)
-    const alone = await classifyRuns(
-      session,
-      encodings,
-      encodings.map((_, i) => ({ rows: [i] })),
-      model,
-      options,
-    )
+    const alone = await classifyRuns(session, encodings, eachAlone(encodings), model, options)
     expect(planned).toHaveLength(TEXTS.length)
     for (const [i, e] of encodings.entries()) {
       if (e.ids.length > DEFAULT_RUN_COST.maxGroupedLength) expect(planned[i]).toEqual(alone[i])
@@ -93,13 +90,7 @@ describe('classifyEncodings with the length planner, under onnxruntime-web', () 
   it('int8: labels identical to the unsorted run, scores within the int8 rounding that separates it from single requests', async () => {
     const encodings = encode(TEXTS)
     const unsorted = await classifyRuns(session, encodings, unsortedRuns(encodings), model, options)
-    const alone = await classifyRuns(
-      session,
-      encodings,
-      encodings.map((_, i) => ({ rows: [i] })),
-      model,
-      options,
-    )
+    const alone = await classifyRuns(session, encodings, eachAlone(encodings), model, options)
     const planned = await classifyEncodings(session, encodings, model, options, DEFAULT_BATCH_BUDGET)
     expect(planned.map((r) => r[0]?.label)).toEqual(unsorted.map((r) => r[0]?.label))
     expect(maxDiff(unsorted, alone)).toBeGreaterThan(0)

@@ -14,6 +14,7 @@ import {
 } from '../../../src/core/inference/plan.ts'
 import type { ClassifierSession, Int64Input } from '../../../src/core/inference/session.ts'
 import type { Encoding } from '../../../src/core/tokenizers/types.ts'
+import { encodingOf } from '../../support/encodings.ts'
 
 const budget = DEFAULT_BATCH_BUDGET
 const cost = DEFAULT_RUN_COST
@@ -231,13 +232,7 @@ describe('classifyEncodings with a budget', () => {
 
   it('without a budget runs one padded batch in request order', async () => {
     const seen: Array<[number, number]> = []
-    const enc = (n: number): Encoding => ({
-      ids: Array(n).fill(5),
-      tokens: Array(n).fill('x'),
-      attention_mask: Array(n).fill(1),
-      token_type_ids: Array(n).fill(0),
-      offsets: Array(n).fill([0, 0]),
-    })
+    const enc = encodingOf
     await classifyEncodings(runSensitiveSession(seen), [enc(3), enc(700), enc(2)], model, raw)
     expect(seen).toEqual([[3, 700]])
   })

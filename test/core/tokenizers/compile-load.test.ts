@@ -3,20 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { tokenizerFile } from '../../../scripts/paths.ts'
 import { compileTokenizer, FORMAT_VERSION, loadTokenizer, padBatch } from '../../../src/core/tokenizers/index.ts'
 import { compiledBytes, MODELS, realTokenizer } from './load-real.ts'
-import { AppError } from '../../../src/core/errors.ts'
+import { appErrorOf } from '../../support/errors.ts'
 
 const electraJson = readFileSync(tokenizerFile('electra-small', 'tokenizer.json'), 'utf8')
 const albertJson = readFileSync(tokenizerFile('albert-base-v2', 'tokenizer.json'), 'utf8')
 
-function errorOf(f: () => unknown): AppError {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof AppError) return e
-    throw e
-  }
-  throw new Error('expected an AppError')
-}
+const errorOf = appErrorOf
 
 /** tokenizer.json with one part replaced. */
 const edit = (json: string, f: (o: Record<string, unknown>) => void): string => {

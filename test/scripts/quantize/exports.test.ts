@@ -44,27 +44,31 @@ describe.each(cases)('$name', ({ preset, layout, prefix, reference }) => {
   it('quantizes with every attention block fused, int8 close to fp32 under onnxruntime-web', async () => {
     const { model: int8, report } = quantizeModel(fp32)
     expect(report.fused.attention).toBe(config.num_hidden_layers)
-    const session = await openWebSession(int8)
-    try {
-      const feeds = Object.fromEntries(
-        session.inputNames.map((name) => {
-          const rows = BATCH.map((b) =>
-            name === 'input_ids' ? b.input_ids : name === 'attention_mask' ? b.attention_mask : b.token_type_ids,
-          )
-          return [
-            name,
-            { data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)), dims: [rows.length, rows[0]?.length ?? 0] as [number, number] },
-          ]
-        }),
-      )
-      const out = await session.run(feeds)
-      const web = Array.from({ length: out.dims[0] }, (_, r) => Array.from(out.data.subarray(r * out.dims[1], (r + 1) * out.dims[1])))
-      expect(maxAbsDiff(web, await runOnnx(fp32, BATCH))).toBeLessThan(0.1)
-    } finally {
-      await session.release()
-    }
+    expect(maxAbsDiff(await runWeb(int8), await runOnnx(fp32, BATCH))).toBeLessThan(0.1)
   })
 })
+
+/** The logits onnxruntime-web gives `model` on BATCH, one row per input. */
+async function runWeb(model: Uint8Array): Promise<number[][]> {
+  const session = await openWebSession(model)
+  try {
+    const feeds = Object.fromEntries(
+      session.inputNames.map((name) => {
+        const rows = BATCH.map((b) =>
+          name === 'input_ids' ? b.input_ids : name === 'attention_mask' ? b.attention_mask : b.token_type_ids,
+        )
+        return [
+          name,
+          { data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)), dims: [rows.length, rows[0]?.length ?? 0] as [number, number] },
+        ]
+      }),
+    )
+    const out = await session.run(feeds)
+    return Array.from({ length: out.dims[0] }, (_, r) => Array.from(out.data.subarray(r * out.dims[1], (r + 1) * out.dims[1])))
+  } finally {
+    await session.release()
+  }
+}
 
 describe('an optimum export folder (model.onnx, config.json, tokenizer.json)', () => {
   let root = ''
@@ -98,26 +102,6 @@ describe('fused attention with heads of 26 (TinyBERT 4L-312)', () => {
     const fused = quantizeModel(fp32)
     const unfused = quantizeModel(fp32, { fuseAttention: false })
     expect([fused.report.fused.attention, unfused.report.fused.attention]).toEqual([4, 0])
-    const run = async (model: Uint8Array): Promise<number[][]> => {
-      const session = await openWebSession(model)
-      try {
-        const feeds = Object.fromEntries(
-          session.inputNames.map((name) => {
-            const rows = BATCH.map((b) =>
-              name === 'input_ids' ? b.input_ids : name === 'attention_mask' ? b.attention_mask : b.token_type_ids,
-            )
-            return [
-              name,
-              { data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)), dims: [rows.length, rows[0]?.length ?? 0] as [number, number] },
-            ]
-          }),
-        )
-        const out = await session.run(feeds)
-        return Array.from({ length: out.dims[0] }, (_, r) => Array.from(out.data.subarray(r * out.dims[1], (r + 1) * out.dims[1])))
-      } finally {
-        await session.release()
-      }
-    }
-    expect(maxAbsDiff(await run(fused.model), await run(unfused.model))).toBeLessThan(1e-2)
+    expect(maxAbsDiff(await runWeb(fused.model), await runWeb(unfused.model))).toBeLessThan(1e-2)
   })
 })

@@ -6,7 +6,7 @@ import { onnx, readModel, writeModel } from '../../../scripts/onnx/proto.ts'
 import { argmax } from '../../../scripts/verify/index.ts'
 import { embeddingModel, expectRunsNatively, maxAbsDiff, randomFeeds, runGather, runNode, runWeb } from './helpers.ts'
 import { toyModel, type ToyOptions } from './toy-model.ts'
-import { AppError } from '../../../src/core/errors.ts'
+import { appErrorOf } from '../../support/errors.ts'
 
 const base: ToyOptions = { vocab: 2000, hidden: 64, ffn: 128, layers: 4, labels: 3, shared: true, exportStyle: false, seed: 7 }
 const albertLike = toyModel(base)
@@ -218,15 +218,7 @@ describe('quantizeModel', () => {
   })
 
   it('rejects an invalid file, an old opset and an unsupported option with a clear error', () => {
-    const err = (f: () => unknown): AppError => {
-      try {
-        f()
-      } catch (e) {
-        if (e instanceof AppError) return e
-        throw e
-      }
-      throw new Error('expected an AppError')
-    }
+    const err = appErrorOf
     expect(err(() => quantizeModel(new TextEncoder().encode('{"not": "onnx"}'))).kind).toBe('invalid_onnx')
     expect(err(() => quantizeModel(new Uint8Array(0))).message).toMatch(/no graph nodes/)
     const old = err(() => quantizeModel(toyModel({ ...base, opset: 10 })))
