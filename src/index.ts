@@ -100,32 +100,37 @@ export type { AppType } from './app.ts'
 export const Classifier = classifierEntrypoint({ backendFor, inFlight })
 
 /** The entrypoint the router calls (src/router/): the HTTP API's operations, with versions and timings. */
-export const Serving = servingEntrypoint({ registryFor, inFlight })
+export const Serving = servingEntrypoint({ registryFor, inFlight, tick })
 // Types only: every value this module exports is a handler or an entrypoint (consumers import problemOf from src/rpc/problem.ts).
 export type { ClassifierProblem } from './rpc/problem.ts'
 
+/**
+ * One cron tick: verify and roll out pending versions of the models this
+ * Worker serves (one model at a time), then load the default models in this
+ * isolate ahead of traffic. A verified version of a model this isolate
+ * serves is handed to its registry instead of being loaded twice.
+ */
+async function tick(env: Bindings): Promise<RolloutOutcome[]> {
+  const reg = registryFor(env)
+  const outcomes = await rollOutAll({
+    ...storageDeps(env),
+    listModelIds: () => listModelIds(env.MODELS),
+    readManifest: (id) => readManifestForUpdate(env.MODELS, id),
+    writeManifest: (manifest, etag) => writeManifest(env.MODELS, manifest, etag),
+    // Only a model this isolate serves (or pre-loads) is kept: a session for every model the cron
+    // ever rolled out would pile up in this isolate's 128 MB.
+    adopt: (model) => (reg.status(model.id).loaded || configOf(env).defaultModels.includes(model.id)) && reg.adopt(model),
+    serves: (manifest) => servesHere(configOf(env), manifest),
+  })
+  outcomes.forEach(logOutcome)
+  // After the rollouts, so a candidate session never sits beside a cold load.
+  for (const id of configOf(env).defaultModels) await reg.refresh(id)
+  return outcomes
+}
+
 export default {
   fetch: app.fetch,
-  /**
-   * Each cron tick: verify and roll out pending versions (one model at a
-   * time), then load the default models in this isolate ahead of traffic. A
-   * verified version of a model this isolate serves is handed to its registry
-   * instead of being loaded twice.
-   */
   async scheduled(_controller, env, _ctx) {
-    const reg = registryFor(env)
-    const outcomes = await rollOutAll({
-      ...storageDeps(env),
-      listModelIds: () => listModelIds(env.MODELS),
-      readManifest: (id) => readManifestForUpdate(env.MODELS, id),
-      writeManifest: (manifest, etag) => writeManifest(env.MODELS, manifest, etag),
-      // Only a model this isolate serves (or pre-loads) is kept: a session for every model the cron
-      // ever rolled out would pile up in this isolate's 128 MB.
-      adopt: (model) => (reg.status(model.id).loaded || configOf(env).defaultModels.includes(model.id)) && reg.adopt(model),
-      serves: (manifest) => servesHere(configOf(env), manifest),
-    })
-    outcomes.forEach(logOutcome)
-    // After the rollouts, so a candidate session never sits beside a cold load.
-    for (const id of configOf(env).defaultModels) await reg.refresh(id)
+    await tick(env)
   },
 } satisfies ExportedHandler<Bindings>

@@ -10,7 +10,7 @@ import { createApp } from '../app.ts'
 import { configOf } from '../core/config.ts'
 import type { Bindings } from '../env.ts'
 import { classifierEntrypoint } from '../rpc/classifier.ts'
-import { Placement, remoteBackend, type RouterEnv } from './remote.ts'
+import { Placement, remoteBackend, type RouterEnv, tickAll } from './remote.ts'
 
 let placement: Placement | undefined
 
@@ -27,4 +27,10 @@ const app = createApp({ backendFor: (c) => backendFor(c.env) })
 /** The RPC entrypoint for users' Workers, over the model Workers. */
 export const Classifier = classifierEntrypoint({ backendFor })
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Bindings>
+export default {
+  fetch: app.fetch,
+  /** `curl /cdn-cgi/handler/scheduled` on the router ticks every model Worker (deployed, each has its own cron). */
+  async scheduled(_controller, env) {
+    await tickAll(env as unknown as RouterEnv, placementFor(env))
+  },
+} satisfies ExportedHandler<Bindings>

@@ -14,7 +14,7 @@ import { problemKind, problemOf } from '../rpc/problem.ts'
 import type { ServingRpc } from '../rpc/serving.ts'
 
 /** A service binding's Serving entrypoint, as RPC exposes it. */
-export type ServingStub = Pick<ServingRpc, 'classify' | 'tokenize' | 'models' | 'model' | 'readiness'>
+export type ServingStub = Pick<ServingRpc, 'classify' | 'tokenize' | 'models' | 'model' | 'readiness' | 'tick'>
 
 /** The router's view of its bindings: the models bucket and one service binding per model Worker. */
 export interface RouterEnv {
@@ -148,4 +148,13 @@ export function remoteBackend(env: RouterEnv, placement: Placement): Backend {
       }
     },
   }
+}
+
+/**
+ * Runs every model Worker's cron tick, one Worker after another. Each model
+ * Worker has its own cron when deployed; this is how one `scheduled` call
+ * reaches them all where only the router's is triggered (`wrangler dev`).
+ */
+export async function tickAll(env: RouterEnv, placement: Placement): Promise<void> {
+  for (const worker of placement.workers) await on(env, worker, (stub) => stub.tick())
 }

@@ -19,6 +19,7 @@ import { ClassifyRequestSchema, TokenizeRequestSchema } from '../core/schema/req
 import type { Bindings } from '../env.ts'
 import type { InFlightGate } from '../middleware/load-shed.ts'
 import type { ModelRegistry } from '../models/registry.ts'
+import type { RolloutOutcome } from '../models/rollout.ts'
 import { rpcError } from './errors.ts'
 
 /** A served answer and its phases, as they cross to the router. */
@@ -31,6 +32,8 @@ export interface ServingRpc extends Rpc.WorkerEntrypointBranded {
   models(): Promise<ModelList>
   model(id: string): Promise<ModelDetail>
   readiness(): Promise<Readiness>
+  /** runs this Worker's cron tick now: the router's scheduled handler reaches every model Worker this way */
+  tick(): Promise<RolloutOutcome[]>
 }
 
 /** Seconds a caller shed by MAX_IN_FLIGHT is asked to wait, as HTTP's loadShed() asks. */
@@ -41,6 +44,8 @@ export interface ServingDeps {
   registryFor(env: Bindings): ModelRegistry
   /** HTTP classify's MAX_IN_FLIGHT count, so every way in shares one cap */
   inFlight: InFlightGate
+  /** this Worker's cron tick (its scheduled handler) */
+  tick(env: Bindings): Promise<RolloutOutcome[]>
 }
 
 /** Runs `serve`, collecting the phases it reports, so they cross with its answer. */
@@ -79,6 +84,10 @@ export function servingEntrypoint(deps: ServingDeps) {
 
     async readiness(): Promise<Readiness> {
       return this.#run(undefined, (backend) => backend.readiness())
+    }
+
+    async tick(): Promise<RolloutOutcome[]> {
+      return this.#run(undefined, () => deps.tick(this.env))
     }
 
     async #run<T>(

@@ -24,6 +24,7 @@ const workDir = join(artifactsDir, `suite-test-${process.pid}`)
 const [first, second] = SUITE.workers
 if (first === undefined || second === undefined) throw new Error('the suite needs two model Workers')
 const BROKEN = 'broken-weights'
+const STAGED = 'staged-albert'
 const ORPHAN = 'placed-nowhere'
 
 let mf: Miniflare
@@ -88,6 +89,17 @@ beforeAll(async () => {
   await store(ALBERT.id, albert.version, second.name)
   await store(BROKEN, { ...albert.version, weights: { ...albert.version.weights, key: 'weights/never-stored.onnx' } }, second.name)
   await store(ORPHAN, electra.version, 'edge-classify-gone')
+  // Served at its first version, with a second one pending for the cron.
+  const pending = { ...albert.version, version: `${albert.version.version}-next` }
+  const staged: ModelManifest = {
+    id: STAGED,
+    worker: second.name,
+    active: albert.version.version,
+    pending: pending.version,
+    versions: [pending, albert.version],
+    failures: [],
+  }
+  await models.put(manifestKey(STAGED), JSON.stringify(staged))
 }, 240_000)
 
 afterAll(async () => {
@@ -171,6 +183,23 @@ describe('the router', () => {
     const byId = Object.fromEntries(list.models.map((m) => [m.id, m]))
     expect(byId[ELECTRA.id]).toMatchObject({ worker: null, loaded: true })
     expect(byId[ALBERT.id]).toMatchObject({ worker: second.name, loaded: true })
+  })
+})
+
+describe("the router's scheduled handler", () => {
+  it("runs every model Worker's tick, which rolls out a pending version on the Worker that serves it", async () => {
+    const before = await post(`/v1/models/${STAGED}/classify`, { inputs: 'hi' })
+    expect(before.headers.get('x-model-version')).toBe(ALBERT.version)
+    const router = await mf.getWorker(SUITE.router)
+    await router.scheduled({ cron: '*/5 * * * *' })
+    const detail = (await (await get(`/v1/models/${STAGED}`)).json()) as {
+      version: string
+      pending: string | null
+      isolate: { name: string }
+    }
+    expect(detail).toMatchObject({ version: `${ALBERT.version}-next`, pending: null, isolate: { name: second.name } })
+    const after = await post(`/v1/models/${STAGED}/classify`, { inputs: 'hi' })
+    expect(after.status).toBe(200)
   })
 })
 
