@@ -12,7 +12,7 @@
  *   counting non-200 answers, then each isolate's Wasm memory against its
  *   budget on /readyz.
  *
- *   npm run bench -- suite [--rounds 5] [--requests 200]
+ *   npm run bench:suite -- [--rounds 5] [--requests 200]
  * Writes bench/results/suite.json and suite.md.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises'
@@ -154,7 +154,7 @@ const rr = results.round_robin as {
 const md = [
   '# The suite: router and model Workers under wrangler dev',
   '',
-  `Six full-size int8 models (${ids.map((i) => i.id).join(', ')}); \`npm run bench -- suite\`.`,
+  `Six full-size int8 models (${ids.map((i) => i.id).join(', ')}); \`npm run bench:suite\`.`,
   '',
   '| measure | figure |',
   '|---|---|',
