@@ -103,16 +103,13 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
   const { model: int8, report } = quantizeModel(fp32, { onProgress: say })
   say(`int8 model: ${(int8.byteLength / 2 ** 20).toFixed(1)} MiB (fp32 ${(fp32.byteLength / 2 ** 20).toFixed(1)} MiB)`)
   say(`verifying int8 against fp32 on ${texts.length} texts`)
-  const { per_text, ...summary } = await verifyModels({
+  const { per_text: _, ...verification } = await verifyModels({
     fp32,
     int8,
     tokenizer: options.tokenizer,
     texts,
     max_length: Math.min(max_length, 128),
   })
-  // One logit has one argmax. A one-output score ranks candidates (a cross-encoder's passages), so its
-  // argmax is over texts: its agreement is the share of text pairs that fp32 and int8 order alike.
-  const verification = numLabels(config) === 1 ? { ...summary, argmax_agreement: orderAgreement(per_text) } : summary
   return { ...base, precision: 'int8', ...(await optimize(int8)), verification, quantization: report }
 }
 
@@ -137,19 +134,4 @@ function problemTypeOf(config: HfConfig): HfProblemType {
     )
   }
   return config.problem_type ?? 'single_label_classification'
-}
-
-/** Share of text pairs whose one-output scores fp32 and int8 put in the same order (ties count as agreeing with ties). */
-function orderAgreement(rows: ReadonlyArray<{ fp32: number[]; int8: number[] }>): number {
-  let pairs = 0
-  let same = 0
-  for (let i = 0; i < rows.length; i++) {
-    for (let j = i + 1; j < rows.length; j++) {
-      const a = Math.sign((rows[i]?.fp32[0] ?? 0) - (rows[j]?.fp32[0] ?? 0))
-      const b = Math.sign((rows[i]?.int8[0] ?? 0) - (rows[j]?.int8[0] ?? 0))
-      pairs++
-      if (a === b) same++
-    }
-  }
-  return pairs === 0 ? 1 : same / pairs
 }

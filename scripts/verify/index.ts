@@ -21,7 +21,7 @@ export interface TextComparison {
   fp32: number[]
   int8: number[]
   max_abs_diff: number
-  /** same argmax label */
+  /** same argmax label (a one-output model's agreement is over pairs of texts: see summarize) */
   agree: boolean
 }
 
@@ -92,10 +92,30 @@ export function argmax(values: readonly number[]): number {
 /** Aggregates per-text comparisons into the manifest's Verification. */
 export function summarize(rows: readonly TextComparison[]): Verification {
   const diffs = rows.flatMap((r) => r.fp32.map((v, j) => Math.abs(v - (r.int8[j] ?? Number.NaN))))
+  const oneOutput = rows.length > 0 && rows.every((r) => r.fp32.length === 1)
   return {
     texts: rows.length,
-    argmax_agreement: rows.length === 0 ? 0 : rows.filter((r) => r.agree).length / rows.length,
+    argmax_agreement: oneOutput ? orderAgreement(rows) : rows.length === 0 ? 0 : rows.filter((r) => r.agree).length / rows.length,
     max_abs_diff: diffs.length === 0 ? 0 : Math.max(...diffs),
     mean_abs_diff: diffs.length === 0 ? 0 : diffs.reduce((s, d) => s + d, 0) / diffs.length,
   }
+}
+
+/**
+ * One logit has one argmax, so a one-output model (a cross-encoder's
+ * relevance, ranking passages) agrees over texts: the share of text pairs
+ * whose scores fp32 and int8 put in the same order (ties agree with ties).
+ */
+export function orderAgreement(rows: ReadonlyArray<{ fp32: number[]; int8: number[] }>): number {
+  let pairs = 0
+  let same = 0
+  for (let i = 0; i < rows.length; i++) {
+    for (let j = i + 1; j < rows.length; j++) {
+      const a = Math.sign((rows[i]?.fp32[0] ?? 0) - (rows[j]?.fp32[0] ?? 0))
+      const b = Math.sign((rows[i]?.int8[0] ?? 0) - (rows[j]?.int8[0] ?? 0))
+      pairs++
+      if (a === b) same++
+    }
+  }
+  return pairs === 0 ? 1 : same / pairs
 }

@@ -74,4 +74,17 @@ describe('summarize', () => {
     ]
     expect(summarize(rows)).toEqual({ texts: 2, argmax_agreement: 0.5, max_abs_diff: 3, mean_abs_diff: 3.5 / 4 })
   })
+
+  it('agrees a one-output model over pairs of texts, since one logit always has the same argmax', () => {
+    const row = (fp32: number, int8: number) => ({
+      text: 't',
+      fp32: [fp32],
+      int8: [int8],
+      max_abs_diff: Math.abs(fp32 - int8),
+      agree: true,
+    })
+    // fp32 orders a < b < c; int8 swaps b and c: 2 of the 3 pairs keep their order.
+    expect(summarize([row(0.1, 0.1), row(0.5, 0.9), row(0.7, 0.6)]).argmax_agreement).toBeCloseTo(2 / 3)
+    expect(summarize([row(0.1, 0.2), row(0.5, 0.6), row(0.7, 0.8)]).argmax_agreement).toBe(1)
+  })
 })
