@@ -11,7 +11,8 @@ const SMOKE_CASES = 4
 
 /**
  * Golden inputs stored with a version: the label onnxruntime-web (the
- * Worker's build, in Node) gives each now. Before activating the version, the
+ * Worker's build, in Node) gives each now, and for a one-label model (whose
+ * one label always wins) its score. Before activating the version, the
  * Worker runs them again under onnxruntime-web and must get the same labels;
  * inputs whose top two scores are closest are skipped, so that a different
  * CPU's rounding cannot flip a case.
@@ -37,18 +38,22 @@ export async function pickSmokeCases(
         ),
       ),
     )
+    const oneLabel = Object.keys(model.id2label).length === 1
     const margins = scored.map((rows, i) => {
       const [first, second] = rows[0] ?? []
-      return { i, label: first?.label ?? '', margin: (first?.score ?? 0) - (second?.score ?? 0) }
+      // One label is always on top: what a case checks is its score, best far from the 0.5 decision.
+      const margin = oneLabel ? Math.abs((first?.score ?? 0.5) - 0.5) : (first?.score ?? 0) - (second?.score ?? 0)
+      return { i, label: first?.label ?? '', score: first?.score ?? 0, margin }
     })
     // Prefer one case per label, then the widest margins.
     margins.sort((a, b) => b.margin - a.margin)
     const picked = new Map<number, string>()
     for (const m of margins) if (![...picked.values()].includes(m.label)) picked.set(m.i, m.label)
     for (const m of margins) if (picked.size < SMOKE_CASES && !picked.has(m.i)) picked.set(m.i, m.label)
-    return [...picked.entries()].slice(0, SMOKE_CASES).map(([i, label]) => {
+    return [...picked.entries()].slice(0, SMOKE_CASES).map(([i, label]): SmokeCase => {
       const input = candidates[i] ?? { text: '' }
-      return input.text_pair === undefined ? { text: input.text, label } : { text: input.text, text_pair: input.text_pair, label }
+      const score = oneLabel ? { score: margins.find((m) => m.i === i)?.score ?? 0 } : {}
+      return { text: input.text, ...(input.text_pair === undefined ? {} : { text_pair: input.text_pair }), label, ...score }
     })
   } finally {
     await session.release()

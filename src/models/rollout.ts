@@ -16,7 +16,7 @@
  * Storage, ORT and the registry are injected, as in registry.ts.
  */
 import { footprintOf } from '../core/inference/budget.ts'
-import type { ModelManifest, ModelVersion } from '../core/schema/manifest.ts'
+import { type ModelManifest, type ModelVersion, SMOKE_SCORE_TOLERANCE } from '../core/schema/manifest.ts'
 import { promote, recordFailure, retryAt, shouldRetry } from '../core/schema/transitions.ts'
 import { classifyEncodings, defaultActivation } from '../core/inference/classifier.ts'
 import type { LiveModel, RegistryDeps } from './registry.ts'
@@ -64,7 +64,7 @@ const labelCount = (version: ModelVersion): number => Object.keys(version.id2lab
  * label. Without smoke cases one probe input still checks the output shape.
  */
 export async function runSmokeTest(session: ClassifierSession, tokenizer: Tokenizer, version: ModelVersion): Promise<void> {
-  const cases: Array<{ text: string; text_pair?: string; label: string | null }> =
+  const cases: Array<{ text: string; text_pair?: string; label: string | null; score?: number }> =
     version.smoke.length > 0 ? version.smoke : [{ text: 'smoke test', label: null }]
   const wrong: string[] = []
   for (const c of cases) {
@@ -84,11 +84,15 @@ export async function runSmokeTest(session: ClassifierSession, tokenizer: Tokeni
     }
     const got = row[0]?.label
     if (c.label !== null && got !== c.label) wrong.push(`"${c.text.slice(0, 40)}" gave ${got ?? '(nothing)'}, expected ${c.label}`)
+    const score = row[0]?.score ?? Number.NaN
+    if (c.score !== undefined && !(Math.abs(score - c.score) <= SMOKE_SCORE_TOLERANCE)) {
+      wrong.push(`"${c.text.slice(0, 40)}" scored ${score}, expected ${c.score}`)
+    }
   }
   if (wrong.length > 0) {
     throw new AppError(
       'smoke_failed',
-      `Version ${version.version} failed its smoke test: ${wrong.length} of ${cases.length} golden inputs changed label (${wrong.join('; ')}). ` +
+      `Version ${version.version} failed its smoke test: ${wrong.length} of ${cases.length} golden inputs changed label or score (${wrong.join('; ')}). ` +
         'The stored weights or tokenizer do not behave as the ones verified at publish time: re-publish the model, or roll back.',
     )
   }

@@ -177,6 +177,21 @@ describe('rollOut', () => {
     expect(fewer.manifest().failures[0]?.reason).toMatch(/^smoke_failed: .*outputs 1 scores .* 2 labels/)
   })
 
+  it("checks a one-label model's smoke cases by their score, which its one label cannot show", async () => {
+    const oneLabel = (v: string, score: number): ModelVersion => ({
+      ...version(v, 'relevance', 1),
+      problem_type: 'regression',
+      id2label: { '0': 'relevance' },
+      smoke: [{ text: 'is this relevant?', text_pair: 'yes', label: 'relevance', score }],
+    })
+    // The fake session's one logit is 5: a sigmoid score of 0.9933.
+    const kept = fakes([staged(oneLabel('v2', 1 / (1 + Math.exp(-5))))])
+    expect(await rollOut('m', kept.deps)).toMatchObject({ status: 'activated', version: 'v2' })
+    const moved = fakes([staged(oneLabel('v2', 0.2))])
+    expect(await rollOut('m', moved.deps)).toMatchObject({ status: 'failed', version: 'v2' })
+    expect(moved.manifest().failures[0]?.reason).toMatch(/^smoke_failed: .*"is this relevant\?" scored 0\.99.*, expected 0\.2/)
+  })
+
   it('defers on a storage outage without recording a failure', async () => {
     const { state, deps, manifest } = fakes([staged(version('v2', 'spam'))])
     state.weightErrors.set('v2', 'storage_unavailable')

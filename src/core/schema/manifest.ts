@@ -31,12 +31,21 @@ const blobRefSchema = z.object({
   size: z.number().int().nonnegative(),
 })
 
+/**
+ * How far a one-label smoke case's score may move between publish and the
+ * rollout. Both run the same onnxruntime-web kernels, which are exact on
+ * every CPU, so the scores agree to rounding; this only absorbs printing.
+ */
+export const SMOKE_SCORE_TOLERANCE = 1e-3
+
 /** One input of the smoke test a version must pass before it serves. */
 const smokeCaseSchema = z.object({
   text: z.string(),
   text_pair: z.string().optional(),
   /** expected top label */
   label: z.string(),
+  /** a one-label model's expected score (its one label is always on top); checked within SMOKE_SCORE_TOLERANCE */
+  score: z.number().optional(),
 })
 
 const verificationSchema = z.object({

@@ -21,6 +21,7 @@ import type { EncodeInput } from '../../../src/core/tokenizers/types.ts'
 import { type Tokenizer } from '../../../src/core/tokenizers/tokenizer.ts'
 import { ernieTokenizerJson } from '../../core/tokenizers/ernie-tokenizer.ts'
 import { AppError } from '../../../src/core/errors.ts'
+import { pickSmokeCases } from '../../../scripts/publish/smoke.ts'
 
 let root = ''
 beforeAll(async () => {
@@ -167,6 +168,16 @@ describe('one-label cross-encoder (ms-marco-MiniLM-L6-v2 shape)', () => {
       expect(new Set(raw.map((row) => row[0]?.toFixed(4))).size).toBe(4)
     } finally {
       await session.release()
+    }
+  })
+
+  it('carries the score in its smoke cases, since its one label always wins', async () => {
+    const cases = await pickSmokeCases(prepared.model, prepared.tokenizer, PAIRS)
+    expect(cases.length).toBeGreaterThan(0)
+    for (const c of cases) {
+      expect(c.label).toBe('LABEL_0')
+      expect(c.score).toBeGreaterThan(0)
+      expect(c.score).toBeLessThan(1)
     }
   })
 })
