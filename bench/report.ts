@@ -80,6 +80,19 @@ export interface Machine {
   versions: Record<string, string>
 }
 
+/** One family's served int8 model, in a fresh process: sizes in MiB, latency in ms. */
+export interface FamilyRow {
+  family: string
+  shape: string
+  preset: string
+  file_mib: number
+  wasm_loaded_mib: number
+  load_peak_mib: number
+  wasm_1x128_mib: number
+  wasm_8x128_mib: number
+  warm_1x128_ms: number
+}
+
 export interface BenchInput {
   started_at: string
   duration_s: number
@@ -93,6 +106,8 @@ export interface BenchInput {
   tokenizers: Array<Record<string, number | string>>
   /** mixed-length corpus batches (bench/runners/batches.ts): timings and answer checks */
   batches?: { cells: BatchCell[]; checks: BatchCheck[] }
+  /** each model family at its popular size (bench/families.ts) */
+  families?: FamilyRow[]
   notes: string[]
 }
 
@@ -475,6 +490,35 @@ function renderMarkdown(r: BenchReport): string {
           MiB(s.q8_baseline_onnx_bytes),
           MiB(s.tokenizer_json_bytes),
           MiB(s.tokenizer_kv_bytes),
+        ]),
+      ),
+      '',
+    )
+  }
+
+  if (r.families !== undefined && r.families.length > 0) {
+    out.push('## Model families at their popular sizes (onnxruntime-web in Node, a fresh process each; bench/families.ts)', '')
+    out.push(
+      table(
+        [
+          'family',
+          'shape (preset)',
+          'int8 file',
+          'Wasm after load',
+          'load peak (JS bytes + Wasm)',
+          'Wasm after 1×128',
+          'after 8×128',
+          'warm 1×128',
+        ],
+        r.families.map((f) => [
+          f.family,
+          `${f.shape} (\`${f.preset}\`)`,
+          `${f.file_mib} MiB`,
+          `${f.wasm_loaded_mib} MiB`,
+          `${f.load_peak_mib} MiB`,
+          `${f.wasm_1x128_mib} MiB`,
+          `${f.wasm_8x128_mib} MiB`,
+          `${f.warm_1x128_ms} ms`,
         ]),
       ),
       '',

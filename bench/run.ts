@@ -4,7 +4,7 @@
  * Writes bench/results/latest.json and bench/results/latest.md, and the SVG
  * charts beside them (bench/charts.ts).
  *
- *   node bench/run.ts [--quick] [--only workerd,ort,tjs,tokenizers] [--out bench/results/latest]
+ *   node bench/run.ts [--quick] [--only workerd,ort,tjs,tokenizers,families] [--out bench/results/latest]
  *
  * Bounded: every cell stops after `runs` samples or `max-ms` of timed work
  * (never under `min-runs`). Full run ~10 min on 2 cores, --quick ~2 min.
@@ -20,7 +20,7 @@ import { loadTokenizer } from '../src/core/tokenizers/index.ts'
 import { int8Isa } from './cpu.ts'
 import { prepareModels } from './models.ts'
 import { writeCharts } from './charts-cli.ts'
-import { buildReport, type BenchInput, type LatencyCell, type Variant } from './report.ts'
+import { buildReport, type BenchInput, type FamilyRow, type LatencyCell, type Variant } from './report.ts'
 import { runOrt } from './runners/ort.ts'
 import { BATCH_MODELS, type BatchCell, type BatchCheck, batchKey, compareAnswers, runBatchesNode } from './runners/batches.ts'
 import { type TjsBatchCell, type TjsJob } from './runners/transformers-js.ts'
@@ -33,7 +33,7 @@ import { inputsFor, SHAPES } from './texts.ts'
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'workerd,ort,tjs,tokenizers' },
+    only: { type: 'string', default: 'workerd,ort,tjs,tokenizers,families' },
     out: { type: 'string', default: 'bench/results/latest' },
   },
 })
@@ -64,6 +64,7 @@ const latency: LatencyCell[] = []
 let cold: BenchInput['cold'] = []
 let memory: BenchInput['memory'] = []
 let tokenizers: BenchInput['tokenizers'] = []
+let families: FamilyRow[] = []
 
 try {
   if (only.has('workerd')) {
@@ -120,6 +121,15 @@ try {
       const variants: Variant[] = build === '' ? ['q8-baseline'] : ['q8-baseline', 'int8']
       latency.push(...runTjs(build, variants, build === '.asyncify' ? fp32Loop : loop))
     }
+  }
+  if (only.has('families')) {
+    say('— model families at their popular sizes (bench/families.ts, a fresh process each)')
+    const out = execFileSync(process.execPath, [join(repoRoot, 'bench', 'families.ts'), '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    families = JSON.parse(out.trim().split('\n').pop() ?? '[]') as FamilyRow[]
   }
   if (only.has('tokenizers')) {
     say('— tokenizers (bench/tokenizers.ts)')
@@ -236,6 +246,7 @@ const input: BenchInput = {
   memory,
   sizes,
   tokenizers,
+  ...(families.length > 0 ? { families } : {}),
   ...(batchCells.length > 0 ? { batches: { cells: batchCells, checks: batchChecks } } : {}),
   notes,
 }

@@ -58,6 +58,26 @@ describe('stats', () => {
 describe('buildReport', () => {
   const { json, markdown } = buildReport(input)
 
+  it('lists each model family with its footprint and latency, and leaves the section out without rows', () => {
+    const row = {
+      family: 'MiniLM',
+      shape: 'nreimers/MiniLM-L6-H384-uncased',
+      preset: 'minilm-l6-h384',
+      file_mib: 22,
+      wasm_loaded_mib: 77.1,
+      load_peak_mib: 99.1,
+      wasm_1x128_mib: 78,
+      wasm_8x128_mib: 90,
+      warm_1x128_ms: 49.3,
+    }
+    const withFamilies = buildReport({ ...input, families: [row] }).markdown
+    expect(withFamilies).toContain('## Model families at their popular sizes')
+    expect(withFamilies).toContain(
+      '| MiniLM | nreimers/MiniLM-L6-H384-uncased (`minilm-l6-h384`) | 22 MiB | 77.1 MiB | 99.1 MiB | 78 MiB | 90 MiB | 49.3 ms |',
+    )
+    expect(markdown).not.toContain('Model families')
+  })
+
   it('summarizes every cell with samples and drops empty ones', () => {
     expect(json.summary).toHaveLength(8)
     const http = json.summary.find((s) => s.method === 'http')

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { memoryModelsDir } from './full-models.ts'
-import { ortWithHeap } from './ort-heap.ts'
+import { ortWithHeap } from '../../bench/ort-heap.ts'
 
 interface Config {
   name: string

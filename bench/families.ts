@@ -5,9 +5,9 @@
  * The served graph is what `publish` makes of a seeded checkpoint of the
  * family's shape (convert, int8, verify, ORT's saved optimizations).
  *
- *   node test/support/measure-families.ts            # all families
- *   node test/support/measure-families.ts distilbert-base
- *   node test/support/measure-families.ts --levers distilbert-base
+ *   node bench/families.ts [--json]  # all families (npm run bench measures them too)
+ *   node bench/families.ts distilbert-base
+ *   node bench/families.ts --levers distilbert-base
  *
  * Per model: the served file's size; the Wasm memory once the session exists
  * (its high-water mark: the model bytes ORT copies in, its initializers, the
@@ -33,14 +33,15 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ortNode from 'onnxruntime-node'
-import { generateCheckpoint } from '../../scripts/checkpoint/generate.ts'
-import { type ExternalRange, toExternalData } from '../../scripts/onnx/external-data.ts'
-import { artifactsDir, tokenizerFile } from '../../scripts/paths.ts'
-import { prepareModel } from '../../scripts/publish/prepare.ts'
-import { ExternalDataPieces } from '../../src/core/inference/external-data.ts'
-import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../../src/core/inference/ort-options.ts'
-import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index.ts'
+import { generateCheckpoint } from '../scripts/checkpoint/generate.ts'
+import { type ExternalRange, toExternalData } from '../scripts/onnx/external-data.ts'
+import { artifactsDir, tokenizerFile } from '../scripts/paths.ts'
+import { prepareModel } from '../scripts/publish/prepare.ts'
+import { ExternalDataPieces } from '../src/core/inference/external-data.ts'
+import { DEFAULT_SESSION_OPTIONS, webSessionOptions } from '../src/core/inference/ort-options.ts'
+import { compileTokenizer, loadTokenizer } from '../src/core/tokenizers/index.ts'
 import { ortWithHeap } from './ort-heap.ts'
+import type { FamilyRow } from './report.ts'
 
 /** An int64 [b, t] tensor of `ort`, element i = fill(i). */
 const int64Tensor = (ort: Awaited<ReturnType<typeof ortWithHeap>>['ort'], b: number, t: number, fill: (i: number) => number) =>
@@ -82,13 +83,20 @@ async function served(preset: string): Promise<string> {
   return file
 }
 
-interface Row {
-  file_mib: number
-  wasm_loaded_mib: number
-  load_peak_mib: number
-  wasm_1x128_mib: number
-  wasm_8x128_mib: number
-  warm_1x128_ms: number
+type Row = Omit<FamilyRow, 'family' | 'shape' | 'preset'>
+
+/** Every family (or the one preset), each measured in a process of its own. */
+async function measureAll(only: string | undefined): Promise<FamilyRow[]> {
+  await mkdir(dir, { recursive: true })
+  const self = fileURLToPath(import.meta.url)
+  const rows: FamilyRow[] = []
+  for (const f of FAMILIES.filter((x) => only === undefined || x.preset === only)) {
+    const file = await served(f.preset)
+    const meta = JSON.parse(readFileSync(join(dir, `${f.preset}.json`), 'utf8')) as { inputs: string[] }
+    const out = execFileSync(process.execPath, [self, '--child', file, meta.inputs.join(',')], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    rows.push({ ...f, ...(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Row) })
+  }
+  return rows
 }
 
 async function child(file: string, inputs: string[]): Promise<Row> {
@@ -251,24 +259,20 @@ if (process.argv[2] === '--child') {
     )
   }
 } else {
-  await mkdir(dir, { recursive: true })
-  const only = process.argv[2]
-  const self = fileURLToPath(import.meta.url)
-  console.log(
-    '| family | shape (preset) | int8 file | Wasm after load | load peak (JS bytes + Wasm) | Wasm after 1×128 | after 8×128 | warm 1×128 |',
-  )
-  console.log('|---|---|---|---|---|---|---|---|')
-  for (const f of FAMILIES.filter((x) => only === undefined || x.preset === only)) {
-    const file = await served(f.preset)
-    const meta = JSON.parse(readFileSync(join(dir, `${f.preset}.json`), 'utf8')) as { inputs: string[] }
-    const out =
-      execFileSync(process.execPath, [self, '--child', file, meta.inputs.join(',')], { encoding: 'utf8', maxBuffer: 1 << 24 })
-        .trim()
-        .split('\n')
-        .pop() ?? '{}'
-    const r = JSON.parse(out) as Row
+  // [--json] [preset]: a Markdown table, or the rows as JSON for bench/run.ts.
+  const json = process.argv.includes('--json')
+  const only = process.argv.slice(2).find((a) => a !== '--json')
+  const rows = await measureAll(only)
+  if (json) console.log(JSON.stringify(rows))
+  else {
     console.log(
-      `| ${f.family} | ${f.shape} (\`${f.preset}\`) | ${r.file_mib} MiB | ${r.wasm_loaded_mib} MiB | ${r.load_peak_mib} MiB | ${r.wasm_1x128_mib} MiB | ${r.wasm_8x128_mib} MiB | ${r.warm_1x128_ms} ms |`,
+      '| family | shape (preset) | int8 file | Wasm after load | load peak (JS bytes + Wasm) | Wasm after 1×128 | after 8×128 | warm 1×128 |',
     )
+    console.log('|---|---|---|---|---|---|---|---|')
+    for (const r of rows) {
+      console.log(
+        `| ${r.family} | ${r.shape} (\`${r.preset}\`) | ${r.file_mib} MiB | ${r.wasm_loaded_mib} MiB | ${r.load_peak_mib} MiB | ${r.wasm_1x128_mib} MiB | ${r.wasm_8x128_mib} MiB | ${r.warm_1x128_ms} ms |`,
+      )
+    }
   }
 }

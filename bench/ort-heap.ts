@@ -8,13 +8,19 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
+/** The part of the WebAssembly global this reads; Node's types do not declare it. */
+interface WasmGlobal {
+  Memory: abstract new (...args: never[]) => { buffer: ArrayBuffer }
+  instantiate: (source: unknown, imports?: Record<string, Record<string, unknown>>) => Promise<unknown>
+}
+
 export async function ortWithHeap(): Promise<{ ort: typeof import('onnxruntime-web/wasm'); heapBytes: () => number }> {
-  const wasmApi = WebAssembly as unknown as { instantiate: (s: unknown, i?: WebAssembly.Imports) => Promise<unknown> }
+  const wasmApi = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly
   const original = wasmApi.instantiate
-  let memory: WebAssembly.Memory | undefined
+  let memory: { buffer: ArrayBuffer } | undefined
   wasmApi.instantiate = (source, imports) => {
-    for (const ns of Object.values(imports ?? {})) for (const v of Object.values(ns)) if (v instanceof WebAssembly.Memory) memory = v
-    return original.call(WebAssembly, source, imports)
+    for (const ns of Object.values(imports ?? {})) for (const v of Object.values(ns)) if (v instanceof wasmApi.Memory) memory = v
+    return original.call(wasmApi, source, imports)
   }
   const ort = await import('onnxruntime-web/wasm')
   ort.env.wasm.numThreads = 1
