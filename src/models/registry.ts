@@ -147,6 +147,8 @@ export class ModelRegistry {
   readonly #options: RegistryOptions
   readonly #slots = new Map<string, Slot>()
   readonly #tokenizers = new Map<string, Promise<Tokenizer>>()
+  /** the footprints of the loads in progress, admitted but not yet resident */
+  readonly #reserved = new Set<Footprint>()
   /** Wasm bytes in use before this registry loaded anything (ORT's runtime and the starter graphs) */
   #baseline: number | undefined
 
@@ -316,7 +318,15 @@ export class ModelRegistry {
 
   async #build(id: string, version: ModelVersion): Promise<LiveModel> {
     const start = this.#deps.now()
-    this.#admit(id, version)
+    const reservation = this.#admit(id, version)
+    try {
+      return await this.#create(id, version, start)
+    } finally {
+      this.#reserved.delete(reservation)
+    }
+  }
+
+  async #create(id: string, version: ModelVersion, start: number): Promise<LiveModel> {
     const [weights, tokenizer] = await Promise.all([this.#deps.readWeights(id, version), this.#tokenizer(id, version)])
     const before = this.#deps.wasmMemoryBytes()
     let session: ClassifierSession
@@ -346,9 +356,11 @@ export class ModelRegistry {
 
   /**
    * Makes room for `version` within the budget, evicting idle models least
-   * recently used first; throws OverBudgetError when it cannot fit.
+   * recently used first, and reserves it until its load ends (a load in
+   * progress counts as loaded, so concurrent cold loads cannot each take the
+   * same room); throws over_budget when it cannot fit.
    */
-  #admit(id: string, version: ModelVersion): void {
+  #admit(id: string, version: ModelVersion): Footprint {
     const budget = this.#options.budgetBytes
     const baseline = (this.#baseline ??= this.#deps.wasmMemoryBytes())
     const footprint = footprintOf(version)
@@ -362,7 +374,7 @@ export class ModelRegistry {
         { model: id, retryAfterSeconds: 300 },
       )
     }
-    const fits = (): boolean => need(this.#resident().map((m) => m.footprint)) <= budget
+    const fits = (): boolean => need([...this.#resident().map((m) => m.footprint), ...this.#reserved]) <= budget
     while (!fits() && this.#evictLeastRecentlyUsed(id)) {
       // evicted one idle model; check again
     }
@@ -374,6 +386,10 @@ export class ModelRegistry {
         { model: id, retryAfterSeconds: 1 },
       )
     }
+    // A fresh object per load, so that two loads of equal footprints are two reservations.
+    const reservation = { ...footprint }
+    this.#reserved.add(reservation)
+    return reservation
   }
 
   #outOfMemory(id: string, version: ModelVersion, cause: unknown): unknown {

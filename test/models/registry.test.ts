@@ -309,6 +309,24 @@ describe('ModelRegistry memory budget', () => {
    */
   const TWO = BASELINE + 2 * FOOTPRINT.session_bytes + SCRATCH + WEIGHTS + 2 * MiB
 
+  it('counts a load in progress as loaded, so concurrent cold loads cannot share the same room', async () => {
+    // The heap's hard cap well above the budget: the registry's own accounting must stop the third load.
+    const { heap, deps } = world(['a', 'b', 'c'], 4 * TWO)
+    const registry = new ModelRegistry(deps, { ...DEFAULT_REGISTRY_OPTIONS, budgetBytes: TWO })
+    // Three first requests at once: two fit, the third is told to retry, and no load passes the budget.
+    const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((id) => registry.acquire(id)))
+    const loaded = outcomes.filter((o) => o.status === 'fulfilled')
+    expect(loaded).toHaveLength(2)
+    const refused = outcomes.find((o) => o.status === 'rejected')
+    expect(refused?.status === 'rejected' && refused.reason).toMatchObject({ kind: 'over_budget', retryAfterSeconds: 1, model: 'c' })
+    expect(heap.created).toEqual(['a', 'b'])
+    expect(registry.memory().models).toHaveLength(2)
+    for (const o of loaded) if (o.status === 'fulfilled') o.value.done()
+    // Once one is idle, the third evicts it and loads.
+    expect((await registry.acquire('c')).model.id).toBe('c')
+    expect(heap.created).toEqual(['a', 'b', 'c'])
+  })
+
   it('serves four models in a budget of two, one request at a time, evicting the least recently used', async () => {
     const { heap, deps } = world(['a', 'b', 'c', 'd'], TWO)
     const registry = new ModelRegistry(deps, { ...DEFAULT_REGISTRY_OPTIONS, budgetBytes: TWO })

@@ -43,7 +43,9 @@ export type Vars = Partial<
     | 'MAX_LENGTH'
     | 'MAX_IN_FLIGHT'
     | 'DEFAULT_MODELS'
-    | 'FAILED_LOAD_RETRY_SECONDS',
+    | 'FAILED_LOAD_RETRY_SECONDS'
+    | 'MANIFEST_TTL_SECONDS'
+    | 'WASM_BUDGET_BYTES',
     string
   >
 >
