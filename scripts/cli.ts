@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { AppError } from '../src/core/errors.ts'
 import { MANIFEST_PREFIX, modelIdOfKey } from '../src/core/schema/keys.ts'
+import { SUITE } from './catalogue.ts'
 
 /**
  * `npm run models -- <command>`: the model pipeline. Each command is a thin
@@ -22,7 +23,7 @@ Commands:
                                    argmax agreement and logit differences, int8 vs fp32
   publish <dir> --id <model-id> [--precision int8|fp32] [--local|--remote] [--stage]
           [--force] [--min-agreement 0.95] [--max-length N] [--texts FILE] [--keep N]
-          [--worker <name>]        (in a suite: the model Worker that serves it)
+          [--worker <name>|auto]   (in a suite: the model Worker that serves it; auto: the one with the most room)
                                    convert if needed, quantize, verify, optimize, upload, manifest last
   list [--local|--remote] [--id <model-id>]
   rollback --id <model-id> [--to <version>] [--local|--remote]
@@ -170,7 +171,7 @@ const commands: Record<string, (args: string[], flags: Flags) => Promise<void>> 
         stores,
         precision,
         stage: flags.stage === true,
-        ...(flags.worker === undefined ? {} : { worker: flags.worker }),
+        ...(flags.worker === undefined ? {} : { worker: flags.worker, suiteWorkers: SUITE.workers.map((w) => w.name) }),
         force: flags.force === true,
         minAgreement,
         max_length: int(flags, 'max-length'),

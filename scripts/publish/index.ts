@@ -17,6 +17,7 @@ import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index
 import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
 import { type PreparedModel, prepareModel } from './prepare.ts'
 import { loadNeedBytes } from '../../src/core/inference/budget.ts'
+import { placeModel } from '../../src/core/placement.ts'
 import { DEFAULT_WASM_BUDGET_BYTES } from '../../src/core/config.ts'
 import { measureFootprint } from './footprint.ts'
 import { pickSmokeCases } from './smoke.ts'
@@ -29,8 +30,14 @@ export interface PublishOptions {
   precision?: 'int8' | 'fp32'
   /** stage the version as pending for the scheduled rollout instead of serving it at once */
   stage?: boolean
-  /** the model Worker that serves the model in a suite (recorded in the manifest; the router reads it) */
+  /**
+   * the model Worker that serves the model in a suite (recorded in the
+   * manifest; the router reads it), or 'auto': the one of `suiteWorkers`
+   * with the most room, by the footprints of the models already placed
+   */
   worker?: string
+  /** the suite's model Workers, the first serving models that name none (for worker 'auto') */
+  suiteWorkers?: readonly string[]
   /** publish even when int8 verification falls below `minAgreement` */
   force?: boolean
   /** argmax agreement int8 vs fp32 required to publish (0..1) */
@@ -65,6 +72,8 @@ export interface BuiltVersion {
   version: ModelVersion
   weights: Uint8Array
   tokenizer: Uint8Array
+  /** ORT's own Wasm heap, measured beside the footprint (what a Worker's budget holds first) */
+  baseline_bytes: number
 }
 
 export interface BuildOptions extends Pick<
@@ -93,7 +102,16 @@ export async function publish(dir: string, options: PublishOptions): Promise<Pub
     )
   }
   const built = await buildVersion(dir, options)
-  return upload(options, built.version, built.weights, built.tokenizer, options.onProgress ?? (() => {}), built.version.verification)
+  const say = options.onProgress ?? (() => {})
+  const worker = options.worker === 'auto' ? await autoPlace(options, built, say) : options.worker
+  return upload(
+    { ...options, ...(worker === undefined ? {} : { worker }) },
+    built.version,
+    built.weights,
+    built.tokenizer,
+    say,
+    built.version.verification,
+  )
 }
 
 /**
@@ -149,7 +167,7 @@ export async function buildVersion(dir: string, options: BuildOptions = {}): Pro
     smoke = await pickSmokeCases(prepared, tokenizer)
   }
   const version = { ...(await describeVersion(options, prepared, tokenizerBytes, smoke)), footprint }
-  return { version, weights: prepared.served, tokenizer: tokenizerBytes }
+  return { version, weights: prepared.served, tokenizer: tokenizerBytes, baseline_bytes: measured.baseline_bytes }
 }
 
 async function describeVersion(
@@ -277,4 +295,39 @@ async function pruneBlobs(stores: Stores, before: ModelManifest, after: ModelMan
     deleted.push(key)
   }
   return deleted
+}
+
+/**
+ * `--worker auto`: the suite Worker with the most room for the new version,
+ * counting the active versions of the models already placed on each (a model
+ * that names no Worker is on the first). Needs a store that lists (--local).
+ */
+async function autoPlace(options: PublishOptions, built: BuiltVersion, say: (message: string) => void): Promise<string> {
+  const workers = options.suiteWorkers ?? []
+  if (workers.length === 0) throw new AppError('usage', "--worker auto needs the suite's model Workers (SUITE in scripts/catalogue.ts).")
+  if (!options.stores.canList) {
+    throw new AppError(
+      'usage',
+      `--worker auto reads every manifest, which ${options.stores.description} cannot list. Name the Worker: --worker ${workers[0]}.`,
+    )
+  }
+  const placed = new Map(workers.map((w) => [w, [] as ModelVersion[]]))
+  for (const id of (await options.stores.listObjects(MANIFEST_PREFIX)).map(modelIdOfKey)) {
+    if (id === undefined || id === options.id) continue
+    const bytes = await options.stores.getObject(manifestKey(id))
+    if (bytes === null) continue
+    const manifest = decodeManifest(bytes, id)
+    const active = manifest.versions.find((v) => v.version === manifest.active)
+    if (active !== undefined) placed.get(manifest.worker ?? (workers[0] as string))?.push(active)
+  }
+  const budget = options.wasmBudgetBytes ?? DEFAULT_WASM_BUDGET_BYTES
+  const loads = [...placed].map(([name, versions]) => ({ name, versions }))
+  const choice = placeModel(built.version, loads, budget, built.baseline_bytes)
+  if (choice === undefined) throw new AppError('usage', 'The suite has no model Workers to place the model on.')
+  say(
+    choice.fits
+      ? `placing it on ${choice.worker}, which has the most room`
+      : `placing it on ${choice.worker}: no Worker holds all its models with this one loaded at once, so its registry will evict idle ones; add a model Worker to the suite to avoid that`,
+  )
+  return choice.worker
 }

@@ -180,6 +180,22 @@ describe('publish', () => {
     await writeManifest(stores, manifest, now.etag)
   })
 
+  it('places a model with --worker auto on the suite Worker with the most room', async () => {
+    // Models that name no Worker count on the first; one is placed on the second; the third is empty.
+    await writeManifest(stores, { ...(await readManifest(stores, BASE)), id: 'on-b', worker: 'auto-b' }, null)
+    const suiteWorkers = ['auto-a', 'auto-b', 'auto-c']
+    await publish(await checkpoint('auto', 11), { id: 'auto-placed', stores, minAgreement: 0.5, worker: 'auto', suiteWorkers })
+    expect((await readManifest(stores, 'auto-placed')).worker).toBe('auto-c')
+    const unlisted = publish(await checkpoint('auto-remote', 11), {
+      id: 'auto-remote',
+      stores: { ...stores, canList: false },
+      minAgreement: 0.5,
+      worker: 'auto',
+      suiteWorkers,
+    })
+    await expect(unlisted).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(/cannot list.*--worker auto-a/) })
+  })
+
   it('says what is missing in a model folder', async () => {
     const empty = join(root, 'empty')
     await mkdir(empty)
