@@ -121,6 +121,7 @@ async function tick(env: Bindings): Promise<RolloutOutcome[]> {
     // ever rolled out would pile up in this isolate's 128 MB.
     adopt: (model) => (reg.status(model.id).loaded || configOf(env).defaultModels.includes(model.id)) && reg.adopt(model),
     serves: (manifest) => servesHere(configOf(env), manifest),
+    reserve: (id, version) => reg.reserve(id, version),
   })
   outcomes.forEach(logOutcome)
   // After the rollouts, so a candidate session never sits beside a cold load.

@@ -355,6 +355,19 @@ export class ModelRegistry {
   }
 
   /**
+   * Admits `version` of `id` from outside the registry's own loads (the
+   * scheduled rollout's candidate), as a load is admitted: idle models are
+   * evicted first, and over_budget is thrown when it cannot fit. Returns the
+   * release of the reservation, to call once the session is adopted or gone.
+   */
+  reserve(id: string, version: ModelVersion): () => void {
+    const reservation = this.#admit(id, version)
+    return () => {
+      this.#reserved.delete(reservation)
+    }
+  }
+
+  /**
    * Makes room for `version` within the budget, evicting idle models least
    * recently used first, and reserves it until its load ends (a load in
    * progress counts as loaded, so concurrent cold loads cannot each take the

@@ -38,6 +38,14 @@ export interface RolloutDeps extends Omit<RegistryDeps, 'readManifest'> {
    * the Worker that will serve it); absent: every model
    */
   serves?(manifest: ModelManifest): boolean
+  /**
+   * admits the candidate within this isolate's memory budget, evicting idle
+   * models first (the registry's `reserve`), so that it is verified within
+   * the budget of the Worker that will serve it; throws over_budget when it
+   * cannot fit. Call the returned release once its session is adopted or
+   * released. Absent: no accounting.
+   */
+  reserve?(id: string, version: ModelVersion): () => void
 }
 
 /** What one tick did for one model. */
@@ -54,7 +62,9 @@ export type RolloutOutcome =
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /** Errors that say nothing about the version itself. */
-const isTransient = (e: unknown): boolean => isKind(e, 'storage_unavailable')
+/** Errors that say nothing about the version itself: an outage, or a budget that is full for now (not for good). */
+const isTransient = (e: unknown): boolean =>
+  isKind(e, 'storage_unavailable') || (isKind(e, 'over_budget') && e.retryAfterSeconds !== undefined && e.retryAfterSeconds <= 1)
 
 const labelCount = (version: ModelVersion): number => Object.keys(version.id2label).length
 
@@ -136,13 +146,16 @@ export async function rollOut(id: string, deps: RolloutDeps): Promise<RolloutOut
   }
 
   let model: LiveModel
+  let release = (): void => {}
   try {
     const version = manifest.versions.find((v) => v.version === pending)
     if (version === undefined) {
       throw new AppError('smoke_failed', `Version ${pending} is pending but the manifest does not list it. Publish it again with --stage.`)
     }
+    release = deps.reserve?.(id, version) ?? release
     model = await verifyVersion(id, version, deps)
   } catch (e) {
+    release()
     if (isTransient(e)) return { id, status: 'deferred', version: pending, reason: message(e) }
     const reason = `${kindOf(e)}: ${message(e)}`
     const next = recordFailure(manifest, pending, reason, new Date(now).toISOString())
@@ -157,6 +170,8 @@ export async function rollOut(id: string, deps: RolloutDeps): Promise<RolloutOut
   // Only an active version may be adopted: on a conflict the manifest may say otherwise.
   const adopted = outcome === 'written' && (deps.adopt?.(model) ?? false)
   if (!adopted) await model.session.release().catch(() => undefined)
+  // Adopted, the registry counts the session itself; released, it takes nothing.
+  release()
   if (outcome !== 'written') return outcome
   return { id, status: 'activated', version: pending, previous: manifest.active, load_ms: model.loadMs, adopted }
 }

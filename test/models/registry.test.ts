@@ -309,6 +309,21 @@ describe('ModelRegistry memory budget', () => {
    */
   const TWO = BASELINE + 2 * FOOTPRINT.session_bytes + SCRATCH + WEIGHTS + 2 * MiB
 
+  it("reserves room for the rollout's candidate as for a load: evicting idle models, refusing when all serve", async () => {
+    const { heap, deps } = world(['a', 'b'], 4 * TWO)
+    const registry = new ModelRegistry(deps, { ...DEFAULT_REGISTRY_OPTIONS, budgetBytes: TWO })
+    ;(await registry.acquire('a')).done()
+    const b = await registry.acquire('b')
+    const release = registry.reserve('c', budgetVersion('c'))
+    expect(heap.released).toEqual(['a'])
+    // While the candidate holds its room, a load that would pass the budget is refused.
+    await expect(registry.acquire('a')).rejects.toMatchObject({ kind: 'over_budget', retryAfterSeconds: 1 })
+    expect(() => registry.reserve('d', budgetVersion('d'))).toThrow(expect.objectContaining({ kind: 'over_budget' }))
+    release()
+    b.done()
+    expect((await registry.acquire('a')).model.id).toBe('a')
+  })
+
   it('counts a load in progress as loaded, so concurrent cold loads cannot share the same room', async () => {
     // The heap's hard cap well above the budget: the registry's own accounting must stop the third load.
     const { heap, deps } = world(['a', 'b', 'c'], 4 * TWO)

@@ -192,6 +192,35 @@ describe('rollOut', () => {
     expect(moved.manifest().failures[0]?.reason).toMatch(/^smoke_failed: .*"is this relevant\?" scored 0\.99.*, expected 0\.2/)
   })
 
+  it("verifies a candidate within the isolate's budget: reserved first, released once adopted", async () => {
+    const { state, deps } = fakes([staged(version('v2', 'spam'))])
+    const events: string[] = []
+    deps.reserve = (id, v) => {
+      events.push(`reserve ${id} ${v.version} after ${state.sessions} sessions`)
+      return () => events.push(`release after ${state.adopted.length} adopted`)
+    }
+    expect(await rollOut('m', deps)).toMatchObject({ status: 'activated', adopted: true })
+    expect(events).toEqual(['reserve m v2 after 0 sessions', 'release after 1 adopted'])
+  })
+
+  it('defers a candidate the budget cannot hold now, and records one that can never fit', async () => {
+    const busy = fakes([staged(version('v2', 'spam'))])
+    busy.deps.reserve = () => {
+      throw new AppError('over_budget', 'Model "m" does not fit now.', { model: 'm', retryAfterSeconds: 1 })
+    }
+    expect(await rollOut('m', busy.deps)).toMatchObject({ status: 'deferred', version: 'v2', reason: 'Model "m" does not fit now.' })
+    expect(busy.state.sessions).toBe(0)
+    expect(busy.manifest()).toMatchObject({ active: 'v1', pending: 'v2', failures: [] })
+
+    const huge = fakes([staged(version('v2', 'spam'))])
+    huge.deps.reserve = () => {
+      throw new AppError('over_budget', 'Model "m" is larger than the budget.', { model: 'm', retryAfterSeconds: 300 })
+    }
+    expect(await rollOut('m', huge.deps)).toMatchObject({ status: 'failed', version: 'v2' })
+    expect(huge.manifest().failures[0]?.reason).toMatch(/^over_budget: .*larger than the budget/)
+    expect(huge.state.sessions).toBe(0)
+  })
+
   it('defers on a storage outage without recording a failure', async () => {
     const { state, deps, manifest } = fakes([staged(version('v2', 'spam'))])
     state.weightErrors.set('v2', 'storage_unavailable')
