@@ -10,7 +10,7 @@ import { createApp } from '../app.ts'
 import { configOf } from '../core/config.ts'
 import type { Bindings } from '../env.ts'
 import { classifierEntrypoint } from '../rpc/classifier.ts'
-import { Placement, remoteBackend, type RouterEnv, tickAll } from './remote.ts'
+import { Placement, remoteBackend, tickAll } from './remote.ts'
 
 let placement: Placement | undefined
 
@@ -20,7 +20,7 @@ function placementFor(env: Bindings): Placement {
   return placement
 }
 
-const backendFor = (env: Bindings) => remoteBackend(env as unknown as RouterEnv, placementFor(env))
+const backendFor = (env: Bindings) => remoteBackend(env, placementFor(env))
 
 const app = createApp({ backendFor: (c) => backendFor(c.env) })
 
@@ -31,6 +31,6 @@ export default {
   fetch: app.fetch,
   /** `curl /cdn-cgi/handler/scheduled` on the router ticks every model Worker (deployed, each has its own cron). */
   async scheduled(_controller, env) {
-    await tickAll(env as unknown as RouterEnv, placementFor(env))
+    await tickAll(env, placementFor(env))
   },
 } satisfies ExportedHandler<Bindings>

@@ -16,10 +16,9 @@ import type { ServingRpc } from '../rpc/serving.ts'
 /** A service binding's Serving entrypoint, as RPC exposes it. */
 export type ServingStub = Pick<ServingRpc, 'classify' | 'tokenize' | 'models' | 'model' | 'readiness' | 'tick'>
 
-/** The router's view of its bindings: the models bucket and one service binding per model Worker. */
+/** The router's bindings as this module reads them: the models bucket, and one service binding per model Worker (by name). */
 export interface RouterEnv {
   MODELS: R2Bucket
-  [binding: string]: unknown
 }
 
 /** A model Worker's failure, as the router answers it: its problem as it came, or an unreachable Worker. */
@@ -77,11 +76,12 @@ export class Placement {
 }
 
 function stubOf(env: RouterEnv, worker: ModelWorker): ServingStub {
-  const binding = env[worker.binding]
+  // MODEL_WORKERS names the bindings, so they are looked up by name, not declared in a type.
+  const binding: unknown = Reflect.get(env, worker.binding)
   if (typeof binding !== 'object' || binding === null || !('classify' in binding)) {
     throw new AppError(
       'misconfigured',
-      `The router has no service binding ${worker.binding} for the model Worker "${worker.name}". Generate its wrangler config from the catalogue (npm run suite) and deploy it.`,
+      `The router has no service binding ${worker.binding} for the model Worker "${worker.name}". Add the Worker to SUITE in scripts/catalogue.ts and deploy the suite (npm run deploy), which generates the router's bindings.`,
     )
   }
   return binding as ServingStub
