@@ -10,7 +10,8 @@ import type { Backend } from './api/backend.ts'
 import type { ApiContext } from './api/context.ts'
 import { localBackend } from './api/local.ts'
 import { createApp } from './app.ts'
-import { configOf, servesHere } from './core/config.ts'
+import { configOf } from './core/config.ts'
+import { servesHere } from './core/placement.ts'
 import type { Bindings } from './env.ts'
 import { InFlightGate } from './middleware/load-shed.ts'
 import { createSession, startBackend, wasmMemoryBytes } from './ort/ort.ts'
@@ -100,7 +101,7 @@ export type { AppType } from './app.ts'
 export const Classifier = classifierEntrypoint({ backendFor, inFlight })
 
 /** The entrypoint the router calls (src/router/): the HTTP API's operations, with versions and timings. */
-export const Serving = servingEntrypoint({ registryFor, inFlight, tick })
+export const Serving = servingEntrypoint({ backendFor, inFlight, tick })
 // Types only: every value this module exports is a handler or an entrypoint (consumers import problemOf from src/rpc/problem.ts).
 export type { ClassifierProblem } from './rpc/problem.ts'
 

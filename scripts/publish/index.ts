@@ -9,6 +9,7 @@ import {
   type SmokeCase,
   type Verification,
   MODEL_ID_PATTERN,
+  activeVersion,
   decodeManifest,
   encodeManifest,
 } from '../../src/core/schema/manifest.ts'
@@ -17,7 +18,7 @@ import { compileTokenizer, loadTokenizer } from '../../src/core/tokenizers/index
 import type { EncodeInput } from '../../src/core/tokenizers/types.ts'
 import { type PreparedModel, prepareModel } from './prepare.ts'
 import { loadNeedBytes } from '../../src/core/inference/budget.ts'
-import { placeModel } from '../../src/core/placement.ts'
+import { placedOn, placeModel } from '../../src/core/placement.ts'
 import { DEFAULT_WASM_BUDGET_BYTES } from '../../src/core/config.ts'
 import { measureFootprint } from './footprint.ts'
 import { pickSmokeCases } from './smoke.ts'
@@ -311,17 +312,16 @@ async function autoPlace(options: PublishOptions, built: BuiltVersion, say: (mes
       `--worker auto reads every manifest, which ${options.stores.description} cannot list. Name the Worker: --worker ${workers[0]}.`,
     )
   }
-  const placed = new Map(workers.map((w) => [w, [] as ModelVersion[]]))
+  const loads = workers.map((name) => ({ name, versions: [] as ModelVersion[] }))
   for (const id of (await options.stores.listObjects(MANIFEST_PREFIX)).map(modelIdOfKey)) {
     if (id === undefined || id === options.id) continue
     const bytes = await options.stores.getObject(manifestKey(id))
     if (bytes === null) continue
     const manifest = decodeManifest(bytes, id)
-    const active = manifest.versions.find((v) => v.version === manifest.active)
-    if (active !== undefined) placed.get(manifest.worker ?? (workers[0] as string))?.push(active)
+    const active = activeVersion(manifest)
+    if (active !== undefined) placedOn(loads, manifest.worker)?.versions.push(active)
   }
   const budget = options.wasmBudgetBytes ?? DEFAULT_WASM_BUDGET_BYTES
-  const loads = [...placed].map(([name, versions]) => ({ name, versions }))
   const choice = placeModel(built.version, loads, budget, built.baseline_bytes)
   if (choice === undefined) throw new AppError('usage', 'The suite has no model Workers to place the model on.')
   say(

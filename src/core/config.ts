@@ -130,16 +130,6 @@ export function parseConfig(vars: Vars): Config {
   }
 }
 
-/**
- * Whether this Worker serves a model placed on `worker` (its manifest's): in
- * a suite (MODEL_WORKERS set) the Worker of that name, or the first for a
- * model placed on none; in the one-Worker layout, every model.
- */
-export function servesHere(config: Config, manifest: { worker?: string | undefined }): boolean {
-  const placed = manifest.worker ?? config.modelWorkers[0]?.name
-  return config.modelWorkers.length === 0 || placed === config.workerName
-}
-
 const parsed = new WeakMap<object, Config>()
 
 /** `parseConfig`, once per bindings object (an isolate's `env` is the same for every request). */

@@ -8,7 +8,26 @@
  * placeModel(version, [{ name: 'a', versions: [] }, { name: 'b', versions: [v] }], budget, baseline)
  * // → { worker: 'a', fits: true }
  */
+import type { Config } from './config.ts'
 import { footprintOf, loadNeedBytes, type Sized } from './inference/budget.ts'
+
+/**
+ * The Worker of `workers` that a manifest's `worker` names, or the first
+ * when it names none (how a model published without --worker is served);
+ * undefined when it names one not in `workers`.
+ */
+export function placedOn<W extends { name: string }>(workers: readonly W[], worker: string | null | undefined): W | undefined {
+  return worker === undefined || worker === null ? workers[0] : workers.find((w) => w.name === worker)
+}
+
+/**
+ * Whether this Worker serves a model its manifest places on `worker`: in a
+ * suite (MODEL_WORKERS set), the Worker placedOn names; in the one-Worker
+ * layout, every model.
+ */
+export function servesHere(config: Config, manifest: { worker?: string | undefined }): boolean {
+  return config.modelWorkers.length === 0 || placedOn(config.modelWorkers, manifest.worker)?.name === config.workerName
+}
 
 export interface WorkerLoad {
   name: string

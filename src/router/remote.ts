@@ -6,12 +6,14 @@
  * the same problem documents and headers as from one Worker.
  */
 import type { Backend, Readiness } from '../api/backend.ts'
+import type { PhaseReporter } from '../api/context.ts'
+import { placedOn } from '../core/placement.ts'
 import type { Config, ModelWorker } from '../core/config.ts'
 import { AppError, kindFor } from '../core/errors.ts'
 import type { ModelManifest } from '../core/schema/manifest.ts'
 import { readManifest } from '../storage/r2.ts'
 import { problemKind, problemOf } from '../rpc/problem.ts'
-import type { ServingRpc } from '../rpc/serving.ts'
+import type { ServingRpc, Timed } from '../rpc/serving.ts'
 
 /** A service binding's Serving entrypoint, as RPC exposes it. */
 export type ServingStub = Pick<ServingRpc, 'classify' | 'tokenize' | 'models' | 'model' | 'readiness' | 'tick'>
@@ -63,7 +65,7 @@ export class Placement {
 
   /** The model Worker named `worker` (the first when none is named). */
   placed(id: string, worker: string | null | undefined): ModelWorker {
-    const found = worker === undefined || worker === null ? this.#workers[0] : this.#workers.find((w) => w.name === worker)
+    const found = placedOn(this.#workers, worker)
     if (found === undefined) {
       throw new AppError(
         'misconfigured',
@@ -98,7 +100,8 @@ async function on<T>(env: RouterEnv, worker: ModelWorker, call: (stub: ServingSt
 }
 
 export function remoteBackend(env: RouterEnv, placement: Placement): Backend {
-  const replay = (phases: Partial<Record<string, number>>, report?: (phase: 'load' | 'tokenize' | 'infer', ms: number) => void) => {
+  // The phases as the model Worker reported them, in the order they ran.
+  const replay = (phases: Timed<unknown>['phases'], report?: PhaseReporter) => {
     for (const phase of ['load', 'tokenize', 'infer'] as const) {
       const ms = phases[phase]
       if (ms !== undefined) report?.(phase, ms)
@@ -126,7 +129,8 @@ export function remoteBackend(env: RouterEnv, placement: Placement): Backend {
       const first = lists[0]?.models ?? []
       return {
         models: first.map((summary) => {
-          const index = placement.workers.findIndex((w) => w.name === (summary.worker ?? placement.workers[0]?.name))
+          const served = placedOn(placement.workers, summary.worker)
+          const index = served === undefined ? -1 : placement.workers.indexOf(served)
           return lists[index]?.models.find((m) => m.id === summary.id) ?? summary
         }),
       }

@@ -6,19 +6,17 @@
  * would answer (src/rpc/errors.ts), which the router answers as they are.
  */
 import { WorkerEntrypoint } from 'cloudflare:workers'
-import type { Readiness, Served } from '../api/backend.ts'
+import type { Backend, Readiness, Served } from '../api/backend.ts'
 import type { ClassifyResult } from '../api/classify.ts'
 import type { Phase, PhaseReporter } from '../api/context.ts'
-import { localBackend } from '../api/local.ts'
 import type { ModelDetail, ModelList } from '../api/models.ts'
 import type { TokenizeResult } from '../api/tokenize.ts'
 import { modelIdOf, parseRequest } from '../api/validate.ts'
-import { configOf } from '../core/config.ts'
+import { configOf, type Limits } from '../core/config.ts'
 import type { ClassifyRequest, TokenizeRequest } from '../core/schema/request.ts'
 import { ClassifyRequestSchema, TokenizeRequestSchema } from '../core/schema/request.ts'
 import type { Bindings } from '../env.ts'
 import type { InFlightGate } from '../middleware/load-shed.ts'
-import type { ModelRegistry } from '../models/registry.ts'
 import type { RolloutOutcome } from '../models/rollout.ts'
 import { rpcError } from './errors.ts'
 
@@ -40,8 +38,8 @@ export interface ServingRpc extends Rpc.WorkerEntrypointBranded {
 const SHED_RETRY_SECONDS = 1
 
 export interface ServingDeps {
-  /** this isolate's registry (one per isolate, shared with HTTP) */
-  registryFor(env: Bindings): ModelRegistry
+  /** the backend of one call: this isolate's models, as HTTP and the Classifier entrypoint see them */
+  backendFor(env: Bindings, ctx: ExecutionContext): Backend
   /** HTTP classify's MAX_IN_FLIGHT count, so every way in shares one cap */
   inFlight: InFlightGate
   /** this Worker's cron tick (its scheduled handler) */
@@ -90,19 +88,9 @@ export function servingEntrypoint(deps: ServingDeps) {
       return this.#run(undefined, () => deps.tick(this.env))
     }
 
-    async #run<T>(
-      model: string | undefined,
-      operation: (backend: ReturnType<typeof localBackend>, limits: ReturnType<typeof configOf>['limits']) => Promise<T>,
-    ): Promise<T> {
+    async #run<T>(model: string | undefined, operation: (backend: Backend, limits: Limits) => Promise<T>): Promise<T> {
       try {
-        const config = configOf(this.env)
-        const ctx = {
-          registry: deps.registryFor(this.env),
-          limits: config.limits,
-          bucket: this.env.MODELS,
-          waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p),
-        }
-        return await operation(localBackend(ctx, config), config.limits)
+        return await operation(deps.backendFor(this.env, this.ctx), configOf(this.env).limits)
       } catch (error) {
         throw rpcError(error, model)
       }

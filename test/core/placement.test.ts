@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MiB } from '../../src/core/config.ts'
-import { placeModel } from '../../src/core/placement.ts'
+import { DEFAULT_CONFIG } from '../../src/core/config.ts'
+import { placedOn, placeModel, servesHere } from '../../src/core/placement.ts'
 
 const sized = (sessionMiB: number, peakMiB = sessionMiB + 10, weightsMiB = 10) => ({
   footprint: { session_bytes: sessionMiB * MiB, peak_bytes: peakMiB * MiB },
@@ -40,5 +41,33 @@ describe('placeModel', () => {
 
   it('has no answer without a Worker', () => {
     expect(placeModel(sized(10), [], budget, baseline)).toBeUndefined()
+  })
+})
+
+describe('placedOn and servesHere', () => {
+  const workers = [
+    { name: 'w-a', binding: 'A' },
+    { name: 'w-b', binding: 'B' },
+  ]
+
+  it('take the named Worker, the first when none is named, and nothing for a name outside the suite', () => {
+    expect([placedOn(workers, 'w-b')?.name, placedOn(workers, undefined)?.name, placedOn(workers, null)?.name]).toEqual([
+      'w-b',
+      'w-a',
+      'w-a',
+    ])
+    expect(placedOn(workers, 'w-gone')).toBeUndefined()
+  })
+
+  it('let each suite Worker serve only its own models, and the one-Worker layout every model', () => {
+    const a = { ...DEFAULT_CONFIG, modelWorkers: workers, workerName: 'w-a' }
+    const b = { ...a, workerName: 'w-b' }
+    expect([servesHere(a, {}), servesHere(a, { worker: 'w-b' }), servesHere(b, { worker: 'w-b' }), servesHere(b, {})]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ])
+    expect(servesHere(DEFAULT_CONFIG, { worker: 'w-b' })).toBe(true)
   })
 })
