@@ -51,8 +51,14 @@ export function problemResponse(
 /** An `AppError`'s problem document response, with Retry-After when it says how long to wait. */
 export function errorResponse(c: Context, error: AppError): Response {
   const retry: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) }
+  const headers = { ...error.headers, ...retry, 'Content-Type': PROBLEM_CONTENT_TYPE }
+  return c.body(JSON.stringify(errorDocument(error, c.req.path)), error.status, headers)
+}
+
+/** An `AppError`'s problem document: HTTP's body, and what RPC carries (src/rpc/errors.ts). */
+export function errorDocument(error: AppError, instance?: string): Problem {
   const extras = error.model === undefined ? error.extras : { model: error.model, ...error.extras }
-  return problemResponse(c, error.status, error.problemType, error.message, extras, { ...error.headers, ...retry })
+  return problemDocument(error.status, error.problemType, error.message, extras, instance)
 }
 
 /** The RFC 9457 document itself, for a transport without a response (RPC: src/rpc/). */

@@ -1,5 +1,5 @@
 /** How a failure leaves an RPC entrypoint: the problem HTTP would answer, carried by a ClassifierError. */
-import { asProblem, problemDocument, UNEXPECTED } from '../middleware/problem.ts'
+import { asProblem, errorDocument, problemDocument, UNEXPECTED } from '../middleware/problem.ts'
 import { ClassifierError } from './problem.ts'
 
 /** Any failure as a ClassifierError: the problem HTTP would answer, or a logged 500. */
@@ -9,7 +9,6 @@ export function rpcError(error: unknown, model?: string): ClassifierError {
     console.error('unhandled error', error)
     return new ClassifierError(problemDocument(500, 'internal', UNEXPECTED))
   }
-  const extras = known.model === undefined ? known.extras : { model: known.model, ...known.extras }
-  const problem = problemDocument(known.status, known.problemType, known.message, extras)
+  const problem = errorDocument(known)
   return new ClassifierError(known.retryAfterSeconds === undefined ? problem : { ...problem, retry_after: known.retryAfterSeconds })
 }
