@@ -47,9 +47,12 @@ export class InFlightGate {
   }
 }
 
+/** Seconds a request shed by MAX_IN_FLIGHT is asked to wait, over HTTP and RPC alike. */
+export const SHED_RETRY_SECONDS = 1
+
 /** Caps the requests this middleware's routes serve at once in this isolate; the count lives in `gate` (by default one of its own). */
 export function loadShed(
-  options: LoadShedOptions = { retryAfterSeconds: 1 },
+  options: LoadShedOptions = { retryAfterSeconds: SHED_RETRY_SECONDS },
   gate: InFlightGate = new InFlightGate(),
 ): MiddlewareHandler<{ Bindings: object; Variables: LimitsVariables }> {
   return async (c, next) => {

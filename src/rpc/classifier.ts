@@ -22,7 +22,7 @@ import { modelIdOf, parseRequest } from '../api/validate.ts'
 import { configOf, type Limits } from '../core/config.ts'
 import { ClassifyRequestSchema, TokenizeRequestSchema } from '../core/schema/request.ts'
 import type { Bindings } from '../env.ts'
-import type { InFlightGate } from '../middleware/load-shed.ts'
+import { type InFlightGate, SHED_RETRY_SECONDS } from '../middleware/load-shed.ts'
 import { rpcError } from './errors.ts'
 import type {
   ClassifierRpc,
@@ -34,9 +34,6 @@ import type {
   TokenizeParameters,
   TokenizeResult,
 } from './types.ts'
-
-/** Seconds a caller shed by MAX_IN_FLIGHT is asked to wait, as HTTP's loadShed() asks. */
-const SHED_RETRY_SECONDS = 1
 
 export interface ClassifierDeps {
   /** the backend of one call */

@@ -16,7 +16,7 @@ import { configOf, type Limits } from '../core/config.ts'
 import type { ClassifyRequest, TokenizeRequest } from '../core/schema/request.ts'
 import { ClassifyRequestSchema, TokenizeRequestSchema } from '../core/schema/request.ts'
 import type { Bindings } from '../env.ts'
-import type { InFlightGate } from '../middleware/load-shed.ts'
+import { type InFlightGate, SHED_RETRY_SECONDS } from '../middleware/load-shed.ts'
 import type { RolloutOutcome } from '../models/rollout.ts'
 import { rpcError } from './errors.ts'
 
@@ -33,9 +33,6 @@ export interface ServingRpc extends Rpc.WorkerEntrypointBranded {
   /** runs this Worker's cron tick now: the router's scheduled handler reaches every model Worker this way */
   tick(): Promise<RolloutOutcome[]>
 }
-
-/** Seconds a caller shed by MAX_IN_FLIGHT is asked to wait, as HTTP's loadShed() asks. */
-const SHED_RETRY_SECONDS = 1
 
 export interface ServingDeps {
   /** the backend of one call: this isolate's models, as HTTP and the Classifier entrypoint see them */
