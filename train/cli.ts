@@ -35,6 +35,9 @@ import type { AssessReport } from './assess.ts'
  *                      or a pre-training run's pretrained/ (encoder + embeddings loaded, heads dropped)
  *   --views            train on views of the bodies at many lengths, one length per batch (train/views.ts),
  *                      and score short views of the validation split beside it (selection: mean of both accuracies)
+ *   --synthetic X      with --views: share of the rows of short batches replaced by a generated message of the
+ *                      same label (train/synthetic.ts: today's mail and texts, both labels, from templates)
+ *   --long-weight X    with --views: weight of the longest (whole-body) bucket, in place of LENGTH_BUCKETS'
  *   --eval-at-start    validate the starting weights before the first step (recorded as state.initial)
  *   --onnx-eval        validate through the exported fp32 ONNX graph on onnxruntime-node (one thread) instead of tfjs
  *   --background       detach; log to <out>/train.log
@@ -85,6 +88,8 @@ const { values, positionals } = parseArgs({
     'eval-every': { type: 'string' },
     background: { type: 'boolean', default: false },
     views: { type: 'boolean', default: false },
+    synthetic: { type: 'string' },
+    'long-weight': { type: 'string' },
     'eval-at-start': { type: 'boolean', default: false },
     'onnx-eval': { type: 'boolean', default: false },
     phases: { type: 'string' },
@@ -257,7 +262,21 @@ const validationExamples = limit === undefined ? splits.validation : splits.vali
 const validation = encodeExamples(tokenizer, validationExamples, preset.maxLength)
 const trainExamples = limit === undefined ? splits.train : splits.train.slice(0, limit)
 const { viewBatcher, validationViews } = await import('./view-batches.ts')
-const views = values.views ? viewBatcher(tokenizer, trainExamples, preset.maxLength, seed) : undefined
+const mix = {
+  synthetic: num(values.synthetic) ?? 0,
+  ...(values['long-weight'] === undefined ? {} : { longWeight: Number(values['long-weight']) }),
+}
+const mixError =
+  !values.views && (mix.synthetic > 0 || mix.longWeight !== undefined)
+    ? '--synthetic and --long-weight shape the views: add --views'
+    : !(mix.synthetic >= 0 && mix.synthetic <= 1) || !((mix.longWeight ?? 1) > 0)
+      ? `--synthetic ${values.synthetic ?? 0} --long-weight ${values['long-weight'] ?? '-'}: give a share between 0 and 1 and a weight above 0`
+      : undefined
+if (mixError !== undefined) {
+  console.error(mixError)
+  process.exit(2)
+}
+const views = values.views ? viewBatcher(tokenizer, trainExamples, preset.maxLength, seed, mix) : undefined
 const validationViewSet = values.views ? validationViews(tokenizer, validationExamples, preset.maxLength) : undefined
 const model = createModel(preset.config, mulberry32(seed))
 if (values.init !== undefined) {

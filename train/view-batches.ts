@@ -2,7 +2,8 @@ import type { Tokenizer } from '../src/core/tokenizers/index.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
 import { type Encoded, MAX_CHARS } from './batches.ts'
 import type { Example } from './data.ts'
-import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, makeView } from './views.ts'
+import { syntheticMessage } from './synthetic.ts'
+import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, type LengthBucket, makeView } from './views.ts'
 
 /**
  * Tokenized views for the training loop: a batch of training indices becomes
@@ -13,9 +14,21 @@ import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, makeView } from './vi
 /** The seed of the validation views, fixed so every run and the adoption rule score the same set. */
 export const VALIDATION_VIEWS_SEED = 20
 
-const bucketsUpTo = (maxLength: number) => {
-  const kept = LENGTH_BUCKETS.filter((b) => b.tokens <= maxLength)
+const bucketsUpTo = (maxLength: number, buckets: readonly LengthBucket[] = LENGTH_BUCKETS): LengthBucket[] => {
+  const kept = buckets.filter((b) => b.tokens <= maxLength)
   return kept.length > 0 ? kept : [{ tokens: maxLength, weight: 1 }]
+}
+
+/** How a run's training batches are made beside the corpus views. */
+export interface ViewMix {
+  /**
+   * Share of the rows of short batches replaced by a generated message of the
+   * same label (train/synthetic.ts); the longest batches stay whole corpus
+   * bodies, the task the test split measures.
+   */
+  synthetic?: number
+  /** Weight of the longest bucket, in place of LENGTH_BUCKETS' (more whole bodies per run). */
+  longWeight?: number
 }
 
 /** `(indices, step) => views`: seeded by the run's seed and the step, so a resumed run repeats its batches. */
@@ -24,17 +37,22 @@ export function viewBatcher(
   train: readonly Example[],
   maxLength: number,
   seed: number,
+  mix: ViewMix = {},
 ): (indices: readonly number[], step: number) => Encoded[] {
-  const buckets = bucketsUpTo(maxLength)
-  const longest = Math.max(...buckets.map((b) => b.tokens))
+  const kept = bucketsUpTo(maxLength)
+  const longest = Math.max(...kept.map((b) => b.tokens))
+  const { longWeight, synthetic = 0 } = mix
+  const buckets = longWeight === undefined ? kept : kept.map((b) => (b.tokens === longest ? { ...b, weight: longWeight } : b))
   return (indices, step) => {
     const random = mulberry32(seed * 1_000_003 + step)
     const { tokens } = drawBucket(random, buckets)
     return indices.map((i) => {
       const e = train[i]
       if (e === undefined) throw new Error(`viewBatcher: no training example ${i}`)
+      // drawn only when mixing, so a run without it repeats the batches of earlier runs
+      const generated = synthetic > 0 && tokens < longest && random() < synthetic
       const { kind, maxWords } = drawView(tokens, longest, random)
-      const text = makeView(e.text.slice(0, MAX_CHARS), kind, maxWords, random)
+      const text = generated ? syntheticMessage(e.label, random) : makeView(e.text.slice(0, MAX_CHARS), kind, maxWords, random)
       return { ids: tokenizer.encode({ text }, { max_length: tokens, truncation: true }).ids, label: e.label }
     })
   }

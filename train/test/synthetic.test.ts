@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { mulberry32 } from '../../scripts/checkpoint/random.ts'
+import { sharedTokenizer } from '../batches.ts'
+import type { Example } from '../data.ts'
+import { loadModernSet } from '../modern-set.ts'
+import { everyTemplate, syntheticMessage, TEMPLATE_COUNT } from '../synthetic.ts'
+import { viewBatcher } from '../view-batches.ts'
+
+const words = (text: string): string[] => text.toLowerCase().match(/[a-z0-9']+/g) ?? []
+const shingles = (text: string, n: number): Set<string> => {
+  const w = words(text)
+  const out = new Set<string>()
+  for (let i = 0; i + n <= w.length; i++) out.add(w.slice(i, i + n).join(' '))
+  return out
+}
+
+describe('generated messages', () => {
+  it('fill every slot, for both labels, the same for the same seed', () => {
+    expect(TEMPLATE_COUNT.ham).toBeGreaterThan(20)
+    expect(TEMPLATE_COUNT.spam).toBeGreaterThan(20)
+    for (const { text } of everyTemplate(mulberry32(1))) {
+      expect(text).not.toMatch(/[{}]/)
+      expect(words(text).length).toBeGreaterThanOrEqual(5)
+    }
+    const a = Array.from({ length: 20 }, (_, i) => syntheticMessage((i % 2) as 0 | 1, mulberry32(i)))
+    const b = Array.from({ length: 20 }, (_, i) => syntheticMessage((i % 2) as 0 | 1, mulberry32(i)))
+    expect(a).toEqual(b)
+    expect(new Set(a).size).toBeGreaterThan(15)
+  })
+
+  it('share no run of six words with the modern set, which stays held out', () => {
+    const held = new Set(loadModernSet().flatMap((m) => [...shingles(m.text, 6)]))
+    const shared = new Set<string>()
+    for (let seed = 0; seed < 20; seed++)
+      for (const { text } of everyTemplate(mulberry32(seed))) for (const s of shingles(text, 6)) if (held.has(s)) shared.add(s)
+    expect([...shared]).toEqual([])
+  })
+})
+
+describe('the view mix', () => {
+  const tokenizer = sharedTokenizer('electra-small')
+  const body = (label: 0 | 1, i: number): Example => ({
+    source: `t/${i}`,
+    label,
+    text: `${label === 1 ? 'buy now cheap offer' : 'the meeting notes'} ${'word '.repeat(300)}number ${i}`,
+  })
+  const train = Array.from({ length: 64 }, (_, i) => body((i % 2) as 0 | 1, i))
+  const indices = train.map((_, i) => i)
+  const wordId = tokenizer.encode({ text: 'word' }, { max_length: 8, truncation: true }).ids[1]
+
+  it('replaces short rows with generated messages of the same label, never whole bodies', () => {
+    const mixed = viewBatcher(tokenizer, train, 256, 7, { synthetic: 0.5 })
+    let generated = 0
+    let long = 0
+    for (let step = 0; step < 30; step++) {
+      const batch = mixed(indices, step)
+      const tokens = Math.max(...batch.map((e) => e.ids.length))
+      batch.forEach((e, i) => {
+        expect(e.label).toBe(train[i]?.label)
+        const fromCorpus = e.ids.includes(wordId ?? -1)
+        if (tokens > 128) {
+          long++
+          expect(fromCorpus).toBe(true)
+        } else if (!fromCorpus) generated++
+      })
+    }
+    expect(long).toBeGreaterThan(0)
+    expect(generated).toBeGreaterThan(0)
+  })
+
+  it('without a share repeats the batches of a run that had none', () => {
+    const plain = viewBatcher(tokenizer, train, 256, 7)
+    const none = viewBatcher(tokenizer, train, 256, 7, { synthetic: 0 })
+    for (let step = 0; step < 5; step++) expect(none(indices, step)).toEqual(plain(indices, step))
+  })
+
+  it('draws the whole-body bucket more often with a larger weight', () => {
+    const longShare = (weight: number): number => {
+      const batcher = viewBatcher(tokenizer, train, 256, 3, { longWeight: weight })
+      let n = 0
+      for (let step = 0; step < 200; step++) if (Math.max(...batcher(indices.slice(0, 2), step).map((e) => e.ids.length)) > 128) n++
+      return n / 200
+    }
+    expect(longShare(1)).toBeGreaterThan(longShare(0.15) + 0.3)
+  })
+})
