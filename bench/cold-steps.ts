@@ -13,6 +13,8 @@
  *   + sha256, KV tokenizer, parse, session creation, first/second/third run.
  *
  *   node bench/cold-steps.ts --tree before=/path/to/checkout --tree after=. [--restarts 4] [--model electra-small]
+ *     [--probe]              steps: run the starter graphs twice before the load (was the startup's code kept?)
+ *     [--v8-flags "--flag"]  workerd's V8 flags, for diagnosis only (Cloudflare's are not ours to set)
  *
  * The models are published into a scratch state once (bench/models.ts graphs).
  */
@@ -34,6 +36,8 @@ const { values: args } = parseArgs({
     tree: { type: 'string', multiple: true, default: ['current=.'] },
     restarts: { type: 'string', default: '4' },
     model: { type: 'string', default: 'electra-small' },
+    probe: { type: 'boolean', default: false },
+    'v8-flags': { type: 'string', default: '' },
   },
 })
 const say = (m: string): void => void process.stderr.write(`${m}\n`)
@@ -70,7 +74,7 @@ const rows: Array<Record<string, number | string>> = []
 for (let r = 0; r < Number(args.restarts); r++) {
   for (const kind of ['classify', 'steps'] as const) {
     for (const b of r % 2 === 0 ? bundles : [...bundles].reverse()) {
-      const dev = await startDev(b.entry, stateDir)
+      const dev = await startDev(b.entry, stateDir, { v8Flags: (args['v8-flags'] ?? '').split(/\s+/).filter(Boolean) })
       try {
         const t0 = performance.now()
         const res =
@@ -80,7 +84,7 @@ for (let r = 0; r < Number(args.restarts); r++) {
                 headers: { 'content-type': 'application/json' },
                 body: JSON.stringify({ inputs: text }),
               })
-            : await fetch(`${dev.base}/__bench/cold`, { method: 'POST', body: JSON.stringify({ id: model.id, text }) })
+            : await fetch(`${dev.base}/__bench/cold`, { method: 'POST', body: JSON.stringify({ id: model.id, text, probe: args.probe }) })
         const body = await res.text()
         const client = performance.now() - t0
         if (!res.ok) throw new Error(`${kind} answered ${res.status}: ${body}`)

@@ -20,6 +20,8 @@ export interface RunResponse {
 export interface ColdRequest {
   id: string
   text: string
+  /** run the starter graphs twice before the load (steps `starters_again`, `starters_third`) */
+  probe?: boolean
 }
 
 /** ms of each step, in order: R2 manifest, R2 weights + sha256, KV tokenizer, parse, session creation, runs. */
