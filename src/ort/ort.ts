@@ -175,7 +175,9 @@ let starting: Promise<void> | undefined
  * at module scope, so what a fresh isolate's first request would otherwise
  * pay happens while the isolate starts: Emscripten's runtime, ORT's
  * environment and kernel registry, and V8's lazy compilation of every Wasm
- * function that session creation and the served kernels call on first use.
+ * function that session creation and the served kernels call on first use
+ * (local workerd later drops that baseline-compiled code before the first
+ * request: docs/benchmarks.md, "Where the startup's compiled code goes").
  * It needs no I/O, so workerd lets it run there. Idempotent; never rejects:
  * if it fails, the first model load starts the backend as before.
  */
