@@ -24,13 +24,15 @@ const pick = <T>(r: Random, xs: readonly T[]): T => {
 }
 const int = (r: Random, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1))
 const digits = (r: Random, n: number): string => Array.from({ length: n }, () => int(r, 0, 9)).join('')
-/** Fills `{slot}`s from `slots`; a slot is drawn afresh at each use. */
+/** Picks one of each `[a|b|c]`, then fills `{slot}`s from `slots`; a slot is drawn afresh at each use. */
 const fill = (r: Random, template: string, slots: Record<string, Part>): string =>
-  template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const part = slots[name]
-    if (part === undefined) throw new Error(`synthetic: no slot {${name}}`)
-    return part(r)
-  })
+  template
+    .replace(/\[([^\]]*\|[^\]]*)\]/g, (_, options: string) => pick(r, options.split('|')))
+    .replace(/\{(\w+)\}/g, (_, name: string) => {
+      const part = slots[name]
+      if (part === undefined) throw new Error(`synthetic: no slot {${name}}`)
+      return part(r)
+    })
 
 const FIRST = [
   'Ana',
@@ -159,7 +161,7 @@ const HAM: readonly string[] = [
   'Your order {order} from {company} has shipped. Estimated delivery: {date}. You can follow it at {link}.',
   '{code} is your {company} verification code. It expires in 10 minutes. Never share it with anyone.',
   'Thanks for your purchase at {company}. Receipt: {amount} charged to the card ending {card}.',
-  'Your table for {n} is confirmed for {day} at {time}. Reply CANCEL to cancel.',
+  'Table for {n} booked: {day} at {time}. Reply CANCEL to cancel.',
   'Reminder: your appointment with Dr. {name} is on {date} at {time}. Please arrive 10 minutes early.',
   'Invoice {order} for {amount} is now available in your {company} account. It will be paid automatically on {date}; no action is needed.',
   'The password for your {company} account was changed on {date}. If this was you, you can ignore this email.',
@@ -170,6 +172,25 @@ const HAM: readonly string[] = [
   'Hi {name},\n\nThank you for your order with {company}. We have received your payment of {amount} and your items will ship within two business days.\n\nOrder number: {order}\nDelivery address: the one saved in your account\n\nTracking details follow by email when the box leaves our warehouse. Questions? Visit {link}.\n\nThe {company} team',
   'Your refund of {amount} for order {order} has been processed. It may take 5 to 10 business days to appear on your statement.',
   'Your parcel was delivered on {date} at {time} and left at the front door.',
+  '[Your|Good news, your] {company} order {order} [is out for delivery|will arrive {day}|has been dispatched]. [Track it|See the details] in the app.',
+  '[Payment received|We received your payment]: {amount} for invoice {order}. [Thank you for your business.|A receipt is attached to your account.]',
+  'Your [electricity|water|phone|internet] bill for {month} is {amount}. It will be [debited on|collected on] {date}. [No action is needed.|Manage payments in your account.]',
+  '[Reminder|Heads up]: your [dentist|GP|physio|eye test] visit is booked for [tomorrow|{day}] at {time}. [Reply Y to confirm.|Call us if you need to reschedule.]',
+  'Your [hotel|rental car|train ticket] booking {code} for {date} is confirmed. [We look forward to seeing you.|Show this email at the desk.]',
+  '[Sign-in|Login] code: {code}. [Enter it to finish signing in.|Use it within 5 minutes.] [If you did not ask for it, ignore this message.|We will never ask you for this code.]',
+  'A new sign-in to your {company} account from [Firefox on Windows|Safari on iPhone|Chrome on Android] on {date}. [If it was you, you can ignore this.|Not you? Change your password in your account settings.]',
+  'Your {company} [statement|bill|payslip] for {month} is [ready|now available]. [Log in to view it.|You can download it from your account.]',
+  '[Your return was received|We got your return] for order {order}. [A refund of|We have refunded] {amount} [to your card ending {card}|to your original payment method].',
+  '[Your prescription can be picked up|Your repeat prescription can be collected] from {company}. [Bring your ID.|Opening hours are on our site.]',
+  'Could we push our [1:1|check-in|sync] to {day} at {time}? [Something came up.|I have a clash.]',
+  '[Draft is in the shared folder|I put the draft in the team drive], {name}. [Comments welcome before {day}.|Could you take a look before the client call?]',
+  'The [invoice|purchase order|contract] for [the new laptops|the venue|the design work] is attached. [Can you approve it?|Finance needs it signed by {day}.]',
+  '[Build is green again|The deploy went out], thanks {name}. [I will watch the error rates this afternoon.|Rollback plan is in the ticket.]',
+  '[Are you free for a call|Do you have ten minutes] [later today|this afternoon|{day}]? [Want to go over the budget.|Quick question about the roadmap.]',
+  '[Thanks for dinner last night|Thanks for having us over]! [The kids loved it.|We should do it again soon.] [Next time is on us.|Say hi to {name}.]',
+  '[Happy birthday|Happy birthday!!] [Hope you have a great day|Have a wonderful day], {name}. [See you {day}?|Cake on Saturday?]',
+  '[I am outside|Here now], [grey car|by the main door|at the front]. [No rush.|Take your time.]',
+  '[Your weekly digest|This week in the community]: [three new posts|a new release|photos from the meetup]. [Read it at {link}.|Open the app to see more.] [You can change how often you get these in your settings.|Unsubscribe in one click from your profile.]',
   // newsletters the reader signed up for
   'This week at the {company} blog: how we cut our build times in half, and a new release of the command-line tool. Read more at {link}. You get these posts because you follow the blog.',
   'Club news: the Saturday run starts at {time} from the park gates. New members welcome. Unsubscribe any time from your profile page.',
@@ -188,6 +209,13 @@ const SPAM: readonly string[] = [
   'Dear customer,\n\nWe detected a problem with your {company} account and have temporarily limited access. To restore full access, re-enter your full card details, including the three digits on the back.\n\nClick here to verify: {lure}\n\nAccounts not verified by tomorrow are closed.\n\n{company} Security Team',
   'Your order {order} is on hold. Confirm your address and pay the redelivery fee of {small} at {lure}',
   'Your {company} invoice {order} for {amount} is attached. Open the document to view it and enable editing: {lure}',
+  '[URGENT|Action required]: your {company} [account|card|mailbox] [will be closed|has been locked|is on hold]. [Confirm your details|Verify now|Log in] at {lure} [within 24 hours|today] to avoid [suspension|losing your data].',
+  '[Your parcel|Your package|Delivery {order}] [could not be delivered|is waiting at our depot]. [A small fee of|Pay] {small} [is needed|to reschedule]: {lure}',
+  '[We noticed|There was] a [suspicious|failed] payment of {amount} on your card. [If this was not you, cancel it here|Dispute it now]: {lure}',
+  '[Your password expires|Your storage is full|Your subscription has expired] [today|in 24 hours]. [Renew|Update] [now|immediately] at {lure} [to keep your files|to keep access].',
+  '[Hi|Hello] {name}, [I am in a meeting|I am travelling] and [need a favour|need your help]. [Please buy|Can you get] {n} [gift cards|Apple cards|Steam cards] [and photo the backs for me|and text me the numbers]. [Keep this between us.|I will explain later.] {full}',
+  '[Your invoice {order} is overdue|Final reminder: invoice {order}]. [Download it here|View the payment details here]: {lure} [Pay today to avoid a late fee.|Failure to pay will be sent to collections.]',
+  '[Refund notice|You have a pending refund]: {amount} [from {company}|from the tax office]. [Claim it|Enter your bank details] at {lure}.',
   // scams
   'CONGRATULATIONS! Your email address has won {big} in the International Email Lottery. To release the prize, email the claims office your name, home address and account number.',
   'Dear friend, I am {full}, a lawyer representing a late client who left {big} with no heir. I propose we share the funds. Reply with your phone number for details.',
@@ -198,6 +226,10 @@ const SPAM: readonly string[] = [
   'Dear Beneficiary,\n\nThis is to inform you that your compensation payment of {big} has been approved by the United Nations. To receive it, send a processing fee of {amount} by Western Union with a copy of your passport and your home address.\n\nYours faithfully,\n{full}\nDirector of Payments',
   'Hi, I came across your profile and would love to be friends. I am an engineer on an oil platform and I need a little help with a bank transfer. Can you write to me on WhatsApp?',
   'You have an unclaimed crypto wallet balance of {big}. Pay a small gas fee of {small} to withdraw: {lure}',
+  '[You have won|Congratulations, you won] [a new iPhone|a {big} prize|a luxury holiday]! [Claim it now|Pay only the shipping of {small}] at {lure}',
+  '[Make|Earn] {amount} [a day|per hour] [from home|on your phone] [with no experience|in your spare time]. [Limited places!|Start today!] {lure}',
+  '[Double your money|Guaranteed 300% returns] [in one week|in 48 hours] with [our crypto fund|this trading app]. [Minimum deposit|Start with just] {amount}: {lure}',
+  '[Dear friend|Greetings], [I need your help|I have a business proposal] to [move|transfer] {big} [out of the country|to a safe account]. [You will get 40%.|Your share is 30%.] [Reply with your bank details.|Send me your phone number.]',
   // marketing nobody asked for
   'Discount medication shipped to your door, no doctor visit required! Up to 80% off: {lure}',
   'Luxury watches at replica prices. Free worldwide shipping. Visit {lure} today only.',
@@ -210,14 +242,31 @@ const SPAM: readonly string[] = [
   'Dear {name},\n\nDo you want to grow your business? Our marketing agency sends your offer to 2 million verified emails for only {amount}.\n\nThousands of happy customers. Results guaranteed or your money back.\n\nReply now and get a 50% discount on your first campaign.\n\nTo stop receiving these messages reply REMOVE.',
   'Hot singles in your area want to meet you tonight. Sign up free: {lure}',
   'Get a university degree in 10 days, no exams, fully verifiable. Call {phone}.',
+  '[FLASH SALE|Today only|Last chance]: [designer sunglasses|branded watches|smart watches] [90% off|from {small}]! [Shop now|Order now]: {lure}',
+  '[Cheap|Discount|Low-cost] [pills|meds|supplements] [without a prescription|shipped discreetly]. [Order today|Buy now] at {lure}',
+  '[Boost your website|Get more customers] with [our SEO service|guaranteed first-page rankings]. [Only|Just] {amount} a month. [Reply YES for a free report.|Call {phone}.]',
+  '[Claim your|Get a] [free|bonus] {amount} [casino credit|betting voucher] [now|today]. [No deposit needed!|Play at] {lure}',
+]
+
+// Openings and sign-offs shared by both labels, so neither carries the label.
+const OPENINGS: readonly string[] = ['Hi {name},\n\n', 'Hello,\n\n', 'Dear {name},\n\n', 'Hey {name} - ', 'Good morning,\n\n']
+const CLOSINGS: readonly string[] = [
+  '\n\nThanks,\n{name}',
+  '\n\nBest regards,\n{full}',
+  '\n\n- {company}',
+  '\n\nCheers',
+  '\n\nSent from my phone',
 ]
 
 /** How many templates each label has (for the docs and tests). */
 export const TEMPLATE_COUNT = { ham: HAM.length, spam: SPAM.length }
 
-/** One generated message of `label`, drawn with `random`. */
+/** One generated message of `label`, drawn with `random`; a third get an opening, a third a sign-off. */
 export function syntheticMessage(label: Label, random: Random): string {
-  return fill(random, pick(random, label === 1 ? SPAM : HAM), SLOTS)
+  const body = fill(random, pick(random, label === 1 ? SPAM : HAM), SLOTS)
+  const opening = random() < 1 / 3 ? fill(random, pick(random, OPENINGS), SLOTS) : ''
+  const closing = random() < 1 / 3 ? fill(random, pick(random, CLOSINGS), SLOTS) : ''
+  return `${opening}${body}${closing}`
 }
 
 /** Every template of both labels, filled once with `random` (for overlap checks). */
@@ -227,3 +276,6 @@ export function everyTemplate(random: Random): Array<{ text: string; label: Labe
     ...SPAM.map((t) => ({ text: fill(random, t, SLOTS), label: 1 as const })),
   ]
 }
+
+/** Every opening and sign-off, filled once with `random`. */
+export const everyFrame = (random: Random): string[] => [...OPENINGS, ...CLOSINGS].map((t) => fill(random, t, SLOTS))
