@@ -266,14 +266,17 @@ const mix = {
   synthetic: num(values.synthetic) ?? 0,
   ...(values['long-weight'] === undefined ? {} : { longWeight: Number(values['long-weight']) }),
 }
-const mixError =
-  !values.views && (mix.synthetic > 0 || mix.longWeight !== undefined)
-    ? '--synthetic and --long-weight shape the views: add --views'
-    : !(mix.synthetic >= 0 && mix.synthetic <= 1) || !((mix.longWeight ?? 1) > 0)
-      ? `--synthetic ${values.synthetic ?? 0} --long-weight ${values['long-weight'] ?? '-'}: give a share between 0 and 1 and a weight above 0`
-      : undefined
-if (mixError !== undefined) {
-  console.error(mixError)
+const mixError = (): string | undefined => {
+  if (!values.views && (mix.synthetic > 0 || mix.longWeight !== undefined))
+    return '--synthetic and --long-weight shape the views: add --views'
+  if (!(mix.synthetic >= 0 && mix.synthetic <= 1) || !((mix.longWeight ?? 1) > 0)) {
+    return `--synthetic ${values.synthetic ?? 0} --long-weight ${values['long-weight'] ?? '-'}: give a share between 0 and 1 and a weight above 0`
+  }
+  return undefined
+}
+const badMix = mixError()
+if (badMix !== undefined) {
+  console.error(badMix)
   process.exit(2)
 }
 const views = values.views ? viewBatcher(tokenizer, trainExamples, preset.maxLength, seed, mix) : undefined

@@ -14,8 +14,8 @@ import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, type LengthBucket, ma
 /** The seed of the validation views, fixed so every run and the adoption rule score the same set. */
 export const VALIDATION_VIEWS_SEED = 20
 
-const bucketsUpTo = (maxLength: number, buckets: readonly LengthBucket[] = LENGTH_BUCKETS): LengthBucket[] => {
-  const kept = buckets.filter((b) => b.tokens <= maxLength)
+const bucketsUpTo = (maxLength: number): LengthBucket[] => {
+  const kept = LENGTH_BUCKETS.filter((b) => b.tokens <= maxLength)
   return kept.length > 0 ? kept : [{ tokens: maxLength, weight: 1 }]
 }
 

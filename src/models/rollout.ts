@@ -61,7 +61,6 @@ export type RolloutOutcome =
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
-/** Errors that say nothing about the version itself. */
 /** Errors that say nothing about the version itself: an outage, or a budget that is full for now (not for good). */
 const isTransient = (e: unknown): boolean =>
   isKind(e, 'storage_unavailable') || (isKind(e, 'over_budget') && e.retryAfterSeconds !== undefined && e.retryAfterSeconds <= 1)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MiB } from '../../src/core/config.ts'
-import { DEFAULT_CONFIG } from '../../src/core/config.ts'
+import { DEFAULT_CONFIG, MiB } from '../../src/core/config.ts'
 import { placedOn, placeModel, servesHere } from '../../src/core/placement.ts'
 
 const sized = (sessionMiB: number, peakMiB = sessionMiB + 10, weightsMiB = 10) => ({
