@@ -176,8 +176,8 @@ let starting: Promise<void> | undefined
  * pay happens while the isolate starts: Emscripten's runtime, ORT's
  * environment and kernel registry, and V8's lazy compilation of every Wasm
  * function that session creation and the served kernels call on first use
- * (local workerd later drops that baseline-compiled code before the first
- * request: docs/benchmarks.md, "Where the startup's compiled code goes").
+ * (V8 drops that baseline-compiled code whenever another isolate starts in
+ * the process: docs/benchmarks.md, "Where the startup's compiled code goes").
  * It needs no I/O, so workerd lets it run there. Idempotent; never rejects:
  * if it fails, the first model load starts the backend as before.
  */
