@@ -248,6 +248,100 @@ const SPAM: readonly string[] = [
   '[Claim your|Get a] [free|bonus] {amount} [casino credit|betting voucher] [now|today]. [No deposit needed!|Play at] {lure}',
 ]
 
+// Notices composed from parts (round 4). Both labels draw the same event (an order, a charge, a
+// sign-in, a delivery, a renewal), so the label rests on what follows it: a real notice informs and
+// points to the company's own app or site; a lure asks for credentials, card details or a fee, by a
+// deadline, through a lookalike link or a phone number.
+const EVENT: readonly string[] = [
+  '[Your|The] {company} order {order} [has shipped|is on its way|was delivered {day}|is delayed by a day|has been split into two parcels].',
+  '[We received|We have processed|Thank you for] [a|your] payment of {amount} [on {date}|for invoice {order}|to {company}].',
+  '[A new device|A new browser|Someone using Chrome on Windows|An iPhone] signed in to your {company} account [on {date}|at {time}|today].',
+  '[Invoice|Bill|Statement|Credit note] {order} for {amount} [is ready|was issued on {date}|is due on {date}|is attached].',
+  'Your {company} [subscription|membership|plan|trial] [renews|ends|changes] on {date}[| for {amount}].',
+  '[Your package|Parcel {order}|A delivery for you|Your {company} parcel] [arrives {day}|is at the local depot|could not be left {day}|is with the courier].',
+  'The [password|email address|phone number|recovery address] of your {company} account was [changed|updated] on {date}.',
+  '[Your card ending {card}|The card ending {card}|Your account] was [charged|debited] {amount} [at|by] {company} on {date}.',
+  'Your [booking|reservation|ticket] {code} with {company} for {date} [is confirmed|has changed|was cancelled|needs a seat choice].',
+  'Your {company} [storage|mailbox|account balance|data allowance] is [almost full|running low|at its limit] this month.',
+  '[Your|A] refund of {amount} for order {order} [is on its way|was approved|has been issued].',
+  'Your {company} [tax|annual|quarterly] [statement|summary|document] for {month} is [ready|available].',
+]
+const HAM_DETAIL: readonly string[] = [
+  'Order number: {order}. Total: {amount}.',
+  'Reference: {code}. Date: {date}.',
+  '{n} items, delivered to the address saved in your account.',
+  'Amount: {amount}. Paid with the card ending {card}.',
+  'Booking reference {code}, {n} guests, {day} at {time}.',
+  'Previous balance {amount}, paid in full on {date}.',
+]
+const HAM_ASK: readonly string[] = [
+  '[No action is needed.|Nothing else is required from you.|You do not need to do anything.]',
+  '[You can see the details|The details are] in the {company} app[ under Orders| under Activity|].',
+  'If this was you, [you can ignore this message|there is nothing else to do].',
+  'If it was not you, open the {company} app and change your password from Settings[.| yourself; we will never ask for it.]',
+  '[Questions?|Need help?] [Reply to this email|Visit our help centre at {link}|Ring us on the phone number printed on your card].',
+  '[Track it|See the order|View your receipt] at {link}.',
+  'We will [send another update|let you know] when it [moves|is out for delivery|is done].',
+  '[Your receipt is attached.|A PDF copy is attached for your records.|Keep this email for your records.]',
+  '[It will be paid automatically|The payment will be collected] from your saved card on {date}.',
+  'You can [change or cancel|manage] your plan in your account settings at any time.',
+]
+const SPAM_ASK: readonly string[] = [
+  '[Verify|Confirm|Update|Validate] your [account|payment details|identity|card] [now|today|immediately] at {lure}',
+  'To [avoid suspension|keep your account open|release the parcel|receive your refund|cancel the charge], [enter|re-enter|confirm] your [card number and CVV|login and password|online banking details|date of birth and card PIN] at {lure}',
+  '[Settle|Cover] the [outstanding|redelivery|verification|import|release] charge of {small} [here|now|today]: {lure}',
+  'Open the [secure document|attached form|shared invoice] and [sign in with your email password|enable editing] to [view it|confirm]: {lure}',
+  'Reply with your [full name, date of birth and card number|account number and PIN|password and the code we just sent] to [confirm|cancel] this request.',
+  'If you did not [make this|authorise this|request this], call our fraud team [immediately|now] on {phone} and [have your card and PIN ready|read us the code we text you].',
+  '[Click|Tap] [here|the link below] to [restore access|unlock your account|claim it|stop the payment]: {lure}',
+]
+const SPAM_THREAT: readonly string[] = [
+  '[Failure to do so|If you do not act|Without this step] [within 24 hours|by tonight|within 48 hours] means [we suspend the account|your account is closed|the parcel goes back to the sender|a late fee of {small} is added].',
+  'This [link|request|offer] expires in [2|6|12|24] hours.',
+  '[Accounts|Cards|Mailboxes] not verified [today|within 24 hours] are [closed|deleted|locked] [without further notice|permanently].',
+  '[Act now|Do not ignore this message|This is your final notice].',
+]
+const NOTICE_FOOTER: readonly string[] = [
+  'You are receiving this [email|message] because you have a {company} account.',
+  'This is an automated message[.|; replies are not monitored.]',
+  '(c) {company}. All rights reserved.',
+  '{company} Customer [Care|Service|Support]',
+]
+// Work mail around money and access: real requests from colleagues and the fraud that imitates them.
+const WORK_HAM: readonly string[] = [
+  '[Hi {name}, the|The] [invoice|quote|purchase order] from {company} [is in the shared folder|is attached|came in this morning]. [Could you approve it in the finance tool?|Please check the amounts before I pay it.|It matches the contract, so I will pay it {day}.]',
+  '[Reminder|Heads up]: expense reports for {month} are due {day}. [Submit them in the usual tool.|Receipts over {amount} need a scan.]',
+  '{name}, I [added|invited] you to the [{company} vendor portal|project board|shared calendar]. [You should have an email from them.|Let me know if the invite does not arrive.]',
+  '[IT here:|From IT:] the VPN [certificate|client] [will be updated|is being replaced] {day} at {time}. [You will be asked to sign in again on the usual page.|Nothing to do on your side.]',
+  'The [payroll|benefits|pension] [summary|statement] for {month} is [on the HR portal|in Workday] [as usual|now]. [Ping me if anything looks off.|Questions to {name} in HR.]',
+  '[Can you|Could you] [send me|share] the [slides|numbers|contract draft] [before|ahead of] the {company} [call|meeting] {day}? [Thanks!|No rush before lunch.]',
+]
+const WORK_SPAM: readonly string[] = [
+  '[Hi|Hello] {name}, [our bank details have changed|we moved to a new bank]. [Please pay|Kindly settle] invoice {order} ({amount}) to the new account [below|in the attached letter] [today|before {day}] and keep this confidential. {full}, Accounts',
+  '{name}, I need you to [process|make] an urgent wire transfer of {big} [for an acquisition|to a supplier] [today|before the bank closes]. [Do not discuss it with anyone yet.|I am in meetings, email only.] {full}, CEO',
+  '[IT Service Desk|Microsoft 365 Admin|Mail Administrator]: [your mailbox has|you have] {n} [held messages|pending emails]. [Release them|Sign in to review them] at {lure} [before they are deleted|within 24 hours].',
+  '[HR|Payroll] [notice|update]: [your salary adjustment|the new bonus scheme] [document|letter] is ready. [Sign in with your work email and password|Confirm your bank details] at {lure} to [view it|receive it].',
+  'You have received a [secure|protected] [fax|voicemail|document] from {company}. [Open it|Listen to it] at {lure} [with your email login|within 24 hours].',
+]
+const GREETING: readonly string[] = ['Hi {name},', 'Hello {name},', 'Dear customer,', 'Dear {full},', 'Hello,', 'Dear member,']
+
+const composed = (r: Random, parts: ReadonlyArray<readonly string[] | false>): string => {
+  const joint = r() < 0.5 ? '\n\n' : ' '
+  return parts.flatMap((p) => (p === false ? [] : [fill(r, pick(r, p), SLOTS)])).join(joint)
+}
+
+/** A notice of `label`: the same events for both labels, told apart by the ask. */
+function notice(label: Label, r: Random): string {
+  if (r() < 0.25) return fill(r, pick(r, label === 1 ? WORK_SPAM : WORK_HAM), SLOTS)
+  const greeting = r() < 0.5 && GREETING
+  const footer = r() < 0.4 && NOTICE_FOOTER
+  if (label === 0) return composed(r, [greeting, EVENT, r() < 0.5 && HAM_DETAIL, HAM_ASK, r() < 0.3 && HAM_ASK, footer])
+  return composed(r, [greeting, EVENT, SPAM_ASK, r() < 0.6 && SPAM_THREAT, footer])
+}
+
+/** Share of generated messages that are composed notices rather than whole templates. */
+const NOTICE_SHARE = 0.4
+
 // Openings and sign-offs shared by both labels, so neither carries the label.
 const OPENINGS: readonly string[] = ['Hi {name},\n\n', 'Hello,\n\n', 'Dear {name},\n\n', 'Hey {name} - ', 'Good morning,\n\n']
 const CLOSINGS: readonly string[] = [
@@ -261,8 +355,12 @@ const CLOSINGS: readonly string[] = [
 /** How many templates each label has (for the docs and tests). */
 export const TEMPLATE_COUNT = { ham: HAM.length, spam: SPAM.length }
 
-/** One generated message of `label`, drawn with `random`; a third get an opening, a third a sign-off. */
+/**
+ * One generated message of `label`, drawn with `random`: two in five are composed notices; of the
+ * other (whole templates), a third get an opening and a third a sign-off.
+ */
 export function syntheticMessage(label: Label, random: Random): string {
+  if (random() < NOTICE_SHARE) return notice(label, random)
   const body = fill(random, pick(random, label === 1 ? SPAM : HAM), SLOTS)
   const opening = random() < 1 / 3 ? fill(random, pick(random, OPENINGS), SLOTS) : ''
   const closing = random() < 1 / 3 ? fill(random, pick(random, CLOSINGS), SLOTS) : ''
@@ -276,6 +374,12 @@ export function everyTemplate(random: Random): Array<{ text: string; label: Labe
     ...SPAM.map((t) => ({ text: fill(random, t, SLOTS), label: 1 as const })),
   ]
 }
+
+/** Every part of the composed notices, filled once with `random` (for overlap checks). */
+export const everyNoticePart = (random: Random): string[] =>
+  [EVENT, HAM_DETAIL, HAM_ASK, SPAM_ASK, SPAM_THREAT, NOTICE_FOOTER, WORK_HAM, WORK_SPAM, GREETING]
+    .flat()
+    .map((t) => fill(random, t, SLOTS))
 
 /** Every opening and sign-off, filled once with `random`. */
 export const everyFrame = (random: Random): string[] => [...OPENINGS, ...CLOSINGS].map((t) => fill(random, t, SLOTS))

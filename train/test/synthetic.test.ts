@@ -3,7 +3,7 @@ import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import { sharedTokenizer } from '../batches.ts'
 import type { Example } from '../data.ts'
 import { loadModernSet } from '../modern-set.ts'
-import { everyFrame, everyTemplate, syntheticMessage, TEMPLATE_COUNT } from '../synthetic.ts'
+import { everyFrame, everyNoticePart, everyTemplate, syntheticMessage, TEMPLATE_COUNT } from '../synthetic.ts'
 import { viewBatcher } from '../view-batches.ts'
 
 const words = (text: string): string[] => text.toLowerCase().match(/[a-z0-9']+/g) ?? []
@@ -32,9 +32,26 @@ describe('generated messages', () => {
     const held = new Set(loadModernSet().flatMap((m) => [...shingles(m.text, 6)]))
     const shared = new Set<string>()
     for (let seed = 0; seed < 200; seed++)
-      for (const text of [...everyTemplate(mulberry32(seed)).map((t) => t.text), ...everyFrame(mulberry32(seed))])
+      for (const text of [
+        ...everyTemplate(mulberry32(seed)).map((t) => t.text),
+        ...everyFrame(mulberry32(seed)),
+        ...everyNoticePart(mulberry32(seed)),
+        // composed notices join parts, so their seams are checked too
+        syntheticMessage(0, mulberry32(seed)),
+        syntheticMessage(1, mulberry32(seed)),
+      ])
         for (const s of shingles(text, 6)) if (held.has(s)) shared.add(s)
     expect([...shared]).toEqual([])
+  })
+
+  it('never put a lookalike host or a link shortener in a ham message', () => {
+    const lure = /\.(top|xyz|info|click|biz|online)\b|\b(bit|tiny|cutt)\.(ly|cc|io)\//
+    let spamWithLure = 0
+    for (let seed = 0; seed < 400; seed++) {
+      expect(syntheticMessage(0, mulberry32(seed))).not.toMatch(lure)
+      if (lure.test(syntheticMessage(1, mulberry32(seed)))) spamWithLure++
+    }
+    expect(spamWithLure).toBeGreaterThan(100)
   })
 })
 
