@@ -107,7 +107,7 @@ the data preparation, the model code and how to resume or repeat the run.
 - **Training**: AdamW (weight decay 0.01), peak lr ${preset.peakLr}, warm-up ${preset.warmupSteps} steps then linear decay
   over ${state.totalSteps} steps, batch ${preset.batchSize}, hidden dropout ${c.hidden_dropout_prob}, gradient clip 1.0, seed ${state.seed}. ${phases}
   Ran ${state.step} steps (${(state.step / Math.floor(4577 / preset.batchSize)).toFixed(2)} epochs), ${(state.elapsedSeconds / 60).toFixed(0)} min of wall time on a shared 2-core machine.
-  Exported checkpoint: ${best?.views === undefined ? 'best validation accuracy' : 'best mean of validation and validation-views accuracy'}, step ${best?.step ?? '-'} (${best === null ? '-' : pct(best.validation.accuracy)} on validation${best?.views === undefined ? '' : `, ${pct(best.views.accuracy)} on its short views`}).
+  Exported checkpoint: ${best?.views === undefined ? 'best validation accuracy' : `best mean of validation${best.generated === undefined ? ' and validation-views' : ', validation-views and generated-message'} accuracy`}, step ${best?.step ?? '-'} (${best === null ? '-' : pct(best.validation.accuracy)} on validation${best?.views === undefined ? '' : `, ${pct(best.views.accuracy)} on its short views`}${best?.generated === undefined ? '' : `, ${pct(best.generated.accuracy)} on generated messages`}).
 ${pretraining === undefined ? '- **Pre-training**: none (no ELECTRA replaced-token detection or ALBERT MLM/SOP); fine-tuned from scratch.' : pretrainLine(pretraining)}
 
 ## Test split (${report.test_examples} emails, first ${report.max_length} tokens)

@@ -261,7 +261,7 @@ const train = encodeExamples(tokenizer, limit === undefined ? splits.train : spl
 const validationExamples = limit === undefined ? splits.validation : splits.validation.slice(0, Math.max(32, Math.floor(limit / 8)))
 const validation = encodeExamples(tokenizer, validationExamples, preset.maxLength)
 const trainExamples = limit === undefined ? splits.train : splits.train.slice(0, limit)
-const { viewBatcher, validationViews } = await import('./view-batches.ts')
+const { generatedValidation, viewBatcher, validationViews } = await import('./view-batches.ts')
 const mix = {
   synthetic: num(values.synthetic) ?? 0,
   ...(values['long-weight'] === undefined ? {} : { longWeight: Number(values['long-weight']) }),
@@ -281,6 +281,7 @@ if (badMix !== undefined) {
 }
 const views = values.views ? viewBatcher(tokenizer, trainExamples, preset.maxLength, seed, mix) : undefined
 const validationViewSet = values.views ? validationViews(tokenizer, validationExamples, preset.maxLength) : undefined
+const generatedSet = mix.synthetic > 0 ? generatedValidation(tokenizer, preset.maxLength) : undefined
 const model = createModel(preset.config, mulberry32(seed))
 if (values.init !== undefined) {
   const { initFrom } = await import('./init.ts')
@@ -316,6 +317,7 @@ const done = await trainLoop(
     ...(views === undefined ? {} : { views }),
     ...(score === undefined ? {} : { score }),
     ...(validationViewSet === undefined ? {} : { validationViews: validationViewSet }),
+    ...(generatedSet === undefined ? {} : { generatedValidation: generatedSet }),
   },
   state,
 )

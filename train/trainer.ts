@@ -118,19 +118,28 @@ export interface TrainState {
   totalSteps: number
   seed: number
   elapsedSeconds: number
-  best: { step: number; validation: Metrics; views?: Metrics } | null
-  history: Array<{ step: number; epoch: number; trainLoss: number; validation: Metrics; views?: Metrics; elapsedSeconds: number }>
+  best: ({ step: number } & Validated) | null
+  history: Array<{ step: number; epoch: number; trainLoss: number; elapsedSeconds: number } & Validated>
   /** the starting weights' validation (runs with --eval-at-start): what an adoption rule compares against */
-  initial?: { validation: Metrics; views?: Metrics }
+  initial?: Validated
+}
+
+/** One evaluation: the validation split whole, and in views runs its short views and the generated messages. */
+export interface Validated {
+  validation: Metrics
+  views?: Metrics
+  generated?: Metrics
 }
 
 /**
- * The selection score of a validation result: accuracy, or with a views set
- * the mean of whole-body and views accuracy, so a checkpoint is chosen for
- * both the corpus task and short texts.
+ * The selection score of an evaluation: the mean accuracy over the sets it
+ * has (whole bodies, short views, generated messages), so a checkpoint is
+ * chosen for the corpus task, short texts and today's kinds of message alike.
  */
-export const selectionScore = (validation: Metrics, views?: Metrics): number =>
-  views === undefined ? validation.accuracy : (validation.accuracy + views.accuracy) / 2
+export const selectionScore = (v: Validated): number => {
+  const sets = [v.validation, v.views, v.generated].filter((m): m is Metrics => m !== undefined)
+  return sets.reduce((sum, m) => sum + m.accuracy, 0) / sets.length
+}
 
 /** Where a run keeps its files. */
 export const runFiles = (dir: string) => ({
@@ -224,6 +233,8 @@ export interface RunOptions {
   views?: (indices: readonly number[], step: number) => Encoded[]
   /** short views of the validation split, scored beside it (selection: {@link selectionScore}) */
   validationViews?: Encoded[]
+  /** generated messages at a fixed seed (train/view-batches.ts), scored beside it likewise */
+  generatedValidation?: Encoded[]
   /** evaluate the starting weights before the first step */
   evalAtStart?: boolean
   /**
@@ -252,16 +263,24 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       for (const set of sets) out.push(await evaluate(m, set, o.padId))
       return out
     })
-  const validate = async (): Promise<{ validation: Metrics; views?: Metrics }> => {
-    const [validation, views] = await score(model, o.validationViews === undefined ? [o.validation] : [o.validation, o.validationViews])
+  const validate = async (): Promise<Validated> => {
+    const extra = { views: o.validationViews, generated: o.generatedValidation }
+    const named = (Object.keys(extra) as Array<keyof typeof extra>).filter((k) => extra[k] !== undefined)
+    const [validation, ...rest] = await score(model, [o.validation, ...named.map((k) => extra[k] ?? [])])
     if (validation === undefined) throw new Error('trainLoop: the scorer returned no validation metrics')
-    return views === undefined ? { validation } : { validation, views }
+    const out: Validated = { validation }
+    named.forEach((k, i) => {
+      const m = rest[i]
+      if (m !== undefined) out[k] = m
+    })
+    return out
   }
-  const describe = (v: { validation: Metrics; views?: Metrics }): string =>
+  const figures = (name: string, m: Metrics | undefined): string =>
+    m === undefined ? '' : ` ${name}_loss ${m.loss.toFixed(4)} ${name}_acc ${(m.accuracy * 100).toFixed(2)}% ${name}_f1 ${m.f1.toFixed(4)}`
+  const describe = (v: Validated): string =>
     `val_loss ${v.validation.loss.toFixed(4)} val_acc ${(v.validation.accuracy * 100).toFixed(2)}% val_f1 ${v.validation.f1.toFixed(4)}` +
-    (v.views === undefined
-      ? ''
-      : ` views_loss ${v.views.loss.toFixed(4)} views_acc ${(v.views.accuracy * 100).toFixed(2)}% views_f1 ${v.views.f1.toFixed(4)}`)
+    figures('views', v.views) +
+    figures('gen', v.generated)
   if (o.evalAtStart === true && state.step === 0 && state.initial === undefined) {
     state.initial = await validate()
     o.log(`eval start ${describe(state.initial)}`)
@@ -297,7 +316,6 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
     meter.step(state, loss, gnorm, lr)
     if (state.step % preset.evalEvery === 0 || state.step === state.totalSteps) {
       const result = await validate()
-      const { validation, views } = result
       const trainLoss = meter.takeLoss()
       state.history.push({
         step: state.step,
@@ -306,9 +324,9 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
         ...result,
         elapsedSeconds: state.elapsedSeconds,
       })
-      const score = selectionScore(validation, views)
-      const bestScore = state.best === null ? -1 : selectionScore(state.best.validation, state.best.views)
-      const lossOf = (r: { validation: Metrics; views?: Metrics }): number => r.validation.loss + (r.views?.loss ?? 0)
+      const score = selectionScore(result)
+      const bestScore = state.best === null ? -1 : selectionScore(state.best)
+      const lossOf = (r: Validated): number => r.validation.loss + (r.views?.loss ?? 0) + (r.generated?.loss ?? 0)
       const better = state.best === null || score > bestScore || (score === bestScore && lossOf(result) < lossOf(state.best))
       if (better) {
         state.best = { step: state.step, ...result }

@@ -2,7 +2,7 @@ import type { Tokenizer } from '../src/core/tokenizers/index.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
 import { type Encoded, MAX_CHARS } from './batches.ts'
 import type { Example } from './data.ts'
-import { syntheticMessage } from './synthetic.ts'
+import { type Label, syntheticMessage } from './synthetic.ts'
 import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, type LengthBucket, makeView } from './views.ts'
 
 /**
@@ -17,6 +17,31 @@ export const VALIDATION_VIEWS_SEED = 20
 const bucketsUpTo = (maxLength: number): LengthBucket[] => {
   const kept = LENGTH_BUCKETS.filter((b) => b.tokens <= maxLength)
   return kept.length > 0 ? kept : [{ tokens: maxLength, weight: 1 }]
+}
+
+/** The seed of the generated validation messages, far from every run's training stream. */
+export const GENERATED_VALIDATION_SEED = 7_777_777
+
+/** Tries before a short row keeps its corpus view because no generated message fits it. */
+const FIT_TRIES = 4
+
+/**
+ * A generated message of `label` whose whole encoding fits `tokens`, or
+ * undefined after a few draws: a truncated message could lose the sentences
+ * that carry its label (a notice's event is shared by both labels).
+ */
+export function fittingMessage(
+  tokenizer: Tokenizer,
+  label: Label,
+  tokens: number,
+  random: () => number,
+): { text: string; ids: number[] } | undefined {
+  for (let tries = 0; tries < FIT_TRIES; tries++) {
+    const text = syntheticMessage(label, random)
+    const { ids } = tokenizer.encode({ text }, { max_length: MAX_CHARS, truncation: true })
+    if (ids.length <= tokens) return { text, ids }
+  }
+  return undefined
 }
 
 /** How a run's training batches are made beside the corpus views. */
@@ -50,9 +75,11 @@ export function viewBatcher(
       const e = train[i]
       if (e === undefined) throw new Error(`viewBatcher: no training example ${i}`)
       // drawn only when mixing, so a run without it repeats the batches of earlier runs
-      const generated = synthetic > 0 && tokens < longest && random() < synthetic
+      const generated =
+        synthetic > 0 && tokens < longest && random() < synthetic ? fittingMessage(tokenizer, e.label, tokens, random) : undefined
       const { kind, maxWords } = drawView(tokens, longest, random)
-      const text = generated ? syntheticMessage(e.label, random) : makeView(e.text.slice(0, MAX_CHARS), kind, maxWords, random)
+      if (generated !== undefined) return { ids: generated.ids, label: e.label }
+      const text = makeView(e.text.slice(0, MAX_CHARS), kind, maxWords, random)
       return { ids: tokenizer.encode({ text }, { max_length: tokens, truncation: true }).ids, label: e.label }
     })
   }
@@ -69,4 +96,17 @@ export function validationViews(tokenizer: Tokenizer, validation: readonly Examp
     ids: tokenizer.encode({ text: v.text }, { max_length: v.tokens, truncation: true }).ids,
     label: validation[i]?.label ?? 0,
   }))
+}
+
+/**
+ * Generated messages of both labels in turn, each whole at `maxLength`, from a
+ * fixed seed: scored beside the validation split in runs that mix generated
+ * messages in, so that selection also sees whether the model learned them.
+ */
+export function generatedValidation(tokenizer: Tokenizer, maxLength: number, n = 400): Encoded[] {
+  return Array.from({ length: n }, (_, i) => {
+    const label = (i % 2) as Label
+    const text = syntheticMessage(label, mulberry32(GENERATED_VALIDATION_SEED + i))
+    return { ids: tokenizer.encode({ text }, { max_length: maxLength, truncation: true }).ids, label }
+  })
 }

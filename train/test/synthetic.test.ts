@@ -4,7 +4,7 @@ import { sharedTokenizer } from '../batches.ts'
 import type { Example } from '../data.ts'
 import { loadModernSet } from '../modern-set.ts'
 import { everyFrame, everyNoticePart, everyTemplate, syntheticMessage, TEMPLATE_COUNT } from '../synthetic.ts'
-import { viewBatcher } from '../view-batches.ts'
+import { fittingMessage, generatedValidation, viewBatcher } from '../view-batches.ts'
 
 const words = (text: string): string[] => text.toLowerCase().match(/[a-z0-9']+/g) ?? []
 const shingles = (text: string, n: number): Set<string> => {
@@ -84,6 +84,27 @@ describe('the view mix', () => {
     }
     expect(long).toBeGreaterThan(0)
     expect(generated).toBeGreaterThan(0)
+  })
+
+  it('puts a generated message in a row only whole, never cut to the row length', () => {
+    for (const tokens of [16, 32, 64]) {
+      let found = 0
+      for (let seed = 0; seed < 40; seed++) {
+        const m = fittingMessage(tokenizer, (seed % 2) as 0 | 1, tokens, mulberry32(seed))
+        if (m === undefined) continue
+        found++
+        expect(m.ids.length).toBeLessThanOrEqual(tokens)
+        expect(m.ids).toEqual(tokenizer.encode({ text: m.text }, { max_length: 4096, truncation: false }).ids)
+      }
+      expect(found).toBeGreaterThan(tokens === 16 ? 0 : 20)
+    }
+  })
+
+  it('scores a fixed set of generated messages of both labels in turn', () => {
+    const a = generatedValidation(tokenizer, 256, 40)
+    expect(a).toEqual(generatedValidation(tokenizer, 256, 40))
+    expect(a.map((e) => e.label)).toEqual(Array.from({ length: 40 }, (_, i) => i % 2))
+    expect(new Set(a.map((e) => e.ids.join(' '))).size).toBeGreaterThan(30)
   })
 
   it('without a share repeats the batches of a run that had none', () => {

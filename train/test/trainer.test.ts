@@ -82,7 +82,7 @@ describe('trainLoop with views', () => {
   const train = Array.from({ length: 48 }, (_, i) => example((i % 2) as 0 | 1))
   const validation = Array.from({ length: 16 }, (_, i) => example((i % 2) as 0 | 1))
 
-  it('trains on the views it is given, scores the views set and the starting weights, selects by both', async () => {
+  it('trains on the views it is given, scores the views and generated sets and the starting weights, selects by all three', async () => {
     const preset = { ...trainPreset('albert-tiny'), batchSize: 8, epochs: 1, evalEvery: 3, peakLr: 5e-3 }
     const model = createModel(preset.config, mulberry32(1))
     const seen: number[] = []
@@ -92,6 +92,7 @@ describe('trainLoop with views', () => {
       return indices.map((i) => ({ ids: (train[i]?.ids ?? []).slice(0, 3 + (step % 3)), label: train[i]?.label ?? 0 }))
     }
     const validationViews = validation.map((e) => ({ ...e, ids: e.ids.slice(0, 4) }))
+    const generatedValidation = validation.slice(0, 10).map((e) => ({ ...e, ids: e.ids.slice(0, 6) }))
     const state: TrainState = { step: 0, totalSteps: 6, seed: 1, elapsedSeconds: 0, best: null, history: [] }
     const done = await trainLoop(
       {
@@ -101,6 +102,7 @@ describe('trainLoop with views', () => {
         train,
         validation,
         validationViews,
+        generatedValidation,
         views,
         evalAtStart: true,
         padId: 0,
@@ -113,17 +115,19 @@ describe('trainLoop with views', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4, 5])
     expect(done.initial?.views?.n).toBe(16)
     expect(done.history.map((h) => h.views?.n)).toEqual([16, 16])
-    const scores = done.history.map((h) => selectionScore(h.validation, h.views))
-    expect(done.best === null ? -1 : selectionScore(done.best.validation, done.best.views)).toBe(Math.max(...scores))
+    expect([done.initial?.generated?.n, ...done.history.map((h) => h.generated?.n)]).toEqual([10, 10, 10])
+    const scores = done.history.map((h) => selectionScore(h))
+    expect(done.best === null ? -1 : selectionScore(done.best)).toBe(Math.max(...scores))
     disposeModel(model)
   })
 })
 
 describe('selectionScore', () => {
-  it('is validation accuracy, or its mean with the views accuracy', () => {
+  it('is validation accuracy, or its mean with the views and generated accuracies', () => {
     const m = (accuracy: number) => ({ ...metricsOf([], []), accuracy })
-    expect(selectionScore(m(0.9))).toBe(0.9)
-    expect(selectionScore(m(0.9), m(0.7))).toBeCloseTo(0.8)
+    expect(selectionScore({ validation: m(0.9) })).toBe(0.9)
+    expect(selectionScore({ validation: m(0.9), views: m(0.7) })).toBeCloseTo(0.8)
+    expect(selectionScore({ validation: m(0.9), views: m(0.7), generated: m(0.5) })).toBeCloseTo(0.7)
   })
 })
 
