@@ -11,6 +11,18 @@ import type { Metrics, TrainState } from './trainer.ts'
  */
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`
+
+/** How the exported checkpoint was chosen, with its figures on each set the choice used. */
+function selectionLine(best: TrainState['best']): string {
+  if (best === null) return 'no evaluation yet'
+  const sets = [
+    { what: 'validation', m: best.validation },
+    { what: 'its short views', m: best.views },
+    { what: 'generated messages', m: best.generated },
+  ].flatMap(({ what, m }) => (m === undefined ? [] : [`${pct(m.accuracy)} on ${what}`]))
+  const rule = sets.length === 1 ? 'best validation accuracy' : `best mean accuracy over ${sets.length} sets`
+  return `${rule}, step ${best.step} (${sets.join(', ')})`
+}
 const row = (name: string, m: Metrics): string =>
   `| ${name} | ${pct(m.accuracy)} | ${m.precision.toFixed(4)} | ${m.recall.toFixed(4)} | ${m.f1.toFixed(4)} | ${m.tp} / ${m.fp} / ${m.tn} / ${m.fn} |`
 
@@ -107,7 +119,7 @@ the data preparation, the model code and how to resume or repeat the run.
 - **Training**: AdamW (weight decay 0.01), peak lr ${preset.peakLr}, warm-up ${preset.warmupSteps} steps then linear decay
   over ${state.totalSteps} steps, batch ${preset.batchSize}, hidden dropout ${c.hidden_dropout_prob}, gradient clip 1.0, seed ${state.seed}. ${phases}
   Ran ${state.step} steps (${(state.step / Math.floor(4577 / preset.batchSize)).toFixed(2)} epochs), ${(state.elapsedSeconds / 60).toFixed(0)} min of wall time on a shared 2-core machine.
-  Exported checkpoint: ${best?.views === undefined ? 'best validation accuracy' : `best mean of validation${best.generated === undefined ? ' and validation-views' : ', validation-views and generated-message'} accuracy`}, step ${best?.step ?? '-'} (${best === null ? '-' : pct(best.validation.accuracy)} on validation${best?.views === undefined ? '' : `, ${pct(best.views.accuracy)} on its short views`}${best?.generated === undefined ? '' : `, ${pct(best.generated.accuracy)} on generated messages`}).
+  Exported checkpoint: ${selectionLine(best)}.
 ${pretraining === undefined ? '- **Pre-training**: none (no ELECTRA replaced-token detection or ALBERT MLM/SOP); fine-tuned from scratch.' : pretrainLine(pretraining)}
 
 ## Test split (${report.test_examples} emails, first ${report.max_length} tokens)

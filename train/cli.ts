@@ -281,7 +281,7 @@ if (badMix !== undefined) {
 }
 const views = values.views ? viewBatcher(tokenizer, trainExamples, preset.maxLength, seed, mix) : undefined
 const validationViewSet = values.views ? validationViews(tokenizer, validationExamples, preset.maxLength) : undefined
-const generatedSet = mix.synthetic > 0 ? generatedValidation(tokenizer, preset.maxLength) : undefined
+const generatedSet = mix.synthetic > 0 ? generatedValidation(tokenizer, preset.maxLength, limit === undefined ? 400 : 32) : undefined
 const model = createModel(preset.config, mulberry32(seed))
 if (values.init !== undefined) {
   const { initFrom } = await import('./init.ts')

@@ -248,21 +248,22 @@ const SPAM: readonly string[] = [
   '[Claim your|Get a] [free|bonus] {amount} [casino credit|betting voucher] [now|today]. [No deposit needed!|Play at] {lure}',
 ]
 
-// Notices composed from parts (round 4). Both labels draw the same event (an order, a charge, a
+// Notices composed from parts. Both labels draw the same event (an order, a charge, a
 // sign-in, a delivery, a renewal), so the label rests on what follows it: a real notice informs and
 // points to the company's own app or site; a lure asks for credentials, card details or a fee, by a
 // deadline, through a lookalike link or a phone number.
 const EVENT: readonly string[] = [
-  '[Your|The] {company} order {order} [has shipped|is on its way|was delivered {day}|is delayed by a day|has been split into two parcels].',
+  '[Your|The] {company} order {order} [has shipped|is on its way|was delivered on {date}|is delayed by a day|has been split into two parcels].',
   '[We received|We have processed|Thank you for] [a|your] payment of {amount} [on {date}|for invoice {order}|to {company}].',
   '[A new device|A new browser|Someone using Chrome on Windows|An iPhone] signed in to your {company} account [on {date}|at {time}|today].',
   '[Invoice|Bill|Statement|Credit note] {order} for {amount} [is ready|was issued on {date}|is due on {date}|is attached].',
   'Your {company} [subscription|membership|plan|trial] [renews|ends|changes] on {date}[| for {amount}].',
-  '[Your package|Parcel {order}|A delivery for you|Your {company} parcel] [arrives {day}|is at the local depot|could not be left {day}|is with the courier].',
+  '[Your package|Parcel {order}|A delivery for you|Your {company} parcel] [arrives {day}|is at the local depot|could not be left at the door today|is with the courier].',
   'The [password|email address|phone number|recovery address] of your {company} account was [changed|updated] on {date}.',
   '[Your card ending {card}|The card ending {card}|Your account] was [charged|debited] {amount} [at|by] {company} on {date}.',
   'Your [booking|reservation|ticket] {code} with {company} for {date} [is confirmed|has changed|was cancelled|needs a seat choice].',
-  'Your {company} [storage|mailbox|account balance|data allowance] is [almost full|running low|at its limit] this month.',
+  'Your {company} [storage|mailbox] is [almost full|at its limit] this month.',
+  'Your {company} [account balance|data allowance] is [running low|nearly used up] this month.',
   '[Your|A] refund of {amount} for order {order} [is on its way|was approved|has been issued].',
   'Your {company} [tax|annual|quarterly] [statement|summary|document] for {month} is [ready|available].',
 ]
@@ -279,7 +280,7 @@ const HAM_ASK: readonly string[] = [
   '[You can see the details|The details are] in the {company} app[ under Orders| under Activity|].',
   'If this was you, [you can ignore this message|there is nothing else to do].',
   'If it was not you, open the {company} app and change your password from Settings[.| yourself; we will never ask for it.]',
-  '[Questions?|Need help?] [Reply to this email|Visit our help centre at {link}|Ring us on the phone number printed on your card].',
+  '[Questions?|Need help?] [Reply to this email|Visit our help centre at {link}|Ring us on the phone number printed on your card|Call us on {phone}, 8 am to 8 pm].',
   '[Track it|See the order|View your receipt] at {link}.',
   'We will [send another update|let you know] when it [moves|is out for delivery|is done].',
   '[Your receipt is attached.|A PDF copy is attached for your records.|Keep this email for your records.]',
@@ -296,7 +297,7 @@ const SPAM_ASK: readonly string[] = [
   '[Click|Tap] [here|the link below] to [restore access|unlock your account|claim it|stop the payment]: {lure}',
 ]
 const SPAM_THREAT: readonly string[] = [
-  '[Failure to do so|If you do not act|Without this step] [within 24 hours|by tonight|within 48 hours] means [we suspend the account|your account is closed|the parcel goes back to the sender|a late fee of {small} is added].',
+  '[If you do not act|Unless you confirm] [within 24 hours|by tonight|within 48 hours], [we suspend the account|your account is closed|the parcel goes back to the sender|a late fee of {small} is added].',
   'This [link|request|offer] expires in [2|6|12|24] hours.',
   '[Accounts|Cards|Mailboxes] not verified [today|within 24 hours] are [closed|deleted|locked] [without further notice|permanently].',
   '[Act now|Do not ignore this message|This is your final notice].',
@@ -321,7 +322,7 @@ const WORK_SPAM: readonly string[] = [
   '{name}, I need you to [process|make] an urgent wire transfer of {big} [for an acquisition|to a supplier] [today|before the bank closes]. [Do not discuss it with anyone yet.|I am in meetings, email only.] {full}, CEO',
   '[IT Service Desk|Microsoft 365 Admin|Mail Administrator]: [your mailbox has|you have] {n} [held messages|pending emails]. [Release them|Sign in to review them] at {lure} [before they are deleted|within 24 hours].',
   '[HR|Payroll] [notice|update]: [your salary adjustment|the new bonus scheme] [document|letter] is ready. [Sign in with your work email and password|Confirm your bank details] at {lure} to [view it|receive it].',
-  'You have received a [secure|protected] [fax|voicemail|document] from {company}. [Open it|Listen to it] at {lure} [with your email login|within 24 hours].',
+  'You have received a [secure|protected] [fax|document|voicemail] from {company}. Open it at {lure} [with your email login|within 24 hours].',
 ]
 const GREETING: readonly string[] = ['Hi {name},', 'Hello {name},', 'Dear customer,', 'Dear {full},', 'Hello,', 'Dear member,']
 

@@ -263,15 +263,23 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       for (const set of sets) out.push(await evaluate(m, set, o.padId))
       return out
     })
+  // the sets beside the validation split, in the order they are scored
+  const extras = (
+    [
+      ['views', o.validationViews],
+      ['generated', o.generatedValidation],
+    ] as const
+  ).flatMap(([name, set]) => (set === undefined ? [] : [{ name, set }]))
   const validate = async (): Promise<Validated> => {
-    const extra = { views: o.validationViews, generated: o.generatedValidation }
-    const named = (Object.keys(extra) as Array<keyof typeof extra>).filter((k) => extra[k] !== undefined)
-    const [validation, ...rest] = await score(model, [o.validation, ...named.map((k) => extra[k] ?? [])])
-    if (validation === undefined) throw new Error('trainLoop: the scorer returned no validation metrics')
+    const [validation, ...rest] = await score(model, [o.validation, ...extras.map((x) => x.set)])
+    if (validation === undefined || rest.length !== extras.length)
+      throw new Error(
+        `trainLoop: the scorer returned ${rest.length + (validation === undefined ? 0 : 1)} results for ${extras.length + 1} sets`,
+      )
     const out: Validated = { validation }
-    named.forEach((k, i) => {
+    extras.forEach((x, i) => {
       const m = rest[i]
-      if (m !== undefined) out[k] = m
+      if (m !== undefined) out[x.name] = m
     })
     return out
   }
@@ -281,6 +289,14 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
     `val_loss ${v.validation.loss.toFixed(4)} val_acc ${(v.validation.accuracy * 100).toFixed(2)}% val_f1 ${v.validation.f1.toFixed(4)}` +
     figures('views', v.views) +
     figures('gen', v.generated)
+  const setsOf = (v: Validated): string => ['validation', ...(['views', 'generated'] as const).filter((k) => v[k] !== undefined)].join(', ')
+  const scoring = ['validation', ...extras.map((x) => x.name)].join(', ')
+  // a best checkpoint chosen on other sets would be compared on a different mean
+  if (state.best !== null && setsOf(state.best) !== scoring)
+    throw new Error(
+      `trainLoop: ${o.dir} chose its best checkpoint on ${setsOf(state.best)}; this run scores ${scoring}. ` +
+        'Resume it with the options it was started with, or start afresh (--fresh, or another --out).',
+    )
   if (o.evalAtStart === true && state.step === 0 && state.initial === undefined) {
     state.initial = await validate()
     o.log(`eval start ${describe(state.initial)}`)

@@ -19,11 +19,18 @@ const bucketsUpTo = (maxLength: number): LengthBucket[] => {
   return kept.length > 0 ? kept : [{ tokens: maxLength, weight: 1 }]
 }
 
-/** The seed of the generated validation messages, far from every run's training stream. */
+/** The first seed of the generated validation messages (one seed per message; no run's seed is near it). */
 export const GENERATED_VALIDATION_SEED = 7_777_777
 
-/** Tries before a short row keeps its corpus view because no generated message fits it. */
-const FIT_TRIES = 4
+/**
+ * Tries before a row keeps its corpus view because no generated message fits
+ * it: enough that a 32-token row takes generated spam (longer, on the whole)
+ * nearly as often as generated ham, so length does not hint at the label.
+ */
+const FIT_TRIES = 16
+
+/** Rows shorter than this never get a generated message: hardly any spam fits in them. */
+export const GENERATED_MIN_TOKENS = 32
 
 /**
  * A generated message of `label` whose whole encoding fits `tokens`, or
@@ -76,7 +83,9 @@ export function viewBatcher(
       if (e === undefined) throw new Error(`viewBatcher: no training example ${i}`)
       // drawn only when mixing, so a run without it repeats the batches of earlier runs
       const generated =
-        synthetic > 0 && tokens < longest && random() < synthetic ? fittingMessage(tokenizer, e.label, tokens, random) : undefined
+        synthetic > 0 && tokens >= GENERATED_MIN_TOKENS && tokens < longest && random() < synthetic
+          ? fittingMessage(tokenizer, e.label, tokens, random)
+          : undefined
       const { kind, maxWords } = drawView(tokens, longest, random)
       if (generated !== undefined) return { ids: generated.ids, label: e.label }
       const text = makeView(e.text.slice(0, MAX_CHARS), kind, maxWords, random)
@@ -99,9 +108,10 @@ export function validationViews(tokenizer: Tokenizer, validation: readonly Examp
 }
 
 /**
- * Generated messages of both labels in turn, each whole at `maxLength`, from a
- * fixed seed: scored beside the validation split in runs that mix generated
- * messages in, so that selection also sees whether the model learned them.
+ * Generated messages of both labels in turn, from a fixed seed, cut at
+ * `maxLength` like the validation bodies: scored beside the validation split
+ * in runs that mix generated messages in, so that selection also sees whether
+ * the model learned them.
  */
 export function generatedValidation(tokenizer: Tokenizer, maxLength: number, n = 400): Encoded[] {
   return Array.from({ length: n }, (_, i) => {

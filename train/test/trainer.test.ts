@@ -118,6 +118,25 @@ describe('trainLoop with views', () => {
     expect([done.initial?.generated?.n, ...done.history.map((h) => h.generated?.n)]).toEqual([10, 10, 10])
     const scores = done.history.map((h) => selectionScore(h))
     expect(done.best === null ? -1 : selectionScore(done.best)).toBe(Math.max(...scores))
+    // resumed without the generated set, its selection would mix means over 3 and 2 sets
+    const more = { ...done, totalSteps: 9 }
+    const resume = trainLoop(
+      {
+        preset,
+        model,
+        opt: initAdamW(model.params),
+        train,
+        validation,
+        validationViews,
+        views,
+        padId: 0,
+        dir: `${scratch()}/views`,
+        seed: 1,
+        log: () => {},
+      },
+      more,
+    )
+    await expect(resume).rejects.toThrow(/validation, views, generated; this run scores validation, views/)
     disposeModel(model)
   })
 })
