@@ -137,9 +137,16 @@ export interface Validated {
  * chosen for the corpus task, short texts and today's kinds of message alike.
  */
 export const selectionScore = (v: Validated): number => {
-  const sets = [v.validation, v.views, v.generated].filter((m): m is Metrics => m !== undefined)
-  return sets.reduce((sum, m) => sum + m.accuracy, 0) / sets.length
+  const sets = scoredSets(v)
+  return sets.reduce((sum, s) => sum + s.metrics.accuracy, 0) / sets.length
 }
+
+/** The sets an evaluation has, in the order they are scored. */
+const scoredSets = (v: Validated): Array<{ name: keyof Validated; metrics: Metrics }> =>
+  (['validation', 'views', 'generated'] as const).flatMap((name) => {
+    const metrics = v[name]
+    return metrics === undefined ? [] : [{ name, metrics }]
+  })
 
 /** Where a run keeps its files. */
 export const runFiles = (dir: string) => ({
@@ -289,7 +296,10 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
     `val_loss ${v.validation.loss.toFixed(4)} val_acc ${(v.validation.accuracy * 100).toFixed(2)}% val_f1 ${v.validation.f1.toFixed(4)}` +
     figures('views', v.views) +
     figures('gen', v.generated)
-  const setsOf = (v: Validated): string => ['validation', ...(['views', 'generated'] as const).filter((k) => v[k] !== undefined)].join(', ')
+  const setsOf = (v: Validated): string =>
+    scoredSets(v)
+      .map((x) => x.name)
+      .join(', ')
   const scoring = ['validation', ...extras.map((x) => x.name)].join(', ')
   // a best checkpoint chosen on other sets would be compared on a different mean
   if (state.best !== null && setsOf(state.best) !== scoring)
@@ -342,7 +352,7 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       })
       const score = selectionScore(result)
       const bestScore = state.best === null ? -1 : selectionScore(state.best)
-      const lossOf = (r: Validated): number => r.validation.loss + (r.views?.loss ?? 0) + (r.generated?.loss ?? 0)
+      const lossOf = (r: Validated): number => scoredSets(r).reduce((sum, x) => sum + x.metrics.loss, 0)
       const better = state.best === null || score > bestScore || (score === bestScore && lossOf(result) < lossOf(state.best))
       if (better) {
         state.best = { step: state.step, ...result }

@@ -94,24 +94,20 @@ describe('trainLoop with views', () => {
     const validationViews = validation.map((e) => ({ ...e, ids: e.ids.slice(0, 4) }))
     const generatedValidation = validation.slice(0, 10).map((e) => ({ ...e, ids: e.ids.slice(0, 6) }))
     const state: TrainState = { step: 0, totalSteps: 6, seed: 1, elapsedSeconds: 0, best: null, history: [] }
-    const done = await trainLoop(
-      {
-        preset,
-        model,
-        opt: initAdamW(model.params),
-        train,
-        validation,
-        validationViews,
-        generatedValidation,
-        views,
-        evalAtStart: true,
-        padId: 0,
-        dir: `${scratch()}/views`,
-        seed: 1,
-        log: () => {},
-      },
-      state,
-    )
+    const options = {
+      preset,
+      model,
+      opt: initAdamW(model.params),
+      train,
+      validation,
+      validationViews,
+      views,
+      padId: 0,
+      dir: `${scratch()}/views`,
+      seed: 1,
+      log: () => {},
+    }
+    const done = await trainLoop({ ...options, generatedValidation, evalAtStart: true }, state)
     expect(seen).toEqual([0, 1, 2, 3, 4, 5])
     expect(done.initial?.views?.n).toBe(16)
     expect(done.history.map((h) => h.views?.n)).toEqual([16, 16])
@@ -120,22 +116,7 @@ describe('trainLoop with views', () => {
     expect(done.best === null ? -1 : selectionScore(done.best)).toBe(Math.max(...scores))
     // resumed without the generated set, its selection would mix means over 3 and 2 sets
     const more = { ...done, totalSteps: 9 }
-    const resume = trainLoop(
-      {
-        preset,
-        model,
-        opt: initAdamW(model.params),
-        train,
-        validation,
-        validationViews,
-        views,
-        padId: 0,
-        dir: `${scratch()}/views`,
-        seed: 1,
-        log: () => {},
-      },
-      more,
-    )
+    const resume = trainLoop(options, more)
     await expect(resume).rejects.toThrow(/validation, views, generated; this run scores validation, views/)
     disposeModel(model)
   })
