@@ -59,6 +59,11 @@ import type { AssessReport } from './assess.ts'
  * card's "Modern messages and calibration" section is rewritten with --fold or
  * --card; --from FILE takes a saved report instead of scoring again.
  *
+ * `npm run train -- soup --model albert --ingredient DIR --ingredient DIR ... [--out DIR]`
+ * averages checkpoints of one model into a greedy soup (train/soup.ts), chosen
+ * on validation like a views run with generated messages, into <out>/best/
+ * (default .artifacts/train/<id>-soup), with every score in <out>/soup.json.
+ *
  * `npm run train -- export --model electra` writes the run's best checkpoint
  * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
  * it on the test split (tfjs, fp32 ONNX, int8 ONNX) into models/<id>/eval.json
@@ -103,6 +108,7 @@ const { values, positionals } = parseArgs({
     report: { type: 'string' },
     card: { type: 'boolean', default: false },
     from: { type: 'string' },
+    ingredient: { type: 'string', multiple: true },
   },
   allowPositionals: true,
 })
@@ -123,11 +129,14 @@ const preset = {
   evalEvery: num(values['eval-every']) ?? base.evalEvery,
 }
 const command = positionals[0] ?? 'run'
-if (command !== 'run' && command !== 'export' && command !== 'evaluate' && command !== 'pretrain' && command !== 'assess') {
-  console.error(`Unknown command "${command}"; use run (default), pretrain, export, evaluate or assess.`)
+const commands = ['run', 'pretrain', 'export', 'evaluate', 'assess', 'soup']
+if (!commands.includes(command)) {
+  console.error(`Unknown command "${command}"; use run (default), pretrain, export, evaluate, assess or soup.`)
   process.exit(2)
 }
-const dir = resolve(values.out ?? join(artifactsDir, 'train', command === 'pretrain' ? `${preset.id}-pretrain` : preset.id))
+const dir = resolve(
+  values.out ?? join(artifactsDir, 'train', command === 'pretrain' || command === 'soup' ? `${preset.id}-${command}` : preset.id),
+)
 mkdirSync(dir, { recursive: true })
 const files = runFiles(dir)
 const modelDir = resolve(values['model-dir'] ?? join(repoRoot, 'models', preset.id))
@@ -218,8 +227,10 @@ if (values.background) {
     cwd: repoRoot,
   })
   child.unref()
-  console.log(`training ${preset.id} in the background (pid ${child.pid}); log: ${files.log}`)
-  console.log(`follow: tail -f ${files.log}    stop: kill ${child.pid} (resume by re-running the same command)`)
+  console.log(`${command === 'soup' ? 'soup of' : 'training'} ${preset.id} in the background (pid ${child.pid}); log: ${files.log}`)
+  console.log(
+    `follow: tail -f ${files.log}    stop: kill ${child.pid} (${command === 'soup' ? 'a soup starts over when run again' : 'resume by re-running the same command'})`,
+  )
   process.exit(0)
 }
 
@@ -230,6 +241,11 @@ process.on('uncaughtException', (e) => {
   log(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
   process.exit(1)
 })
+
+if (command === 'soup') {
+  const { soupCommand } = await import('./soup-cli.ts')
+  process.exit(await soupCommand({ preset, dir, ingredients: values.ingredient ?? [], log }))
+}
 
 const seed = Number(values.seed)
 await useWasm()

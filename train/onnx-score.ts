@@ -15,16 +15,21 @@ import { metricsOf, type Metrics, saveHfCheckpoint } from './trainer.ts'
 export function onnxScorer(scratch: string, padId: number): (model: Model, sets: readonly (readonly Encoded[])[]) => Promise<Metrics[]> {
   return async (model, sets) => {
     await saveHfCheckpoint(scratch, model, 'F32')
-    const session = await openNodeSession((await convertCheckpoint(scratch)).onnx)
-    const out: Metrics[] = []
-    for (const set of sets)
-      out.push(
-        metricsOf(
-          set.map((e) => e.label),
-          await sessionLogits(session, set, padId),
-        ),
-      )
-    await session.release()
-    return out
+    return scoreCheckpoint(scratch, sets, padId)
   }
+}
+
+/** Metrics of an F32 HF checkpoint folder on each set, through its fp32 ONNX export. */
+export async function scoreCheckpoint(dir: string, sets: readonly (readonly Encoded[])[], padId: number): Promise<Metrics[]> {
+  const session = await openNodeSession((await convertCheckpoint(dir)).onnx)
+  const out: Metrics[] = []
+  for (const set of sets)
+    out.push(
+      metricsOf(
+        set.map((e) => e.label),
+        await sessionLogits(session, set, padId),
+      ),
+    )
+  await session.release()
+  return out
 }
