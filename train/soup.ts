@@ -77,34 +77,33 @@ export async function greedySoup(
   score: (weights: Weights) => Promise<Validated>,
   log: (line: string) => void = () => {},
 ): Promise<{ weights: Weights; report: SoupReport }> {
-  const ranked: SoupReport['ranked'] = []
-  for (const x of ingredients) {
-    const v = await score(x.weights)
-    log(`ingredient ${x.name}: ${describeScore(v)}`)
-    ranked.push({ name: x.name, ...v })
+  const scored: Array<{ ingredient: Ingredient; validation: Validated }> = []
+  for (const ingredient of ingredients) {
+    const validation = await score(ingredient.weights)
+    log(`ingredient ${ingredient.name}: ${describeScore(validation)}`)
+    scored.push({ ingredient, validation })
   }
-  ranked.sort((a, b) => selectionScore(b) - selectionScore(a))
-  const byName = new Map(ingredients.map((x) => [x.name, x.weights]))
-  const [best, ...others] = ranked
+  scored.sort((a, b) => selectionScore(b.validation) - selectionScore(a.validation))
+  const [best, ...others] = scored
   if (best === undefined) throw new Error('greedySoup: no ingredients')
-  const members = [best.name]
-  const { name: _, ...bestValidation } = best
-  let validation: Validated = bestValidation
-  let weights: Weights = byName.get(best.name) ?? new Map()
+  const members = [best.ingredient]
+  let { validation } = best
+  let weights = best.ingredient.weights
   const trials: SoupReport['trials'] = []
-  for (const x of others) {
-    const candidate = averageWeights([...members, x.name].map((n) => byName.get(n) ?? new Map()))
+  for (const { ingredient } of others) {
+    const candidate = averageWeights([...members, ingredient].map((m) => m.weights))
     const v = await score(candidate)
     const kept = selectionScore(v) >= selectionScore(validation)
-    log(`with ${x.name}: ${describeScore(v)}${kept ? ' (kept)' : ''}`)
-    trials.push({ name: x.name, kept, ...v })
+    log(`with ${ingredient.name}: ${describeScore(v)}${kept ? ' (kept)' : ''}`)
+    trials.push({ name: ingredient.name, kept, ...v })
     if (kept) {
-      members.push(x.name)
+      members.push(ingredient)
       validation = v
       weights = candidate
     }
   }
-  return { weights, report: { ranked, trials, members, validation } }
+  const ranked = scored.map((x) => ({ name: x.ingredient.name, ...x.validation }))
+  return { weights, report: { ranked, trials, members: members.map((m) => m.name), validation } }
 }
 
 const describeScore = (v: Validated): string =>
