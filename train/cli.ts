@@ -62,7 +62,8 @@ import type { AssessReport } from './assess.ts'
  * `npm run train -- soup --model albert --ingredient DIR --ingredient DIR ... [--out DIR]`
  * averages checkpoints of one model into a greedy soup (train/soup.ts), chosen
  * on validation like a views run with generated messages, into <out>/best/
- * (default .artifacts/train/<id>-soup), with every score in <out>/soup.json.
+ * (default .artifacts/train/<id>-soup), with every score in <out>/soup.json;
+ * --fresh replaces a soup already there.
  *
  * `npm run train -- export --model electra` writes the run's best checkpoint
  * as F16 to models/<id>/; `npm run train -- evaluate --model electra` scores
@@ -146,8 +147,12 @@ if (command === 'export') {
   const { readFile } = await import('node:fs/promises')
   await useWasm()
   const state = JSON.parse(await readFile(files.state, 'utf8')) as TrainState
-  await exportModel(files.best, modelDir, { step: String(state.best?.step ?? '') }, num(values.positions))
-  console.log(`wrote ${modelDir} (F16) from ${files.best}, best validation step ${state.best?.step ?? '-'}`)
+  const source: Record<string, string> =
+    state.soup === undefined ? { step: String(state.best?.step ?? '') } : { soup: state.soup.join(' ') }
+  await exportModel(files.best, modelDir, source, num(values.positions))
+  console.log(
+    `wrote ${modelDir} (F16) from ${files.best}, ${state.soup === undefined ? `best validation step ${state.best?.step ?? '-'}` : `a soup of ${state.soup.length} checkpoints`}`,
+  )
   process.exit(0)
 }
 
@@ -244,7 +249,7 @@ process.on('uncaughtException', (e) => {
 
 if (command === 'soup') {
   const { soupCommand } = await import('./soup-cli.ts')
-  process.exit(await soupCommand({ preset, dir, ingredients: values.ingredient ?? [], log }))
+  process.exit(await soupCommand({ preset, dir, ingredients: values.ingredient ?? [], fresh: values.fresh, log }))
 }
 
 const seed = Number(values.seed)

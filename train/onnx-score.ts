@@ -22,14 +22,17 @@ export function onnxScorer(scratch: string, padId: number): (model: Model, sets:
 /** Metrics of an F32 HF checkpoint folder on each set, through its fp32 ONNX export. */
 export async function scoreCheckpoint(dir: string, sets: readonly (readonly Encoded[])[], padId: number): Promise<Metrics[]> {
   const session = await openNodeSession((await convertCheckpoint(dir)).onnx)
-  const out: Metrics[] = []
-  for (const set of sets)
-    out.push(
-      metricsOf(
-        set.map((e) => e.label),
-        await sessionLogits(session, set, padId),
-      ),
-    )
-  await session.release()
-  return out
+  try {
+    const out: Metrics[] = []
+    for (const set of sets)
+      out.push(
+        metricsOf(
+          set.map((e) => e.label),
+          await sessionLogits(session, set, padId),
+        ),
+      )
+    return out
+  } finally {
+    await session.release()
+  }
 }

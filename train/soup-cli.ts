@@ -14,13 +14,14 @@ import { generatedValidation, validationViews } from './view-batches.ts'
  * `npm run train -- soup --model albert --ingredient DIR --ingredient DIR ... [--out DIR]`:
  * a greedy soup of HF checkpoint folders of one model, chosen on the same
  * validation sets as a views run with generated messages (whole bodies, their
- * short views, 400 generated messages), at the checkpoints' own length.
- * Returns the exit code.
+ * short views, `generatedValidation`'s messages), at the checkpoints' own
+ * length. Returns the exit code: 2 for a bad command line, 1 when the soup fails.
  */
 export async function soupCommand(o: {
   preset: TrainPreset
   dir: string
   ingredients: readonly string[]
+  fresh: boolean
   log: (line: string) => void
 }): Promise<number> {
   const fail = (message: string): number => {
@@ -55,13 +56,15 @@ export async function soupCommand(o: {
       },
       padId: tokenizer.pad_id,
       log: o.log,
+      fresh: o.fresh,
     })
     o.log(
-      `soup of ${report.members.length} of ${dirs.length}: ${report.members.join(', ')}; ` +
-        `score ${(selectionScore(report.validation) * 100).toFixed(2)} -> ${join(name(o.dir), 'best')}`,
+      `soup of ${report.kept.length} of ${dirs.length}: ${report.kept.join(', ')}; ` +
+        `score ${(selectionScore(report.soup) * 100).toFixed(2)} -> ${join(name(o.dir), 'best')}`,
     )
     return 0
   } catch (e) {
-    return fail(`soup: ${e instanceof Error ? e.message : String(e)}`)
+    console.error(`soup: ${e instanceof Error ? e.message : String(e)}`)
+    return 1
   }
 }

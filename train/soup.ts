@@ -1,12 +1,19 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import type { Encoded } from './batches.ts'
+import { readFile, rename, rm } from 'node:fs/promises'
+import { isAbsolute, join, relative } from 'node:path'
 import type { HfConfig } from '../scripts/convert/config.ts'
-import { configJson } from '../scripts/checkpoint/generate.ts'
-import { readSafetensors, type WritableTensor, writeSafetensors } from '../scripts/convert/safetensors.ts'
+import { readSafetensors } from '../scripts/convert/safetensors.ts'
 import { scoreCheckpoint } from './onnx-score.ts'
-import { atomicWrite, runFiles, selectionScore, type TrainState, type Validated } from './trainer.ts'
+import {
+  atomicWrite,
+  runFiles,
+  selectionScore,
+  type TrainState,
+  type Validated,
+  validateOn,
+  type ValidationSets,
+  writeHfCheckpoint,
+} from './trainer.ts'
 
 /**
  * Weight averaging: a "model soup" (Wortsman et al. 2022). Checkpoints
@@ -26,27 +33,36 @@ export interface FloatTensor {
 /** A checkpoint's tensors by HF name. */
 export type Weights = ReadonlyMap<string, FloatTensor>
 
+/** Why two checkpoints cannot be averaged (a tensor only one has, or two shapes), or undefined when they can. */
+export function tensorMismatch(a: Weights, b: Weights): string | undefined {
+  for (const [name, t] of a) {
+    const other = b.get(name)
+    if (other === undefined) return `the second has no ${name}`
+    if (other.shape.join() !== t.shape.join())
+      return `${name} is ${t.shape.join('x')} in the first and ${other.shape.join('x')} in the second`
+  }
+  for (const name of b.keys()) if (!a.has(name)) return `the first has no ${name}`
+  return undefined
+}
+
 /** The uniform average of checkpoints of one architecture, tensor by tensor. */
-export function averageWeights(members: readonly Weights[]): Map<string, FloatTensor> {
-  const [first, ...rest] = members
+export function averageWeights(checkpoints: readonly Weights[]): Map<string, FloatTensor> {
+  const [first, ...rest] = checkpoints
   if (first === undefined) throw new Error('averageWeights: no checkpoints to average')
+  for (const [i, c] of rest.entries()) {
+    const why = tensorMismatch(first, c)
+    if (why !== undefined) throw new Error(`averageWeights: checkpoints 1 and ${i + 2} differ: ${why}`)
+  }
   const out = new Map<string, FloatTensor>()
   for (const [name, t] of first) {
     const sum = Float32Array.from(t.data)
-    for (const [i, m] of rest.entries()) {
-      const other = m.get(name)
-      if (other === undefined || other.shape.join() !== t.shape.join())
-        throw new Error(
-          `averageWeights: checkpoint ${i + 2} has ${other === undefined ? 'no' : `a ${other.shape.join('x')}`} ${name} (the first has ${t.shape.join('x')})`,
-        )
-      for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] ?? 0) + (other.data[j] ?? 0)
+    for (const c of rest) {
+      const data = c.get(name)?.data ?? new Float32Array(sum.length)
+      for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] ?? 0) + (data[j] ?? 0)
     }
-    for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] ?? 0) / members.length
+    for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] ?? 0) / checkpoints.length
     out.set(name, { shape: t.shape, data: sum })
   }
-  for (const [i, m] of rest.entries())
-    for (const name of m.keys())
-      if (!first.has(name)) throw new Error(`averageWeights: checkpoint ${i + 2} has ${name}, which the first lacks`)
   return out
 }
 
@@ -56,14 +72,19 @@ export interface Ingredient {
   weights: Weights
 }
 
+/** A validation with the selection score it gives, as the report keeps it. */
+export type Scored = { name: string; score: number } & Validated
+
 /** What the greedy soup tried, in order. */
 export interface SoupReport {
   /** every ingredient's own validation, best first */
-  ranked: Array<{ name: string } & Validated>
+  ranked: Scored[]
   /** each ingredient after the first, averaged in: the soup's validation with it, and whether it stayed */
-  trials: Array<{ name: string; kept: boolean } & Validated>
-  members: string[]
-  validation: Validated
+  trials: Array<Scored & { kept: boolean }>
+  /** the ingredients averaged into the soup, in the order they were kept */
+  kept: string[]
+  /** the soup's own validation */
+  soup: Validated
 }
 
 /**
@@ -95,15 +116,15 @@ export async function greedySoup(
     const v = await score(candidate)
     const kept = selectionScore(v) >= selectionScore(validation)
     log(`with ${ingredient.name}: ${describeScore(v)}${kept ? ' (kept)' : ''}`)
-    trials.push({ name: ingredient.name, kept, ...v })
+    trials.push({ name: ingredient.name, score: selectionScore(v), kept, ...v })
     if (kept) {
       members.push(ingredient)
       validation = v
       weights = candidate
     }
   }
-  const ranked = scored.map((x) => ({ name: x.ingredient.name, ...x.validation }))
-  return { weights, report: { ranked, trials, members: members.map((m) => m.name), validation } }
+  const ranked = scored.map((x) => ({ name: x.ingredient.name, score: selectionScore(x.validation), ...x.validation }))
+  return { weights, report: { ranked, trials, kept: members.map((m) => m.name), soup: validation } }
 }
 
 const describeScore = (v: Validated): string =>
@@ -123,79 +144,77 @@ export async function readCheckpoint(dir: string): Promise<{ config: HfConfig; w
   return { config, weights }
 }
 
-/** Writes float weights as an F32 HF checkpoint folder. */
-export async function writeCheckpoint(
-  dir: string,
-  config: HfConfig,
-  weights: Weights,
-  metadata: Record<string, string> = {},
-): Promise<void> {
-  const out: Record<string, WritableTensor> = {}
-  for (const [name, t] of weights) out[name] = { dtype: 'F32', shape: [...t.shape], data: t.data }
-  await mkdir(dir, { recursive: true })
-  await atomicWrite(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt', ...metadata }))
-  await atomicWrite(join(dir, 'config.json'), configJson({ ...config, torch_dtype: 'float32' }))
+/** The first config field (torch_dtype aside) in which two checkpoints differ, or undefined: they are one graph. */
+export function configDifference(a: HfConfig, b: HfConfig): string | undefined {
+  const canonical = (v: unknown): string =>
+    JSON.stringify(v, (_, x: unknown) =>
+      x !== null && typeof x === 'object' && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).sort(([k], [l]) => (k < l ? -1 : 1)))
+        : x,
+    )
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)])
+  fields.delete('torch_dtype')
+  const get = (c: HfConfig, k: string): unknown => (c as unknown as Record<string, unknown>)[k]
+  return [...fields].sort().find((k) => canonical(get(a, k)) !== canonical(get(b, k)))
 }
 
-/** Whether two configs describe one graph (they may differ only in the stored dtype). */
-export function sameArchitecture(a: HfConfig, b: HfConfig): boolean {
-  const canonical = (v: unknown): unknown =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v)
-            .filter(([k]) => k !== 'torch_dtype')
-            .sort(([x], [y]) => (x < y ? -1 : 1))
-            .map(([k, x]) => [k, canonical(x)]),
-        )
-      : v
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
-}
-
-/** What {@link soupRun} needs: the ingredient folders by name, the run folder, the validation sets. */
+/** What {@link soupRun} needs: the ingredient folders by name, the soup's folder, the validation sets. */
 export interface SoupOptions {
   ingredients: ReadonlyArray<{ name: string; dir: string }>
   dir: string
-  sets: { validation: readonly Encoded[]; views?: readonly Encoded[]; generated?: readonly Encoded[] }
+  sets: ValidationSets
   padId: number
   log: (line: string) => void
+  /** replace a soup already in `dir` */
+  fresh?: boolean
 }
 
 /**
  * Builds a greedy soup from checkpoint folders into `dir`: the soup as `best/`
- * (so `export` and `assess` take it like a run's choice), `state.json` with its
- * validation, and `soup.json` with every score the choice was made on.
+ * (so `export` and `assess` take it like a run's choice), `soup.json` with
+ * every score the choice was made on, and `state.json` with its validation,
+ * written last: a folder without it holds no finished soup.
  */
 export async function soupRun(o: SoupOptions): Promise<SoupReport> {
-  if (existsSync(runFiles(o.dir).checkpoint)) throw new Error(`${o.dir} holds a training run; give the soup a folder of its own (--out)`)
+  const files = runFiles(o.dir)
+  const report = join(o.dir, 'soup.json')
+  if (existsSync(files.checkpoint)) throw new Error(`${o.dir} holds a training run; give the soup a folder of its own (--out)`)
+  if (o.fresh !== true && [files.best, files.state, report].some((f) => existsSync(f)))
+    throw new Error(`${o.dir} already holds a soup (best/, state.json or soup.json); pass --fresh to replace it, or give another --out`)
+  for (const x of o.ingredients) {
+    const inside = relative(o.dir, x.dir)
+    if (!inside.startsWith('..') && !isAbsolute(inside))
+      throw new Error(`${x.dir} is inside ${o.dir}, which the soup writes; copy it elsewhere first, or give another --out`)
+  }
   const read = await Promise.all(o.ingredients.map(async (x) => ({ ...x, ...(await readCheckpoint(x.dir)) })))
   const [first] = read
   if (first === undefined) throw new Error('soupRun: no ingredients')
-  for (const x of read)
-    if (!sameArchitecture(first.config, x.config))
-      throw new Error(
-        `${x.dir} is not the same architecture as ${first.dir} (config.json differs); a soup averages checkpoints of one model`,
-      )
-  const extras = (['views', 'generated'] as const).flatMap((name) => {
-    const set = o.sets[name]
-    return set === undefined ? [] : [{ name, set }]
-  })
-  const scratch = join(o.dir, 'eval-checkpoint')
-  const score = async (weights: Weights): Promise<Validated> => {
-    await writeCheckpoint(scratch, first.config, weights)
-    const [validation, ...rest] = await scoreCheckpoint(scratch, [o.sets.validation, ...extras.map((x) => x.set)], o.padId)
-    if (validation === undefined) throw new Error('soupRun: the scorer returned no validation')
-    const out: Validated = { validation }
-    extras.forEach((x, i) => {
-      const m = rest[i]
-      if (m !== undefined) out[x.name] = m
-    })
-    return out
+  for (const x of read.slice(1)) {
+    const field = configDifference(first.config, x.config)
+    const why = field === undefined ? tensorMismatch(first.weights, x.weights) : `config.json differs in ${field}`
+    if (why !== undefined)
+      throw new Error(`${x.dir} cannot be averaged with ${first.dir} (${why}); a soup takes checkpoints of one model: leave it out`)
   }
-  const { weights, report } = await greedySoup(read, score, o.log)
-  const files = runFiles(o.dir)
-  await writeCheckpoint(files.best, first.config, weights, { soup: report.members.join(' ') })
-  const state: TrainState = { step: 0, totalSteps: 0, seed: 0, elapsedSeconds: 0, best: { step: 0, ...report.validation }, history: [] }
+  const scratch = join(o.dir, 'scratch')
+  const score = async (weights: Weights): Promise<Validated> => {
+    await writeHfCheckpoint(scratch, first.config, weights, 'F32')
+    return validateOn(o.sets, (sets) => scoreCheckpoint(scratch, sets, o.padId))
+  }
+  const { weights, report: soup } = await greedySoup(read, score, o.log)
+  for (const f of [files.state, report, files.best]) await rm(f, { recursive: true, force: true })
+  await writeHfCheckpoint(`${files.best}.partial`, first.config, weights, 'F32', { soup: soup.kept.join(' ') })
+  await rename(`${files.best}.partial`, files.best)
+  await atomicWrite(report, `${JSON.stringify(soup, null, 1)}\n`)
+  const state: TrainState = {
+    step: 0,
+    totalSteps: 0,
+    seed: 0,
+    elapsedSeconds: 0,
+    best: { step: 0, ...soup.soup },
+    history: [],
+    soup: soup.kept,
+  }
   await atomicWrite(files.state, `${JSON.stringify(state, null, 1)}\n`)
-  await atomicWrite(join(o.dir, 'soup.json'), `${JSON.stringify(report, null, 1)}\n`)
-  return report
+  await rm(scratch, { recursive: true, force: true })
+  return soup
 }

@@ -11,6 +11,7 @@ import { mulberry32 } from '../scripts/checkpoint/random.ts'
 import { exportTensors, forward, type Model } from './model.ts'
 import { type AdamWState, learningRate, microBatchStep, StepMeter } from './optimizer.ts'
 import type { TrainPreset } from './presets.ts'
+import type { HfConfig } from '../scripts/convert/config.ts'
 
 /**
  * The fine-tuning loop: seeded epoch order, AdamW with warm-up and linear
@@ -122,6 +123,8 @@ export interface TrainState {
   history: Array<{ step: number; epoch: number; trainLoss: number; elapsedSeconds: number } & Validated>
   /** the starting weights' validation (runs with --eval-at-start): what an adoption rule compares against */
   initial?: Validated
+  /** a soup's folder (train/soup.ts): the checkpoints averaged into best/, which no step of its own trained */
+  soup?: string[]
 }
 
 /** One evaluation: the validation split whole, and in views runs its short views and the generated messages. */
@@ -139,6 +142,39 @@ export interface Validated {
 export const selectionScore = (v: Validated): number => {
   const sets = scoredSets(v)
   return sets.reduce((sum, s) => sum + s.metrics.accuracy, 0) / sets.length
+}
+
+/** What a run validates on: the validation split whole, and in views runs its short views and the generated messages. */
+export interface ValidationSets {
+  validation: readonly Encoded[]
+  views?: readonly Encoded[]
+  generated?: readonly Encoded[]
+}
+
+/** The names of the sets beside the validation split, in the order they are scored. */
+export const extraSets = (sets: ValidationSets): Array<{ name: 'views' | 'generated'; set: readonly Encoded[] }> =>
+  (['views', 'generated'] as const).flatMap((name) => {
+    const set = sets[name]
+    return set === undefined ? [] : [{ name, set }]
+  })
+
+/** Scores every set in one call (one export serves them all) and names the results. */
+export async function validateOn(
+  sets: ValidationSets,
+  score: (sets: readonly (readonly Encoded[])[]) => Promise<Metrics[]>,
+): Promise<Validated> {
+  const extras = extraSets(sets)
+  const [validation, ...rest] = await score([sets.validation, ...extras.map((x) => x.set)])
+  if (validation === undefined || rest.length !== extras.length)
+    throw new Error(
+      `validateOn: the scorer returned ${rest.length + (validation === undefined ? 0 : 1)} results for ${extras.length + 1} sets`,
+    )
+  const out: Validated = { validation }
+  extras.forEach((x, i) => {
+    const m = rest[i]
+    if (m !== undefined) out[x.name] = m
+  })
+  return out
 }
 
 /** The sets an evaluation has, in the order they are scored. */
@@ -213,12 +249,22 @@ export async function saveHfCheckpoint(
   dtype: 'F32' | 'F16',
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  const tensors = await exportTensors(model)
+  await writeHfCheckpoint(dir, model.config, Object.entries(await exportTensors(model)), dtype, metadata)
+}
+
+/** Writes float tensors in the HF layout as a checkpoint folder of `config`, stored as `dtype`. */
+export async function writeHfCheckpoint(
+  dir: string,
+  config: HfConfig,
+  tensors: Iterable<readonly [string, { shape: readonly number[]; data: Float32Array }]>,
+  dtype: 'F32' | 'F16',
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const out: Record<string, WritableTensor> = {}
-  for (const [name, t] of Object.entries(tensors)) out[name] = { dtype, shape: t.shape, data: t.data }
+  for (const [name, t] of tensors) out[name] = { dtype, shape: [...t.shape], data: t.data }
   await mkdir(dir, { recursive: true })
   await atomicWrite(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt', ...metadata }))
-  await atomicWrite(join(dir, 'config.json'), configJson({ ...model.config, torch_dtype: dtype === 'F16' ? 'float16' : 'float32' }))
+  await atomicWrite(join(dir, 'config.json'), configJson({ ...config, torch_dtype: dtype === 'F16' ? 'float16' : 'float32' }))
 }
 
 /** Options of one run. */
@@ -270,26 +316,13 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       for (const set of sets) out.push(await evaluate(m, set, o.padId))
       return out
     })
-  // the sets beside the validation split, in the order they are scored
-  const extras = (
-    [
-      ['views', o.validationViews],
-      ['generated', o.generatedValidation],
-    ] as const
-  ).flatMap(([name, set]) => (set === undefined ? [] : [{ name, set }]))
-  const validate = async (): Promise<Validated> => {
-    const [validation, ...rest] = await score(model, [o.validation, ...extras.map((x) => x.set)])
-    if (validation === undefined || rest.length !== extras.length)
-      throw new Error(
-        `trainLoop: the scorer returned ${rest.length + (validation === undefined ? 0 : 1)} results for ${extras.length + 1} sets`,
-      )
-    const out: Validated = { validation }
-    extras.forEach((x, i) => {
-      const m = rest[i]
-      if (m !== undefined) out[x.name] = m
-    })
-    return out
+  const sets: ValidationSets = {
+    validation: o.validation,
+    ...(o.validationViews === undefined ? {} : { views: o.validationViews }),
+    ...(o.generatedValidation === undefined ? {} : { generated: o.generatedValidation }),
   }
+  const extras = extraSets(sets)
+  const validate = (): Promise<Validated> => validateOn(sets, (s) => score(model, s))
   const figures = (name: string, m: Metrics | undefined): string =>
     m === undefined ? '' : ` ${name}_loss ${m.loss.toFixed(4)} ${name}_acc ${(m.accuracy * 100).toFixed(2)}% ${name}_f1 ${m.f1.toFixed(4)}`
   const describe = (v: Validated): string =>

@@ -53,6 +53,23 @@ describe('modelCard', () => {
     expect(card).toContain('1 error (0 false positives, 1 false negative) in 3 emails whose text the corpus package had already replaced')
     expect(card).toContain('1 error (0 false positives, 1 false negative) in 95 emails of the rest')
   })
+
+  it('describes a soup by what it averaged, not by training steps it never took', () => {
+    const kept = ['.artifacts/train/a/best', '.artifacts/train/b/best']
+    const state: TrainState = {
+      step: 0,
+      totalSteps: 0,
+      seed: 0,
+      elapsedSeconds: 0,
+      best: { step: 0, validation: metrics(2), views: metrics(4) },
+      history: [],
+      soup: kept,
+    }
+    const card = modelCard(trainPreset('albert'), report(1, 2), state, '')
+    expect(card).toContain(`the uniform average of 2 checkpoints, ${kept.join(', ')}, kept on validation`)
+    expect(card).toContain('Exported checkpoint: the soup itself (98.00% on validation, 96.00% on its short views)')
+    expect(card).not.toContain('Ran 0 steps')
+  })
 })
 
 describe('modelCard with pre-training', () => {
