@@ -24,6 +24,12 @@ export interface Encoded {
   label: 0 | 1
 }
 
+/** A training view with the text it was encoded from and the length it was cut at (a teacher with another tokenizer reads the text). */
+export interface Viewed extends Encoded {
+  text: string
+  maxLength: number
+}
+
 /** The project's tokenizer for a shared tokenizer folder ('electra-small' or 'albert-base-v2'). */
 export function sharedTokenizer(folder: string): Tokenizer {
   return loadTokenizer(compileTokenizer(readFileSync(tokenizerFile(folder, 'tokenizer.json'), 'utf8')))

@@ -180,8 +180,14 @@ export function errorsLine(e: Record<TextKind, KindErrors>): string {
 /** The card's training bullet for a run. */
 const trainingLine = (preset: TrainPreset, state: TrainState, dropout: number | undefined, phases: string): string =>
   `- **Training**: AdamW (weight decay 0.01), peak lr ${preset.peakLr}, warm-up ${preset.warmupSteps} steps then linear decay
-  over ${state.totalSteps} steps, batch ${preset.batchSize}, hidden dropout ${dropout}, gradient clip 1.0, seed ${state.seed}. ${phases}
+  over ${state.totalSteps} steps, batch ${preset.batchSize}, hidden dropout ${dropout}, gradient clip 1.0, seed ${state.seed}. ${phases}${distillNote(state)}
   Ran ${state.step} steps (${(state.step / Math.floor(4577 / preset.batchSize)).toFixed(2)} epochs), ${(state.elapsedSeconds / 60).toFixed(0)} min of wall time on a shared 2-core machine.`
+
+/** What the training bullet adds for a distilled run (train/distill.ts). */
+const distillNote = (state: TrainState): string =>
+  state.distill === undefined
+    ? ''
+    : ` Distilled (Hinton et al. 2015) from \`${state.distill.teacher}\`: loss ${1 - state.distill.alpha} × cross-entropy with the label + ${state.distill.alpha} × τ² × cross-entropy with the teacher's probabilities at τ = ${state.distill.temperature}.`
 
 /** The card's training bullet for a soup: what was averaged, since no step trained it. */
 const soupLine = (kept: readonly string[]): string =>

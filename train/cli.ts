@@ -38,6 +38,10 @@ import type { AssessReport } from './assess.ts'
  *   --synthetic X      with --views: share of the rows of short batches replaced by a generated message of the
  *                      same label (train/synthetic.ts: today's mail and texts, both labels, from templates)
  *   --long-weight X    with --views: weight of the longest (whole-body) bucket, in place of LENGTH_BUCKETS'
+ *   --teacher DIR      with --views: distil an HF checkpoint folder's soft targets (train/distill.ts) into the
+ *                      loss, read through its fp32 ONNX export with its own tokenizer
+ *   --distill-alpha X  weight of the teacher's targets (default 0.5; the label gets 1 − X)
+ *   --distill-temperature X  the softening temperature of both sides' logits (default 2)
  *   --eval-at-start    validate the starting weights before the first step (recorded as state.initial)
  *   --onnx-eval        validate through the exported fp32 ONNX graph on onnxruntime-node (one thread) instead of tfjs
  *   --background       detach; log to <out>/train.log
@@ -110,6 +114,9 @@ const { values, positionals } = parseArgs({
     card: { type: 'boolean', default: false },
     from: { type: 'string' },
     ingredient: { type: 'string', multiple: true },
+    teacher: { type: 'string' },
+    'distill-alpha': { type: 'string' },
+    'distill-temperature': { type: 'string' },
   },
   allowPositionals: true,
 })
@@ -300,6 +307,23 @@ if (badMix !== undefined) {
   console.error(badMix)
   process.exit(2)
 }
+const distillation = { alpha: num(values['distill-alpha']) ?? 0.5, temperature: num(values['distill-temperature']) ?? 2 }
+if (values.teacher !== undefined) {
+  const { distillationError } = await import('./distill.ts')
+  const { existsSync } = await import('node:fs')
+  const bad = !values.views
+    ? '--teacher needs --views: the teacher reads the text of each view'
+    : !existsSync(join(resolve(values.teacher), 'config.json'))
+      ? `--teacher ${values.teacher}: no config.json there; give an HF checkpoint folder (a run's best/, or models/<id>)`
+      : distillationError(distillation)
+  if (bad !== undefined) {
+    console.error(bad)
+    process.exit(2)
+  }
+} else if (values['distill-alpha'] !== undefined || values['distill-temperature'] !== undefined) {
+  console.error('--distill-alpha and --distill-temperature mix in a teacher: add --teacher DIR')
+  process.exit(2)
+}
 const views = values.views ? viewBatcher(tokenizer, trainExamples, preset.maxLength, seed, mix) : undefined
 const validationViewSet = values.views ? validationViews(tokenizer, validationExamples, preset.maxLength) : undefined
 const generatedSet = mix.synthetic > 0 ? generatedValidation(tokenizer, preset.maxLength, limit === undefined ? 400 : 32) : undefined
@@ -314,14 +338,28 @@ if (values.init !== undefined) {
 const opt = initAdamW(model.params)
 const totalSteps = Math.round(Math.floor(train.length / preset.batchSize) * preset.epochs)
 const resumed = values.fresh ? null : await loadCheckpoint(dir, model, opt)
+const distilled = values.teacher === undefined ? undefined : { teacher: relative(repoRoot, resolve(values.teacher)), ...distillation }
 const state: TrainState =
-  resumed === null ? { step: 0, totalSteps, seed, elapsedSeconds: 0, best: null, history: [] } : { ...resumed, totalSteps }
+  resumed === null
+    ? { step: 0, totalSteps, seed, elapsedSeconds: 0, best: null, history: [], ...(distilled === undefined ? {} : { distill: distilled }) }
+    : { ...resumed, totalSteps }
+if (JSON.stringify(state.distill) !== JSON.stringify(distilled)) {
+  console.error(
+    `${dir} was trained ${state.distill === undefined ? 'without a teacher' : `with --teacher ${state.distill.teacher} --distill-alpha ${state.distill.alpha} --distill-temperature ${state.distill.temperature}`}; resume it with the same options, or start afresh (--fresh, or another --out)`,
+  )
+  process.exit(2)
+}
 log(
   `${resumed === null ? (values.init === undefined ? 'start' : `start from ${values.init}`) : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
     `max_length ${preset.maxLength}, batch ${preset.batchSize}, ${preset.epochs} epochs = ${totalSteps} steps, peak lr ${preset.peakLr}, dir ${dir}`,
 )
 const maxSteps = num(values['max-steps'])
 const score = values['onnx-eval'] ? (await import('./onnx-score.ts')).onnxScorer(join(dir, 'eval-checkpoint'), tokenizer.pad_id) : undefined
+const teacher =
+  values.teacher === undefined
+    ? undefined
+    : await (await import('./teacher.ts')).openTeacher(resolve(values.teacher), distillation.temperature)
+if (teacher !== undefined) log(`teacher ${values.teacher}: alpha ${distillation.alpha}, temperature ${distillation.temperature}`)
 const done = await trainLoop(
   {
     preset,
@@ -339,9 +377,11 @@ const done = await trainLoop(
     ...(score === undefined ? {} : { score }),
     ...(validationViewSet === undefined ? {} : { validationViews: validationViewSet }),
     ...(generatedSet === undefined ? {} : { generatedValidation: generatedSet }),
+    ...(teacher === undefined ? {} : { distill: { ...distillation, targets: teacher.targets } }),
   },
   state,
 )
+await teacher?.release()
 log(
   `stopped at step ${done.step}/${done.totalSteps}; best validation accuracy ${((done.best?.validation.accuracy ?? 0) * 100).toFixed(2)}% at step ${done.best?.step ?? '-'} (${join(dir, 'best')})`,
 )

@@ -5,7 +5,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { configJson } from '../scripts/checkpoint/generate.ts'
 import { readSafetensors, type WritableTensor, writeSafetensors } from '../scripts/convert/safetensors.ts'
-import { type Encoded, makeBatch } from './batches.ts'
+import { type Encoded, makeBatch, type Viewed } from './batches.ts'
+import { type Distillation, type DistillRecord, distillLoss, type TeacherTargets } from './distill.ts'
 import { shuffled } from './data.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
 import { exportTensors, forward, type Model } from './model.ts'
@@ -125,6 +126,8 @@ export interface TrainState {
   initial?: Validated
   /** a soup's folder (train/soup.ts): the checkpoints averaged into best/, which no step of its own trained */
   soup?: string[]
+  /** a distilled run (train/distill.ts): its teacher and how its targets were mixed */
+  distill?: DistillRecord
 }
 
 /** One evaluation: the validation split whole, and in views runs its short views and the generated messages. */
@@ -283,7 +286,9 @@ export interface RunOptions {
    * Replaces a batch (indices into `train`, in epoch order) with views of it
    * (train/views.ts); drawn from the step, so a resumed run sees the same batches.
    */
-  views?: (indices: readonly number[], step: number) => Encoded[]
+  views?: (indices: readonly number[], step: number) => Viewed[]
+  /** a teacher's soft targets mixed into the loss (needs views: the teacher reads each row's text) */
+  distill?: Distillation & { targets: TeacherTargets }
   /** short views of the validation split, scored beside it (selection: {@link selectionScore}) */
   validationViews?: Encoded[]
   /** generated messages at a fixed seed (train/view-batches.ts), scored beside it likewise */
@@ -345,6 +350,8 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
     o.log(`eval start ${describe(state.initial)}`)
     meter.restartClock()
   }
+  if (o.distill !== undefined && o.views === undefined)
+    throw new Error('trainLoop: distillation needs views, whose rows carry the text a teacher reads (--views)')
   const indices = o.train.map((_, i) => i)
   while (state.step < stopAt) {
     const epoch = Math.floor(state.step / stepsPerEpoch)
@@ -354,7 +361,9 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
     }
     const at = (state.step % stepsPerEpoch) * preset.batchSize
     const picked = order.slice(at, at + preset.batchSize)
-    const items = o.views === undefined ? picked.map((i) => o.train[i] as Encoded) : o.views(picked, state.step)
+    const viewed = o.views?.(picked, state.step)
+    const items = viewed ?? picked.map((i) => o.train[i] as Encoded)
+    const targets = o.distill === undefined || viewed === undefined ? undefined : await o.distill.targets(viewed)
     const batch = makeBatch(items, o.padId)
     const lr = learningRate(state.step, preset.peakLr, preset.warmupSteps, state.totalSteps)
     // Gradients are summed over micro-batches (wasm memory caps activations), weighted by their share;
@@ -366,9 +375,15 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       const part = makeBatch(items.slice(m0, Math.min(m0 + micro, batch.batch)), o.padId)
       const weight = part.batch / batch.batch
       const labels = Array.from(part.labels)
+      const soft = targets?.slice(m0, m0 + part.batch)
+      const mix = o.distill
       parts.push(() => {
         const logits = forward(model, part, true)
-        return tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), logits), weight) as tf.Scalar
+        const loss =
+          soft === undefined || mix === undefined
+            ? tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), logits)
+            : distillLoss(logits, labels, soft, mix)
+        return tf.mul(loss, weight) as tf.Scalar
       })
     }
     const { loss, gnorm } = await microBatchStep(model.params, parts, opt, lr, state.step)

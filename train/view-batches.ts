@@ -1,6 +1,6 @@
 import type { Tokenizer } from '../src/core/tokenizers/index.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
-import { type Encoded, MAX_CHARS } from './batches.ts'
+import { type Encoded, MAX_CHARS, type Viewed } from './batches.ts'
 import type { Example } from './data.ts'
 import { type Label, syntheticMessage } from './synthetic.ts'
 import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, type LengthBucket, makeView } from './views.ts'
@@ -70,7 +70,7 @@ export function viewBatcher(
   maxLength: number,
   seed: number,
   mix: ViewMix = {},
-): (indices: readonly number[], step: number) => Encoded[] {
+): (indices: readonly number[], step: number) => Viewed[] {
   const kept = bucketsUpTo(maxLength)
   const longest = Math.max(...kept.map((b) => b.tokens))
   const { longWeight, synthetic = 0 } = mix
@@ -87,9 +87,9 @@ export function viewBatcher(
           ? fittingMessage(tokenizer, e.label, tokens, random)
           : undefined
       const { kind, maxWords } = drawView(tokens, longest, random)
-      if (generated !== undefined) return { ids: generated.ids, label: e.label }
+      if (generated !== undefined) return { ids: generated.ids, label: e.label, text: generated.text, maxLength: tokens }
       const text = makeView(e.text.slice(0, MAX_CHARS), kind, maxWords, random)
-      return { ids: tokenizer.encode({ text }, { max_length: tokens, truncation: true }).ids, label: e.label }
+      return { ids: tokenizer.encode({ text }, { max_length: tokens, truncation: true }).ids, label: e.label, text, maxLength: tokens }
     })
   }
 }

@@ -70,6 +70,24 @@ describe('modelCard', () => {
     expect(card).toContain('Exported checkpoint: the soup itself (98.00% on validation, 96.00% on its short views)')
     expect(card).not.toContain('Ran 0 steps')
   })
+
+  it('names the teacher and the mix of a distilled run', () => {
+    const state: TrainState = {
+      step: 10,
+      totalSteps: 10,
+      seed: 1,
+      elapsedSeconds: 60,
+      best: { step: 10, validation: metrics(2) },
+      history: [],
+      distill: { teacher: '.artifacts/candidates/t', alpha: 0.5, temperature: 2 },
+    }
+    const card = modelCard(trainPreset('albert'), report(1, 2), state, '')
+    expect(card).toContain(
+      "Distilled (Hinton et al. 2015) from `.artifacts/candidates/t`: loss 0.5 × cross-entropy with the label + 0.5 × τ² × cross-entropy with the teacher's probabilities at τ = 2.",
+    )
+    const plain = modelCard(trainPreset('albert'), report(1, 2), { ...state, distill: undefined }, '')
+    expect(plain).not.toContain('Distilled')
+  })
 })
 
 describe('modelCard with pre-training', () => {

@@ -122,6 +122,15 @@ describe('the view mix', () => {
     expect(new Set(a.map((e) => e.ids.join(' '))).size).toBeGreaterThan(30)
   })
 
+  it('gives every row the text and length it was encoded from, so a teacher reads what the student read', () => {
+    const mixed = viewBatcher(tokenizer, train, 256, 5, { synthetic: 0.5 })
+    for (let step = 0; step < 20; step++)
+      for (const row of mixed(indices.slice(0, 8), step)) {
+        expect(row.ids.length).toBeLessThanOrEqual(row.maxLength)
+        expect(tokenizer.encode({ text: row.text }, { max_length: row.maxLength, truncation: true }).ids).toEqual(row.ids)
+      }
+  })
+
   it('without a share repeats the batches of a run that had none', () => {
     const plain = viewBatcher(tokenizer, train, 256, 7)
     const none = viewBatcher(tokenizer, train, 256, 7, { synthetic: 0 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Encoded } from '../batches.ts'
+import type { Encoded, Viewed } from '../batches.ts'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import { createModel, disposeModel } from '../model.ts'
 import { initAdamW, learningRate } from '../optimizer.ts'
@@ -87,9 +87,10 @@ describe('trainLoop with views', () => {
     const model = createModel(preset.config, mulberry32(1))
     const seen: number[] = []
     // a view: the first three tokens of each example, at a length drawn per step
-    const views = (indices: readonly number[], step: number): Encoded[] => {
+    const views = (indices: readonly number[], step: number): Viewed[] => {
       seen.push(step)
-      return indices.map((i) => ({ ids: (train[i]?.ids ?? []).slice(0, 3 + (step % 3)), label: train[i]?.label ?? 0 }))
+      const maxLength = 3 + (step % 3)
+      return indices.map((i) => ({ ids: (train[i]?.ids ?? []).slice(0, maxLength), label: train[i]?.label ?? 0, text: '', maxLength }))
     }
     const validationViews = validation.map((e) => ({ ...e, ids: e.ids.slice(0, 4) }))
     const generatedValidation = validation.slice(0, 10).map((e) => ({ ...e, ids: e.ids.slice(0, 6) }))
