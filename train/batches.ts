@@ -24,11 +24,20 @@ export interface Encoded {
   label: 0 | 1
 }
 
-/** A training view with the text it was encoded from and the length it was cut at (a teacher with another tokenizer reads the text). */
+/**
+ * A training view with the text its ids encode, up to the last token kept, so
+ * a teacher with another tokenizer (train/teacher.ts) reads what the student read.
+ */
 export interface Viewed extends Encoded {
   text: string
-  maxLength: number
 }
+
+/** The text an encoding covers: up to the end of its last token, so a truncated encoding's text ends where it was cut. */
+export const coveredText = (text: string, offsets: ReadonlyArray<readonly [number, number]>): string =>
+  text.slice(
+    0,
+    offsets.reduce((end, [, e]) => Math.max(end, e), 0),
+  )
 
 /** The project's tokenizer for a shared tokenizer folder ('electra-small' or 'albert-base-v2'). */
 export function sharedTokenizer(folder: string): Tokenizer {

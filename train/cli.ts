@@ -142,6 +142,28 @@ if (!commands.includes(command)) {
   console.error(`Unknown command "${command}"; use run (default), pretrain, export, evaluate, assess or soup.`)
   process.exit(2)
 }
+// checked before any command runs or --background detaches, so a bad flag is reported here and not in the log
+const distillation = { alpha: num(values['distill-alpha']) ?? 0.5, temperature: num(values['distill-temperature']) ?? 2 }
+if (values.teacher !== undefined) {
+  const { distillationError } = await import('./distill.ts')
+  const { existsSync } = await import('node:fs')
+  const bad =
+    command !== 'run'
+      ? `--teacher trains a run; ${command} takes none`
+      : !values.views
+        ? '--teacher needs --views: the teacher reads the text of each view'
+        : !existsSync(join(resolve(values.teacher), 'config.json'))
+          ? `--teacher ${values.teacher}: no config.json there; give an HF checkpoint folder (a run's best/, or models/<id>)`
+          : distillationError(distillation)
+  if (bad !== undefined) {
+    console.error(bad)
+    process.exit(2)
+  }
+} else if (values['distill-alpha'] !== undefined || values['distill-temperature'] !== undefined) {
+  console.error('--distill-alpha and --distill-temperature mix in a teacher: add --teacher DIR')
+  process.exit(2)
+}
+
 const dir = resolve(
   values.out ?? join(artifactsDir, 'train', command === 'pretrain' || command === 'soup' ? `${preset.id}-${command}` : preset.id),
 )
@@ -307,23 +329,6 @@ if (badMix !== undefined) {
   console.error(badMix)
   process.exit(2)
 }
-const distillation = { alpha: num(values['distill-alpha']) ?? 0.5, temperature: num(values['distill-temperature']) ?? 2 }
-if (values.teacher !== undefined) {
-  const { distillationError } = await import('./distill.ts')
-  const { existsSync } = await import('node:fs')
-  const bad = !values.views
-    ? '--teacher needs --views: the teacher reads the text of each view'
-    : !existsSync(join(resolve(values.teacher), 'config.json'))
-      ? `--teacher ${values.teacher}: no config.json there; give an HF checkpoint folder (a run's best/, or models/<id>)`
-      : distillationError(distillation)
-  if (bad !== undefined) {
-    console.error(bad)
-    process.exit(2)
-  }
-} else if (values['distill-alpha'] !== undefined || values['distill-temperature'] !== undefined) {
-  console.error('--distill-alpha and --distill-temperature mix in a teacher: add --teacher DIR')
-  process.exit(2)
-}
 const views = values.views ? viewBatcher(tokenizer, trainExamples, preset.maxLength, seed, mix) : undefined
 const validationViewSet = values.views ? validationViews(tokenizer, validationExamples, preset.maxLength) : undefined
 const generatedSet = mix.synthetic > 0 ? generatedValidation(tokenizer, preset.maxLength, limit === undefined ? 400 : 32) : undefined
@@ -343,10 +348,9 @@ const state: TrainState =
   resumed === null
     ? { step: 0, totalSteps, seed, elapsedSeconds: 0, best: null, history: [], ...(distilled === undefined ? {} : { distill: distilled }) }
     : { ...resumed, totalSteps }
-if (JSON.stringify(state.distill) !== JSON.stringify(distilled)) {
-  console.error(
-    `${dir} was trained ${state.distill === undefined ? 'without a teacher' : `with --teacher ${state.distill.teacher} --distill-alpha ${state.distill.alpha} --distill-temperature ${state.distill.temperature}`}; resume it with the same options, or start afresh (--fresh, or another --out)`,
-  )
+const cannotResume = (await import('./distill.ts')).resumeError(dir, state.distill, distilled)
+if (cannotResume !== undefined) {
+  console.error(cannotResume)
   process.exit(2)
 }
 log(

@@ -38,9 +38,11 @@ export function softTargets(logits: readonly (readonly number[])[], temperature:
 }
 
 /**
- * (1 − α) · CE(labels, logits) + α · τ² · CE(targets, logits / τ), averaged
- * over rows. The τ² keeps the soft term's gradients at the scale of the hard
- * term's as τ grows (Hinton et al., section 2).
+ * (1 − α) · CE(labels, logits) + α · τ² · KL(targets ‖ softmax(logits / τ)),
+ * averaged over rows. The τ² keeps the soft term's gradients at the scale of
+ * the hard term's as τ grows (Hinton et al., section 2). KL rather than the
+ * cross-entropy (the same gradient) so the loss is 0 where the student gives
+ * the targets, and a distilled run's training loss reads like any other's.
  */
 export function distillLoss(
   logits: tf.Tensor2D,
@@ -48,15 +50,30 @@ export function distillLoss(
   targets: readonly (readonly number[])[],
   { alpha, temperature }: Distillation,
 ): tf.Scalar {
-  // no tidy here: the caller differentiates through this, and its tape holds the intermediates
   const hard = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([...labels], 'int32'), logits.shape[1]), logits)
-  const soft = tf.losses.softmaxCrossEntropy(tf.tensor2d(targets.map((t) => [...t])), tf.div(logits, temperature))
-  return tf.add(tf.mul(hard, 1 - alpha), tf.mul(soft, alpha * temperature * temperature)) as tf.Scalar
+  const crossEntropy = tf.losses.softmaxCrossEntropy(tf.tensor2d(targets.map((t) => [...t])), tf.div(logits, temperature))
+  const entropy = targets.reduce((sum, t) => sum - t.reduce((h, p) => h + (p > 0 ? p * Math.log(p) : 0), 0), 0) / targets.length
+  return tf.add(tf.mul(hard, 1 - alpha), tf.mul(tf.sub(crossEntropy, entropy), alpha * temperature * temperature)) as tf.Scalar
 }
 
 /** Checks a mix from the command line; returns what is wrong, naming the fix, or undefined. */
 export function distillationError(d: Distillation): string | undefined {
   if (!(d.alpha > 0 && d.alpha <= 1)) return `--distill-alpha ${d.alpha}: give a weight above 0 and at most 1`
-  if (!(d.temperature > 0 && Number.isFinite(d.temperature))) return `--distill-temperature ${d.temperature}: give a temperature above 0`
+  if (!(d.temperature > 0 && Number.isFinite(d.temperature)))
+    return `--distill-temperature ${d.temperature}: give a finite temperature above 0`
   return undefined
+}
+
+/** The options a run's distillation is described by on the command line. */
+export const distillFlags = (d: DistillRecord): string =>
+  `--teacher ${d.teacher} --distill-alpha ${d.alpha} --distill-temperature ${d.temperature}`
+
+/**
+ * Why a run folder cannot be resumed with these options, or undefined: a run
+ * continued with another teacher or mix would mix two objectives in one schedule.
+ */
+export function resumeError(dir: string, saved: DistillRecord | undefined, asked: DistillRecord | undefined): string | undefined {
+  if (JSON.stringify(saved) === JSON.stringify(asked)) return undefined
+  const was = saved === undefined ? 'without a teacher' : `with ${distillFlags(saved)}`
+  return `${dir} was trained ${was}; resume it with the same options, or start afresh (--fresh, or another --out)`
 }

@@ -17,7 +17,7 @@ const teacherTokenizer = (modelType: string, dir: string): string => {
 /**
  * Opens an HF checkpoint folder as a teacher: converted to fp32 ONNX and run
  * on onnxruntime-node with one thread, each row's text encoded with the
- * teacher's own tokenizer at the row's length.
+ * teacher's own tokenizer.
  */
 export async function openTeacher(dir: string, temperature: number): Promise<{ targets: TeacherTargets; release: () => Promise<void> }> {
   const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { model_type: string; max_position_embeddings: number }
@@ -25,14 +25,15 @@ export async function openTeacher(dir: string, temperature: number): Promise<{ t
   const session = await openNodeSession((await convertCheckpoint(dir)).onnx)
   return {
     targets: async (rows) => {
+      // the row's text is what the student read; the teacher's own length only guards its position table
       const encoded = rows.map((r) => ({
-        ids: tokenizer.encode(
-          { text: r.text.slice(0, MAX_CHARS) },
-          { max_length: Math.min(r.maxLength, config.max_position_embeddings), truncation: true },
-        ).ids,
+        ids: tokenizer.encode({ text: r.text.slice(0, MAX_CHARS) }, { max_length: config.max_position_embeddings, truncation: true }).ids,
         label: r.label,
       }))
-      return softTargets(await sessionLogits(session, encoded, tokenizer.pad_id, rows.length), temperature)
+      const logits = await sessionLogits(session, encoded, tokenizer.pad_id, rows.length)
+      if (logits.length !== rows.length || logits.some((l) => l.length !== 2))
+        throw new Error(`--teacher ${dir}: expected 2 logits for each of ${rows.length} rows; give a 2-label (ham/spam) checkpoint`)
+      return softTargets(logits, temperature)
     },
     release: () => session.release(),
   }

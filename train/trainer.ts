@@ -309,6 +309,8 @@ export interface RunOptions {
  */
 export async function trainLoop(o: RunOptions, state: TrainState): Promise<TrainState> {
   const { preset, model, opt } = o
+  if (o.distill !== undefined && o.views === undefined)
+    throw new Error('trainLoop: distillation needs views, whose rows carry the text a teacher reads (--views)')
   const stepsPerEpoch = Math.floor(o.train.length / preset.batchSize)
   let order: number[] = []
   let orderEpoch = -1
@@ -350,8 +352,6 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
     o.log(`eval start ${describe(state.initial)}`)
     meter.restartClock()
   }
-  if (o.distill !== undefined && o.views === undefined)
-    throw new Error('trainLoop: distillation needs views, whose rows carry the text a teacher reads (--views)')
   const indices = o.train.map((_, i) => i)
   while (state.step < stopAt) {
     const epoch = Math.floor(state.step / stepsPerEpoch)
@@ -375,14 +375,13 @@ export async function trainLoop(o: RunOptions, state: TrainState): Promise<Train
       const part = makeBatch(items.slice(m0, Math.min(m0 + micro, batch.batch)), o.padId)
       const weight = part.batch / batch.batch
       const labels = Array.from(part.labels)
-      const soft = targets?.slice(m0, m0 + part.batch)
-      const mix = o.distill
+      const soft = o.distill === undefined || targets === undefined ? undefined : { ...o.distill, rows: targets.slice(m0, m0 + part.batch) }
       parts.push(() => {
         const logits = forward(model, part, true)
         const loss =
-          soft === undefined || mix === undefined
+          soft === undefined
             ? tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), logits)
-            : distillLoss(logits, labels, soft, mix)
+            : distillLoss(logits, labels, soft.rows, soft)
         return tf.mul(loss, weight) as tf.Scalar
       })
     }

@@ -1,6 +1,6 @@
 import type { Tokenizer } from '../src/core/tokenizers/index.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
-import { type Encoded, MAX_CHARS, type Viewed } from './batches.ts'
+import { coveredText, type Encoded, MAX_CHARS, type Viewed } from './batches.ts'
 import type { Example } from './data.ts'
 import { type Label, syntheticMessage } from './synthetic.ts'
 import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, type LengthBucket, makeView } from './views.ts'
@@ -87,9 +87,11 @@ export function viewBatcher(
           ? fittingMessage(tokenizer, e.label, tokens, random)
           : undefined
       const { kind, maxWords } = drawView(tokens, longest, random)
-      if (generated !== undefined) return { ids: generated.ids, label: e.label, text: generated.text, maxLength: tokens }
+      // a generated message fits its row whole
+      if (generated !== undefined) return { ids: generated.ids, label: e.label, text: generated.text }
       const text = makeView(e.text.slice(0, MAX_CHARS), kind, maxWords, random)
-      return { ids: tokenizer.encode({ text }, { max_length: tokens, truncation: true }).ids, label: e.label, text, maxLength: tokens }
+      const { ids, offsets } = tokenizer.encode({ text }, { max_length: tokens, truncation: true })
+      return { ids, label: e.label, text: coveredText(text, offsets) }
     })
   }
 }

@@ -79,11 +79,11 @@ describe('modelCard', () => {
       elapsedSeconds: 60,
       best: { step: 10, validation: metrics(2) },
       history: [],
-      distill: { teacher: '.artifacts/candidates/t', alpha: 0.5, temperature: 2 },
+      distill: { teacher: '.artifacts/candidates/t', alpha: 0.7, temperature: 2 },
     }
     const card = modelCard(trainPreset('albert'), report(1, 2), state, '')
     expect(card).toContain(
-      "Distilled (Hinton et al. 2015) from `.artifacts/candidates/t`: loss 0.5 × cross-entropy with the label + 0.5 × τ² × cross-entropy with the teacher's probabilities at τ = 2.",
+      "Distilled (Hinton et al. 2015) from `.artifacts/candidates/t`: loss 0.3 × cross-entropy with the label + 0.7 × τ² × KL divergence from the teacher's probabilities at τ = 2.",
     )
     const plain = modelCard(trainPreset('albert'), report(1, 2), { ...state, distill: undefined }, '')
     expect(plain).not.toContain('Distilled')

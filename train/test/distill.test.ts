@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import { type Encoded, makeBatch, sharedTokenizer, type Viewed } from '../batches.ts'
-import { distillationError, distillLoss, softTargets } from '../distill.ts'
+import { distillationError, distillLoss, resumeError, softTargets } from '../distill.ts'
 import { createModel, disposeModel, forward } from '../model.ts'
 import { initAdamW } from '../optimizer.ts'
 import { trainPreset } from '../presets.ts'
@@ -53,24 +53,37 @@ describe('distillLoss', () => {
     [0.6, 0.4],
   ]
 
-  it('mixes the label and the soft targets as (1 − α)·CE + α·τ²·CE at τ', async () => {
+  it('mixes the label and the soft targets as (1 − α)·CE + α·τ²·KL at τ', async () => {
     const labels = [0, 1]
     const hard = rows.map((r, i) => ce(r, labels[i] === 1 ? [0, 1] : [1, 0], 1))
     const soft = rows.map((r, i) => ce(r, targets[i] ?? [], 2))
     const mean = (xs: number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length
+    const entropy = targets.map((t) => -t.reduce((h, p) => h + p * Math.log(p), 0))
     const loss = await distillLoss(logits(), labels, targets, { alpha: 0.3, temperature: 2 }).data()
-    expect(loss[0]).toBeCloseTo(0.7 * mean(hard) + 0.3 * 4 * mean(soft), 5)
+    expect(loss[0]).toBeCloseTo(0.7 * mean(hard) + 0.3 * 4 * (mean(soft) - mean(entropy)), 5)
     const labelOnly = await distillLoss(logits(), labels, targets, { alpha: 1e-9, temperature: 2 }).data()
     expect(labelOnly[0]).toBeCloseTo(mean(hard), 5)
   })
 
-  it('has no gradient where the student already gives the targets, at α = 1', async () => {
+  it('is 0, with no gradient, where the student already gives the targets, at α = 1', async () => {
     const own = softTargets(rows, 3)
     const x = tf.variable(logits())
-    const { grads } = tf.variableGrads(() => distillLoss(x, [1, 0], own, { alpha: 1, temperature: 3 }), [x])
+    const { value, grads } = tf.variableGrads(() => distillLoss(x, [1, 0], own, { alpha: 1, temperature: 3 }), [x])
+    expect(Math.abs((await value.data())[0] ?? 1)).toBeLessThan(1e-6)
     const g = await (grads[x.name] as tf.Tensor).data()
     for (const v of g) expect(Math.abs(v)).toBeLessThan(1e-6)
     x.dispose()
+  })
+
+  it('refuses to resume a run with another teacher or mix, or with none', () => {
+    const saved = { teacher: 't', alpha: 0.5, temperature: 2 }
+    expect(resumeError('run', saved, { ...saved })).toBeUndefined()
+    expect(resumeError('run', undefined, undefined)).toBeUndefined()
+    expect(resumeError('run', saved, { ...saved, temperature: 3 })).toMatch(
+      /^run was trained with --teacher t --distill-alpha 0.5 --distill-temperature 2; resume it with the same options, or start afresh/,
+    )
+    expect(resumeError('run', saved, undefined)).toMatch(/with --teacher t/)
+    expect(resumeError('run', undefined, saved)).toMatch(/^run was trained without a teacher;/)
   })
 
   it('names the fix for a bad mix', () => {
@@ -82,8 +95,9 @@ describe('distillLoss', () => {
 })
 
 describe('openTeacher', () => {
-  it("reads each row's text with its own tokenizer at the row's length, through its ONNX export", async () => {
-    const preset = trainPreset('albert-tiny')
+  it("reads each row's text with its own tokenizer, through its ONNX export", async () => {
+    // an ELECTRA teacher (WordPiece) for rows an ALBERT student (Unigram) encoded
+    const preset = trainPreset('electra-tiny')
     const model = createModel(preset.config, mulberry32(3))
     const dir = join(scratch(), 'teacher')
     await saveHfCheckpoint(dir, model, 'F32')
@@ -91,21 +105,25 @@ describe('openTeacher', () => {
       'Lunch at noon tomorrow? The usual place.',
       'Your account is locked: verify your card at http://secure-login.example now',
     ]
-    const rows: Viewed[] = texts.map((text, i) => ({ ids: [1, 2], label: (i % 2) as 0 | 1, text, maxLength: i === 0 ? 32 : 8 }))
+    const student = sharedTokenizer(trainPreset('albert-tiny').tokenizer)
+    const rows: Viewed[] = texts.map((text, i) => ({
+      ...student.encode({ text }, { max_length: 64, truncation: true }),
+      label: (i % 2) as 0 | 1,
+      text,
+    }))
     const teacher = await openTeacher(dir, 2)
     const got = await teacher.targets(rows)
     await teacher.release()
-    // the same texts through the tfjs model, encoded by the teacher's tokenizer (ALBERT's) at each row's length
     const tokenizer = sharedTokenizer(preset.tokenizer)
-    const own = rows.map((r) => ({
-      ids: tokenizer.encode({ text: r.text }, { max_length: r.maxLength, truncation: true }).ids,
-      label: r.label,
-    }))
-    expect(own[1]?.ids.length).toBe(8)
     const want: number[][] = []
-    for (const e of own) want.push(...softTargets(await predict(model, [e], tokenizer.pad_id), 2))
+    for (const text of texts) {
+      const ids = tokenizer.encode({ text }, { max_length: preset.config.max_position_embeddings, truncation: true }).ids
+      want.push(...softTargets(await predict(model, [{ ids, label: 0 }], tokenizer.pad_id), 2))
+    }
     expect(got).toHaveLength(2)
     got.forEach((row, i) => row.forEach((p, k) => expect(p).toBeCloseTo(want[i]?.[k] ?? -1, 4)))
+    // and not the student's ids read as the teacher's
+    expect(rows[0]?.ids).not.toEqual(tokenizer.encode({ text: texts[0] ?? '' }, { max_length: 64, truncation: true }).ids)
     disposeModel(model)
   })
 
@@ -131,10 +149,10 @@ describe('trainLoop with a teacher', () => {
   const views = (indices: readonly number[]): Viewed[] => indices.map((i) => ({ ...(train[i] as Encoded), text: `row ${i}`, maxLength: 8 }))
 
   const spamScore = async (teacher: boolean): Promise<{ score: number; texts: string[] }> => {
-    const preset = { ...trainPreset('albert-tiny'), batchSize: 8, microBatch: 4, epochs: 3, evalEvery: 12, peakLr: 5e-3, warmupSteps: 2 }
+    const preset = { ...trainPreset('albert-tiny'), batchSize: 8, microBatch: 4, epochs: 8, evalEvery: 32, peakLr: 5e-3, warmupSteps: 2 }
     const model = createModel(preset.config, mulberry32(1))
     const texts: string[] = []
-    const state: TrainState = { step: 0, totalSteps: 12, seed: 1, elapsedSeconds: 0, best: null, history: [] }
+    const state: TrainState = { step: 0, totalSteps: 32, seed: 1, elapsedSeconds: 0, best: null, history: [] }
     await trainLoop(
       {
         preset,
@@ -172,10 +190,10 @@ describe('trainLoop with a teacher', () => {
   it('learns the soft targets in place of the labels, and gives the teacher every row of every batch', async () => {
     const labelled = await spamScore(false)
     const distilled = await spamScore(true)
-    expect(labelled.score).toBeGreaterThan(0.5)
+    expect(labelled.score).toBeGreaterThan(0.8)
     // the teacher's 10% spam, not the labels' 100%
-    expect(distilled.score).toBeLessThan(0.3)
-    expect(distilled.texts).toHaveLength(12 * 8)
+    expect(distilled.score).toBeLessThan(0.2)
+    expect(distilled.texts).toHaveLength(32 * 8)
     expect(new Set(distilled.texts).size).toBe(32)
   })
 
