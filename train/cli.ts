@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process'
-import { mkdirSync, openSync } from 'node:fs'
+import { existsSync, mkdirSync, openSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { artifactsDir, repoRoot } from '../scripts/paths.ts'
 import { encodeExamples, sharedTokenizer } from './batches.ts'
 import { loadSplits } from './data.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
+import { distillationError, resumeError } from './distill.ts'
 import { createModel } from './model.ts'
 import { initAdamW } from './optimizer.ts'
 import { trainPreset } from './presets.ts'
@@ -145,8 +146,6 @@ if (!commands.includes(command)) {
 // checked before any command runs or --background detaches, so a bad flag is reported here and not in the log
 const distillation = { alpha: num(values['distill-alpha']) ?? 0.5, temperature: num(values['distill-temperature']) ?? 2 }
 if (values.teacher !== undefined) {
-  const { distillationError } = await import('./distill.ts')
-  const { existsSync } = await import('node:fs')
   const bad =
     command !== 'run'
       ? `--teacher trains a run; ${command} takes none`
@@ -204,7 +203,6 @@ if (command === 'assess') {
   const { assessSummary, withAssessSection } = await import('./card.ts')
   const section = assessSummary(report)
   console.log(section)
-  const { existsSync } = await import('node:fs')
   if ((values.fold || values.card) && existsSync(join(modelDir, 'README.md'))) {
     const { writeFile } = await import('node:fs/promises')
     await writeFile(join(modelDir, 'README.md'), withAssessSection(await readFile(join(modelDir, 'README.md'), 'utf8'), section))
@@ -348,7 +346,7 @@ const state: TrainState =
   resumed === null
     ? { step: 0, totalSteps, seed, elapsedSeconds: 0, best: null, history: [], ...(distilled === undefined ? {} : { distill: distilled }) }
     : { ...resumed, totalSteps }
-const cannotResume = (await import('./distill.ts')).resumeError(dir, state.distill, distilled)
+const cannotResume = resumeError(dir, state.distill, distilled)
 if (cannotResume !== undefined) {
   console.error(cannotResume)
   process.exit(2)

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Viewed } from './batches.ts'
+import { spamProbability } from './calibrate.ts'
 
 /**
  * Knowledge distillation (Hinton et al. 2015, "Distilling the Knowledge in a
@@ -26,14 +27,11 @@ export interface DistillRecord extends Distillation {
 /** The teacher's soft targets for a batch of rows, in row order. */
 export type TeacherTargets = (rows: readonly Viewed[]) => Promise<number[][]>
 
-/** softmax(logits / temperature) of each row. */
+/** softmax(logits / temperature) of each 2-class (ham, spam) row. */
 export function softTargets(logits: readonly (readonly number[])[], temperature: number): number[][] {
   return logits.map((row) => {
-    const scaled = row.map((v) => v / temperature)
-    const max = Math.max(...scaled)
-    const exps = scaled.map((v) => Math.exp(v - max))
-    const sum = exps.reduce((a, b) => a + b, 0)
-    return exps.map((v) => v / sum)
+    const spam = spamProbability(row, temperature)
+    return [1 - spam, spam]
   })
 }
 
