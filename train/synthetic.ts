@@ -103,6 +103,33 @@ const PLACE = [
 ]
 const DAY = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'tomorrow', 'tonight', 'next week']
 const MONTH = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+// things people buy, for the lines of itemised receipts
+const ITEM = [
+  'USB-C charging cable',
+  'wireless mouse',
+  'paperback novel',
+  'ceramic mug',
+  'running socks (3 pack)',
+  'yoga mat',
+  'LED desk lamp',
+  'coffee beans 1 kg',
+  'phone case',
+  'kids rain boots',
+  'steel water bottle',
+  'garden hose 15 m',
+  'family board game',
+  'linen pillowcases',
+  'vitamin D tablets',
+  'printer ink, black',
+  'bluetooth speaker',
+  'cast iron pan',
+  'dog chew toy',
+  'hiking backpack',
+  'face moisturiser',
+  'A5 notebooks (2)',
+  'AA batteries (8 pack)',
+  'wool beanie',
+]
 
 const slug = (company: string): string => company.toLowerCase().replace(/[^a-z]+/g, '')
 const SLOTS: Record<string, Part> = {
@@ -121,6 +148,9 @@ const SLOTS: Record<string, Part> = {
   order: (r) => `${pick(r, ['#', 'No. ', ''])}${digits(r, int(r, 6, 9))}`,
   code: (r) => digits(r, 6),
   card: (r) => digits(r, 4),
+  item: (r) => pick(r, ITEM),
+  // a booking or policy reference, letters and digits as airlines and insurers print them
+  ref: (r) => Array.from({ length: 6 }, () => pick(r, [...'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'])).join(''),
   phone: (r) => `+1 ${digits(r, 3)}-${digits(r, 3)}-${digits(r, 4)}`,
   // a company's own host, as real notices link to
   link: (r) => `https://${slug(pick(r, COMPANY))}.com/${pick(r, ['account', 'orders', 'help', 'billing', 'track'])}`,
@@ -248,6 +278,80 @@ const SPAM: readonly string[] = [
   '[Claim your|Get a] [free|bonus] {amount} [casino credit|betting voucher] [now|today]. [No deposit needed!|Play at] {lure}',
 ]
 
+// Long notices, as companies and institutions really send them: greetings, itemised lines,
+// references, reassurance and sign-offs. Most ham ones have a lure in the same layout and
+// vocabulary, so length and formatting say little about the label and the ask has to.
+const LONG_HAM: readonly string[] = [
+  // receipts and orders
+  'Thanks for shopping with {company}.\n\nOrder {order}, placed {date}\n1 x {item} - {amount}\n2 x {item} - {amount}\n1 x {item} - {amount}\n\nSubtotal: {amount}\nShipping: [free|{small}]\nTotal: {amount}, card ending {card}\n\nWe will write again once it ships; the receipt is under Orders at {link}.',
+  'Hello {name},\n\nGood news: we have your order and it is being packed.\n\n- {item} ({n} units) - {amount}\n- {item} - {amount}\n- Gift wrap - {small}\n\nTotal: {amount} [(tax included)|incl. VAT]\nDelivery: standard, expected by {date}\n\nNeed a change? You can edit the address or items for two hours at {link}.\n\n{company}',
+  // statements, bills, payslips
+  'Dear customer,\n\nYour {company} statement for {month} is now in online banking, under Documents.\n\nOpening balance: {amount}\nMoney in: {amount}\nMoney out: {amount}\nClosing balance: {amount}\n\nNo action is required on your part. Should a transaction look unfamiliar, use the help section of the app or the contact details printed on your card.\n\nFor your security, our staff do not request PINs or full passwords by email.',
+  'Hello {name},\n\nYour [electricity|gas|broadband|water] bill for {month} is ready to view at {link}.\n\nAmount: {amount}\nBilling period: {n} weeks to {date}\nPayment: by Direct Debit on {date}\n\nYour usage was [a little lower than|slightly higher than|about the same as] the same month last year. You do not need to do anything; the payment is taken automatically.\n\nThank you for being a {company} customer.',
+  'Hi {name},\n\nYour payslip for {month} has been published in the {company} HR portal.\n\nPay date: {date}\nNet pay: {amount}\nTax code and deductions: unchanged from last month\n\nIf any figure looks wrong, raise a ticket with payroll through the portal before the end of the month so it can be put right in the next run.\n\nPayroll Team',
+  // bookings and travel
+  'Dear {full},\n\nThank you for booking with {company}. Your stay is confirmed.\n\nHotel: [The Granary|Harbour View|Castle Mews]\nCheck-in: {date} from 3 pm\nCheck-out: after {n} nights, by 11 am\nRoom: [double|twin|family suite], breakfast included\nConfirmation number: {ref}\n\nThe balance of {amount} is paid at the property. Free cancellation is available until two days before arrival from Manage Booking at {link}.',
+  'Hello {name},\n\nYour flight is confirmed. Booking reference: {ref}\n\nOutbound: {date}, departs {time}, flight [RW|TS|KX] {n}{n}{n}\nRoute: [Manchester|Dublin|Toronto] to [Lisbon|Porto|Reykjavik]\nPassengers: {n}\nBags: one cabin bag each[| and one checked bag]\n\nOnline check-in opens a day before departure in the app. Have your passport details ready and allow two hours at the airport before you fly.\n\nHave a good trip,\n{company}',
+  'Your e-tickets are attached\n\n{company} [Off-Peak Return|Advance Single|Anytime Day Return]\n{date}, leaving [Central|Northgate|Riverside] at {time}\nCoach [C|D|F], seat {n}{n}\nReference: {ref}\nPaid: {amount}\n\nShow the QR code on your phone or a printout when the conductor asks. If the train runs more than 15 minutes late, you may be able to claim some of the fare back through our website.',
+  'Hi {name},\n\nYou are booked in!\n\n[Osteria Lume|The Copper Pot|Sato Kitchen]\n{day} at {time}, party of {n}\nBooking ref: {ref}\n\nWe hold tables for 15 minutes past the booking time. If plans change, you can move or cancel the reservation in the app at no charge. Let us know about allergies when you arrive.\n\nSee you soon!',
+  'Dear {full},\n\nYour car hire with {company} is confirmed.\n\nPick-up: [airport desk|city centre office], {date} at {time}\nReturn: same location, {n} days later\nVehicle: [compact|estate|SUV] or similar, automatic\nReservation: {ref}\n\nBring your driving licence and the credit card used to book. A refundable deposit of {amount} is held on it until the car is back. Manage the booking at {link}.',
+  // subscriptions
+  'Hello {name},\n\nA reminder that your yearly {company} [Premium|Plus|Family] plan renews automatically on {date}.\n\nBilled: once a year\nPrice: {amount}\nPayment method: card ending {card}\n\nIf you are happy to continue, you do not need to do anything. To switch to monthly billing or turn off auto-renewal, visit Account settings at {link} before that date.\n\nThanks for staying with us.',
+  'Hi {name},\n\nSorry to see you go. This confirms that your {company} membership has been cancelled, as you asked.\n\nYou keep access to everything until {date}, when the paid period ends. No further payments will be taken from the card ending {card}.\n\nWe keep your saved lists for {n} months in case you come back; rejoin any time at {link}.\n\nBest wishes,\nThe {company} team',
+  'Dear customer,\n\nWe are writing about a change to the price of your {company} [broadband|mobile|streaming] plan.\n\nFrom {date}, your monthly price goes from {amount} to {amount}. It is our first rise in two years.\n\nIf you do not want to accept the new price, you can leave without an early exit fee within 30 days of this letter. Your rights, and our other plans, are explained at {link}.\n\nYours sincerely,\nCustomer Services',
+  // security
+  'New sign-in to your {company} account\n\nWe noticed a sign-in from a device we had not seen before.\n\nDevice: [Chrome on Windows|Safari on a Mac|the Android app|the iPad app]\nLocation: near [Leeds|Lyon|Porto|Denver]\nTime: {date}, {time}\n\nIf this was you, there is nothing more to do. If you do not recognise it, open the app, go to Security, sign that device out and choose a new password. We never ask for passwords or codes by email or phone.',
+  'Hello {name},\n\nThe password for your {company} account was changed on {date} at {time}.\n\nIf you made this change, you can safely disregard this email.\n\nIf you did not, type {link} into your browser yourself rather than following links in emails, use Forgot password to set a new one, and review your recent activity. Our support staff will never ask you to read out a password or a sign-in code.\n\n{company} Account Protection',
+  'Two-step verification is now on\n\nHi {name}, you turned on two-step verification for your {company} account. From now on we will ask for a code from your authenticator app whenever you log in from an unfamiliar device.\n\nWe also created {n} backup codes. Keep them somewhere safe and offline; each one works only once.\n\nDid not make this change? Sign in through the app, switch it off under Settings, then get in touch with support from the Help page.',
+  // deliveries and returns
+  'Your parcel is on the move\n\nOrder {order} from {company}\n\n{date}, {time} - Collected from the sender\n{date} - Arrived at the [regional hub|sorting centre]\n{date} - Out for delivery\n\nExpected today before [1 pm|3 pm|6 pm]. If nobody is in, the driver will leave it [with a neighbour|in a safe place|at the nearest pickup point] and send you a photo. Follow the van live at {link}.',
+  'Hi {name},\n\nThe item you sent back from order {order} has arrived and our returns team has checked it.\n\nReturned: {item}\nRefund: {amount}\nRefunded to: card ending {card}\n\nThe money is on its way. Depending on your bank, it can take a few working days to show on your statement. Nothing else is needed from you.',
+  // appointments and letters
+  'Dear {full},\n\nThis is a reminder of your appointment at [Parkside Dental Practice|Elm Road Surgery|the Eastgate eye clinic].\n\nWhen: {day}, {date} at {time}\nWith: [Dr {name}|the practice nurse|our hygienist]\n\nPlease bring a list of any medicines you take. If you cannot come, let us know at least 24 hours ahead so the slot can go to someone else; you can rebook online at {link}.\n\nKind regards,\nReception',
+  'Hi {name},\n\nYour car is due its yearly [service|MOT|inspection] and we have booked it in as requested.\n\nDrop-off: {date} at {time}\nEstimated price: {amount}, plus any parts we agree with you first\nCourtesy car: [reserved|not needed]\n\nWe will ring before doing any extra work, so nothing is charged without your say-so. Please leave the locking wheel nut key in the glovebox.\n\n[Millbrook Garage|Fenwick Motors|Tally Road Autos]',
+  "[Oakfield Primary|St Anne's School|Brook Lane Academy] newsletter\n\nDear parents and carers,\n\nWhat a busy half term! Year 4 visited the museum, and the choir sang at the care home on {day}.\n\nDates for your diary:\n- {date}: photo day, full uniform please\n- {date}: parents' evening, book a slot in the school app\n- {date}: school closes at 1:30 pm\n\nThank you for your support.\n\nMrs {name}, Head Teacher",
+  "Dear {full},\n\nYour [home|car|travel|pet] insurance with {company} is due for renewal on {date}.\n\nLast year you paid: {amount}\nThis year's premium: {amount}\nPolicy number: {ref}\n\nThe policy renews automatically and the premium is collected the same way as before. Please check the details in your renewal documents are still right; you can update them by logging in at {link}. You are always free to shop around.",
+  // from vendors the reader uses
+  'Incident resolved: [delayed notifications|login errors|slow dashboards]\n\nBetween {time} and {time} UTC on {date}, some {company} customers saw [errors when signing in|notifications arrive late|pages load slowly]. The cause was a faulty configuration change, which we have rolled back.\n\nNo data was lost and no action is needed on your side. We are adding a check to stop a repeat. A full write-up will follow on our status page at {link}.\n\n{company} Engineering',
+  '{company} [2.4|3.1|5.0] is out\n\nWhat changed in this release:\n\n- Faster sync for large folders\n- Pin favourite projects to the sidebar\n- Fixed exports failing on long file names\n- Older versions of macOS are no longer supported\n\nThe app updates itself the next time you restart it, so there is nothing to install by hand. Full notes and the list of known issues are at {link}.\n\nThanks for using {company}!',
+]
+
+const LONG_SPAM: readonly string[] = [
+  // purchases the reader did not make
+  'Thank you for your order!\n\nOrder {order}, placed {date}\n1 x {item} - {amount}\n1 x {item} - {amount}\nExpress shipping - {small}\n\nTotal charged: {amount}\n\nIt ships within 24 hours. Not your order? Cancel it and claim a refund at {lure} before dispatch.\n\n{company} Order Desk',
+  'Hello {name},\n\nYour {company} purchase has been approved.\n\n{item} ({n} units)   {amount}\nExtended warranty   {amount}\nTotal   {amount}\nPayment: card ending {card}\n\nDid not authorise this payment? Call our billing department on {phone} within 24 hours. An agent will reverse the charge once you confirm your card number and the security code on the back.',
+  'Dear customer,\n\nYour [antivirus|PC protection|device security] subscription has been renewed for another year.\n\nInvoice: {order}\nProduct: Total Protection, {n} devices\nAmount: {amount}\nPayment date: {date}\n\nThe amount will appear on your bank statement within 48 hours. To cancel and get a refund, ring our help desk on {phone}. Refund requests are only accepted on the day of this notice.\n\nRegards,\nBilling Support',
+  // statements and bills
+  'Dear customer,\n\nYour {company} e-statement for {month} could not be delivered because the information on your profile is out of date.\n\nStatement period: {month}\nAvailable balance: {amount}\nStatus: ON HOLD\n\nTo view the statement and keep online banking active, update your personal and card details on the secure form: {lure}\n\nProfiles not updated within 48 hours will be restricted for your protection.\n\nOnline Banking Team',
+  'Hi {name},\n\nWe tried to collect your [electricity|mobile|broadband] bill of {amount} for {month}, but your bank declined the payment.\n\nAccount number: {order}\nAmount due: {amount}\nLate charge from {date}: {small}\n\nTo avoid the charge and any break in your service, update your payment details today at {lure}.\n\n{company} Billing',
+  // refunds
+  'Tax refund notification\n\nOur records show that you overpaid tax in the last financial year and are owed a rebate of {amount}.\n\nReference: {ref}\nStatus: awaiting your confirmation\n\nTo receive the money, complete the online form with the debit card it should be paid to, including its expiry date and the three-digit code: {lure}\n\nUnclaimed rebates lapse after 5 days.',
+  'Hello {name},\n\nWe owe you money. Because of a billing error, you were charged twice for your {company} plan in {month}.\n\nRefund amount: {amount}\nRefund ID: {ref}\n\nOur system could not send the refund to the card on file. Enter the number, expiry date and CVV of the card to credit within 72 hours: {lure}\n\nCustomer Refunds',
+  // security
+  'Security alert\n\nWe blocked a sign-in attempt to your {company} account.\n\nDevice: [Windows PC|Android phone|unknown browser]\nLocation: [Lagos|Minsk|Jakarta|Sao Paulo]\nTime: {date}, {time}\n\nIf this was not you, your account may be compromised. Secure it now by signing in with your current password at {lure} and confirming your recovery details.\n\nIf we do not hear from you within 12 hours, the account will be suspended to protect you.\n\n{company} Trust and Safety',
+  'Dear {name},\n\nYour email password is set to expire on {date}. After that you will stop receiving new mail and [{n} held messages|your archived folders] may be removed from the server.\n\nTo keep using the same password, sign in once through the link below to confirm the account:\n\n{lure}\n\nPlease do not ignore this request.\n\nIT Helpdesk',
+  'Hi {name},\n\nThis is the {company} security department. Someone just tried to add a new device to your account and we stopped it.\n\nTo prove you are the real owner, we have texted a six-digit code to your phone. Reply to this email with that code, your full name and the last four digits of your card within the next hour.\n\nIf we cannot confirm your identity, your account will be frozen and any pending payments cancelled.',
+  // renewals, deliveries, bookings
+  'Hello,\n\nThank you for renewing your {company} [Prime|Premium|Ultra] membership. The annual fee has been taken from your account.\n\nMember ID: {ref}\nRenewal date: {date}\nAmount charged: {amount}\n\nIf you did not mean to renew, you have until the end of today to cancel and get your money back. Call the cancellation line on {phone} and keep your online banking open so our agent can process the refund straight away.',
+  'Hello {name},\n\nWe tried to deliver your parcel today but nobody was home, and it is now at your local depot.\n\nTracking number: {order}\nSender: {company}\n\nTo arrange a new delivery, pay the redelivery charge of {small} at {lure} and pick a day that suits you.\n\nParcels that are not rebooked within 3 days are returned to the sender.\n\nDelivery Services',
+  'Dear guest,\n\nThank you for your reservation at [The Granary|Harbour View|Castle Mews] through {company}.\n\nCheck-in: {date}\nNights: {n}\nReservation: {ref}\n\nThe property could not authorise the card you used. To keep your room, confirm your card details within 24 hours using the hotel secure link: {lure}\n\nOtherwise the booking is cancelled and your deposit of {amount} is kept.',
+  // invoices and payroll
+  'Dear {name},\n\nPlease note that {company} has changed banks. All open invoices should now be paid to our new account; details are in the attached letter.\n\nOpen invoices:\n- {order}: {amount}\n- {order}: {amount}\n\nKindly arrange the transfer by {day} and send the remittance once done. Our old account is no longer monitored. Please reply here with any questions rather than phoning.\n\n{full}\nAccounts Receivable',
+  'Hi,\n\nPlease find invoice {order} for the work completed in {month}.\n\nAmount due: {amount}\nDue date: {date}\nTerms: 7 days\n\nThe invoice is stored in our secure document portal. To view and download it, sign in with your work email and password: {lure}\n\nLet me know once payment is scheduled so I can update our records.\n\nKind regards,\n{full}\n{company}',
+  'Hi {name},\n\nThe {month} payroll run closes early this month, and our records show your direct deposit details failed verification.\n\nEmployee ID: {code}\nNet pay due: {amount}\nPay date: {date}\n\nTo make sure your salary arrives on time, log in to the staff portal with your work email and password and re-enter your bank account details: {lure}\n\nDo this by {day}.\n\nPayroll Department',
+  // prizes and advance fees
+  'WINNER NOTIFICATION\n\nDear {name},\n\nWe are happy to announce that your email was picked in our annual customer draw. You have won {big} and a [new car|holiday for two|gold watch].\n\nBatch number: {ref}\nWinning number: {code}\n\nTo start the claim, send us your name, home address, date of birth and phone number by reply. A handling fee of {amount} is due before the funds are transferred.\n\nKeep this win confidential until it is paid out.\n\n{full}, Claims Agent',
+  'Good day,\n\nI am {full}, a private banker. A customer of our bank who shares your surname died in an accident some years ago and left a deposit of {big}. No relative has come forward, and the state will seize the funds unless a next of kin claims them.\n\nI can present you as the beneficiary. We will share the money equally.\n\nPlease reply with your full name, occupation and private phone number so I can tell you more.',
+  'Attention: Beneficiary\n\nA diplomatic courier has arrived with a consignment box registered in your name containing {big}. It is being held at the airport until the delivery charges are paid.\n\nConsignment number: {ref}\nClearance fee: {amount}\n\nContact the delivery agent, {full}, on {phone}. Send the fee by bank transfer or gift cards and the courier will bring the box to your door within 48 hours.',
+  // investments
+  '{name}, I wanted to share something with you.\n\nMy cousin showed me a trading platform that uses AI to buy and sell Bitcoin automatically. I started with {amount} in {month} and now I withdraw about {amount} every week.\n\nPlaces are limited each month. You open an account, make a first deposit, and your account manager does the rest.\n\nRegister here before it closes: {lure}\n\nYou will thank me later!',
+  'INVESTOR ALERT\n\nThis small mining company is about to announce a major lithium discovery. Insiders are buying now, before the news breaks.\n\nSymbol: [KRLX|VNTQ|PMGO]\nCurrent price: {small}\nTarget in 30 days: {amount}\n\nEarly shareholders could make ten times their money. Call your broker today or open an account with our partners at {lure}.\n\nThis is not investment advice. We were paid to send this message.',
+  // marketing, loans and jobs nobody asked for
+  'Hi {name},\n\nOUR BIGGEST SALE EVER STARTS NOW!\n\n- [Wireless earbuds|Robot vacuums|Air fryers] from {small}\n- 70% off designer [sneakers|handbags|sunglasses]\n- Free gift with every order over {amount}\n\nThese prices last only 6 hours and stock is running out fast. Thousands of customers have already ordered.\n\nShop the sale: {lure}\n\nYou got this email because you are on our list. To unsubscribe, reply STOP.',
+  'Dear {name},\n\nGood news: you are pre-qualified for a personal loan of up to {big}, even with a low credit score.\n\n- Money in your account within 1 hour\n- Low monthly payments from {amount}\n\nTo release the funds we only need a one-time insurance deposit of {amount}. Reply with your bank name and account number, or apply at {lure}.\n\nOffer valid until {date}.',
+  'Hello {name},\n\nI am a recruiter for {company}. Your CV was recommended to us for a remote part-time position.\n\n- Work 1 to 2 hours a day from your phone\n- Daily pay of {amount} to {amount}\n- No experience needed, training provided\n\nThe job involves rating products online to boost sales. To get started, send me your WhatsApp number and full name, and I will pass you to your trainer.\n\nBest regards,\n{full}',
+]
+
 // Notices composed from parts. Both labels draw the same event (an order, a charge, a
 // sign-in, a delivery, a renewal), so the label rests on what follows it: a real notice informs and
 // points to the company's own app or site; a lure asks for credentials, card details or a fee, by a
@@ -354,15 +458,20 @@ const CLOSINGS: readonly string[] = [
 ]
 
 /** How many templates each label has (for the docs and tests). */
-export const TEMPLATE_COUNT = { ham: HAM.length, spam: SPAM.length }
+export const TEMPLATE_COUNT = { ham: HAM.length + LONG_HAM.length, spam: SPAM.length + LONG_SPAM.length }
+
+/** Share of whole templates drawn from the long notices of their label. */
+const LONG_SHARE = 0.3
 
 /**
  * One generated message of `label`, drawn with `random`: two in five are composed notices; of the
- * other (whole templates), a third get an opening and a third a sign-off.
+ * other (whole templates, some of them long notices), a third get an opening and a third a sign-off.
  */
 export function syntheticMessage(label: Label, random: Random): string {
   if (random() < NOTICE_SHARE) return notice(label, random)
-  const body = fill(random, pick(random, label === 1 ? SPAM : HAM), SLOTS)
+  const long = random() < LONG_SHARE
+  const templates = label === 1 ? (long ? LONG_SPAM : SPAM) : long ? LONG_HAM : HAM
+  const body = fill(random, pick(random, templates), SLOTS)
   const opening = random() < 1 / 3 ? fill(random, pick(random, OPENINGS), SLOTS) : ''
   const closing = random() < 1 / 3 ? fill(random, pick(random, CLOSINGS), SLOTS) : ''
   return `${opening}${body}${closing}`
@@ -371,8 +480,8 @@ export function syntheticMessage(label: Label, random: Random): string {
 /** Every template of both labels, filled once with `random` (for overlap checks). */
 export function everyTemplate(random: Random): Array<{ text: string; label: Label }> {
   return [
-    ...HAM.map((t) => ({ text: fill(random, t, SLOTS), label: 0 as const })),
-    ...SPAM.map((t) => ({ text: fill(random, t, SLOTS), label: 1 as const })),
+    ...[...HAM, ...LONG_HAM].map((t) => ({ text: fill(random, t, SLOTS), label: 0 as const })),
+    ...[...SPAM, ...LONG_SPAM].map((t) => ({ text: fill(random, t, SLOTS), label: 1 as const })),
   ]
 }
 
