@@ -187,7 +187,7 @@ const trainingLine = (preset: TrainPreset, state: TrainState, dropout: number | 
 const distillNote = (state: TrainState): string =>
   state.distill === undefined
     ? ''
-    : ` Distilled (Hinton et al. 2015) from \`${state.distill.teacher}\`: loss ${weight(1 - state.distill.alpha)} × cross-entropy with the label + ${weight(state.distill.alpha)} × τ² × KL divergence from the teacher's probabilities at τ = ${state.distill.temperature}.`
+    : ` Distilled (Hinton et al. 2015) from \`${state.distill.teacher}\`: loss ${weight(1 - state.distill.alpha)} × cross-entropy with the label + ${weight(state.distill.alpha)} × τ² × KL divergence from the teacher's probabilities at τ = ${state.distill.temperature}${state.distill.agreeing === true ? ', the second term only on rows whose label the teacher gives' : ''}.`
 
 /** A mixing weight as written on the command line (0.3, not 0.30000000000000004). */
 const weight = (x: number): string => String(Number(x.toFixed(6)))

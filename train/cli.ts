@@ -43,6 +43,7 @@ import type { AssessReport } from './assess.ts'
  *                      loss, read through its fp32 ONNX export with its own tokenizer
  *   --distill-alpha X  weight of the teacher's targets (default 0.5; the label gets 1 − X)
  *   --distill-temperature X  the softening temperature of both sides' logits (default 2)
+ *   --distill-agreeing the teacher's targets only on rows whose label it gives; the others learn from the label alone
  *   --eval-at-start    validate the starting weights before the first step (recorded as state.initial)
  *   --onnx-eval        validate through the exported fp32 ONNX graph on onnxruntime-node (one thread) instead of tfjs
  *   --background       detach; log to <out>/train.log
@@ -118,6 +119,7 @@ const { values, positionals } = parseArgs({
     teacher: { type: 'string' },
     'distill-alpha': { type: 'string' },
     'distill-temperature': { type: 'string' },
+    'distill-agreeing': { type: 'boolean' },
   },
   allowPositionals: true,
 })
@@ -144,7 +146,11 @@ if (!commands.includes(command)) {
   process.exit(2)
 }
 // checked before any command runs or --background detaches, so a bad flag is reported here and not in the log
-const distillation = { alpha: num(values['distill-alpha']) ?? 0.5, temperature: num(values['distill-temperature']) ?? 2 }
+const distillation = {
+  alpha: num(values['distill-alpha']) ?? 0.5,
+  temperature: num(values['distill-temperature']) ?? 2,
+  ...(values['distill-agreeing'] === true ? { agreeing: true as const } : {}),
+}
 if (values.teacher !== undefined) {
   const bad =
     command !== 'run'
@@ -158,8 +164,8 @@ if (values.teacher !== undefined) {
     console.error(bad)
     process.exit(2)
   }
-} else if (values['distill-alpha'] !== undefined || values['distill-temperature'] !== undefined) {
-  console.error('--distill-alpha and --distill-temperature mix in a teacher: add --teacher DIR')
+} else if (values['distill-alpha'] !== undefined || values['distill-temperature'] !== undefined || values['distill-agreeing'] === true) {
+  console.error('--distill-alpha, --distill-temperature and --distill-agreeing mix in a teacher: add --teacher DIR')
   process.exit(2)
 }
 

@@ -17,6 +17,11 @@ export interface Distillation {
   alpha: number
   /** the temperature both the teacher's and the student's logits are divided by in the soft term */
   temperature: number
+  /**
+   * the soft term only on rows whose label the teacher gives (its probability of it at least 1/2); the
+   * others learn from their label alone, so a teacher's errors are not taught against the label
+   */
+  agreeing?: true
 }
 
 /** What a run records of its teacher, so it resumes only with the same one. */
@@ -41,17 +46,21 @@ export function softTargets(logits: readonly (readonly number[])[], temperature:
  * the hard term's as τ grows (Hinton et al., section 2). KL rather than the
  * cross-entropy (the same gradient) so the loss is 0 where the student gives
  * the targets, and a distilled run's training loss reads like any other's.
+ * With `agreeing`, a row whose target gives its label less than 1/2 has α = 0.
  */
 export function distillLoss(
   logits: tf.Tensor2D,
   labels: readonly number[],
   targets: readonly (readonly number[])[],
-  { alpha, temperature }: Distillation,
+  { alpha, temperature, agreeing }: Distillation,
 ): tf.Scalar {
-  const hard = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([...labels], 'int32'), logits.shape[1]), logits)
-  const crossEntropy = tf.losses.softmaxCrossEntropy(tf.tensor2d(targets.map((t) => [...t])), tf.div(logits, temperature))
-  const entropy = targets.reduce((sum, t) => sum - t.reduce((h, p) => h + (p > 0 ? p * Math.log(p) : 0), 0), 0) / targets.length
-  return tf.add(tf.mul(hard, 1 - alpha), tf.mul(tf.sub(crossEntropy, entropy), alpha * temperature * temperature)) as tf.Scalar
+  const alphas = targets.map((t, i) => (agreeing === true && (t[labels[i] ?? 0] ?? 0) < 0.5 ? 0 : alpha))
+  const hard = tf.neg(tf.sum(tf.mul(tf.oneHot(tf.tensor1d([...labels], 'int32'), logits.shape[1]), tf.logSoftmax(logits)), 1))
+  const soft = tf.neg(tf.sum(tf.mul(tf.tensor2d(targets.map((t) => [...t])), tf.logSoftmax(tf.div(logits, temperature))), 1))
+  const entropy = tf.tensor1d(targets.map((t) => -t.reduce((h, p) => h + (p > 0 ? p * Math.log(p) : 0), 0)))
+  const kl = tf.mul(tf.sub(soft, entropy), temperature * temperature)
+  const a = tf.tensor1d(alphas)
+  return tf.mean(tf.add(tf.mul(hard, tf.sub(1, a)), tf.mul(kl, a))) as tf.Scalar
 }
 
 /** Checks a mix from the command line; returns what is wrong, naming the fix, or undefined. */
@@ -64,7 +73,7 @@ export function distillationError(d: Distillation): string | undefined {
 
 /** The options a run's distillation is described by on the command line. */
 export const distillFlags = (d: DistillRecord): string =>
-  `--teacher ${d.teacher} --distill-alpha ${d.alpha} --distill-temperature ${d.temperature}`
+  `--teacher ${d.teacher} --distill-alpha ${d.alpha} --distill-temperature ${d.temperature}${d.agreeing === true ? ' --distill-agreeing' : ''}`
 
 /**
  * Why a run folder cannot be resumed with these options, or undefined: a run

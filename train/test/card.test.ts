@@ -85,6 +85,13 @@ describe('modelCard', () => {
     expect(card).toContain(
       "Distilled (Hinton et al. 2015) from `.artifacts/candidates/t`: loss 0.3 × cross-entropy with the label + 0.7 × τ² × KL divergence from the teacher's probabilities at τ = 2.",
     )
+    const agreeing = modelCard(
+      trainPreset('albert'),
+      report(1, 2),
+      { ...state, distill: { teacher: 't', alpha: 0.7, temperature: 2, agreeing: true } },
+      '',
+    )
+    expect(agreeing).toContain('at τ = 2, the second term only on rows whose label the teacher gives.')
     const plain = modelCard(trainPreset('albert'), report(1, 2), { ...state, distill: undefined }, '')
     expect(plain).not.toContain('Distilled')
   })

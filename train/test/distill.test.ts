@@ -65,6 +65,18 @@ describe('distillLoss', () => {
     expect(labelOnly[0]).toBeCloseTo(mean(hard), 5)
   })
 
+  it('with agreeing, drops the soft term on rows whose label the teacher does not give', async () => {
+    // both rows are ham: the teacher gives row 0 spam (0.8) and row 1 ham (0.6)
+    const labels = [0, 0]
+    const hard = rows.map((r) => ce(r, [1, 0], 1))
+    const kl1 = 4 * (ce(rows[1] ?? [], targets[1] ?? [], 2) + (targets[1] ?? []).reduce((h, p) => h + p * Math.log(p), 0))
+    const loss = await distillLoss(logits(), labels, targets, { alpha: 0.3, temperature: 2, agreeing: true }).data()
+    // row 0 learns from its label alone; row 1 keeps both terms
+    expect(loss[0]).toBeCloseTo(((hard[0] ?? 0) + 0.7 * (hard[1] ?? 0) + 0.3 * kl1) / 2, 5)
+    const every = await distillLoss(logits(), labels, targets, { alpha: 0.3, temperature: 2 }).data()
+    expect(Math.abs((every[0] ?? 0) - (loss[0] ?? 0))).toBeGreaterThan(0.05)
+  })
+
   it('is 0, with no gradient, where the student already gives the targets, at α = 1', async () => {
     const own = softTargets(rows, 3)
     const x = tf.variable(logits())
@@ -83,6 +95,7 @@ describe('distillLoss', () => {
       /^run was trained with --teacher t --distill-alpha 0.5 --distill-temperature 2; resume it with the same options, or start afresh/,
     )
     expect(resumeError('run', saved, undefined)).toMatch(/with --teacher t/)
+    expect(resumeError('run', { ...saved, agreeing: true }, saved)).toMatch(/--distill-temperature 2 --distill-agreeing; resume/)
     expect(resumeError('run', undefined, saved)).toMatch(/^run was trained without a teacher;/)
   })
 
