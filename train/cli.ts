@@ -367,7 +367,10 @@ const teacher =
   values.teacher === undefined
     ? undefined
     : await (await import('./teacher.ts')).openTeacher(resolve(values.teacher), distillation.temperature)
-if (teacher !== undefined) log(`teacher ${values.teacher}: alpha ${distillation.alpha}, temperature ${distillation.temperature}`)
+if (teacher !== undefined)
+  log(
+    `teacher ${values.teacher}: alpha ${distillation.alpha}, temperature ${distillation.temperature}${distillation.agreeing === true ? ', only on rows whose label it gives' : ''}`,
+  )
 const done = await trainLoop(
   {
     preset,

@@ -54,7 +54,11 @@ export function distillLoss(
   targets: readonly (readonly number[])[],
   { alpha, temperature, agreeing }: Distillation,
 ): tf.Scalar {
-  const alphas = targets.map((t, i) => (agreeing === true && (t[labels[i] ?? 0] ?? 0) < 0.5 ? 0 : alpha))
+  const alphas = targets.map((t, i) => {
+    const label = labels[i]
+    if (label !== 0 && label !== 1) throw new Error(`distillLoss: row ${i} has label ${label}; labels are 0 (ham) or 1 (spam)`)
+    return agreeing === true && (t[label] ?? 0) < 0.5 ? 0 : alpha
+  })
   const hard = tf.neg(tf.sum(tf.mul(tf.oneHot(tf.tensor1d([...labels], 'int32'), logits.shape[1]), tf.logSoftmax(logits)), 1))
   const soft = tf.neg(tf.sum(tf.mul(tf.tensor2d(targets.map((t) => [...t])), tf.logSoftmax(tf.div(logits, temperature))), 1))
   const entropy = tf.tensor1d(targets.map((t) => -t.reduce((h, p) => h + (p > 0 ? p * Math.log(p) : 0), 0)))

@@ -66,15 +66,21 @@ describe('distillLoss', () => {
   })
 
   it('with agreeing, drops the soft term on rows whose label the teacher does not give', async () => {
-    // both rows are ham: the teacher gives row 0 spam (0.8) and row 1 ham (0.6)
-    const labels = [0, 0]
-    const hard = rows.map((r) => ce(r, [1, 0], 1))
-    const kl1 = 4 * (ce(rows[1] ?? [], targets[1] ?? [], 2) + (targets[1] ?? []).reduce((h, p) => h + p * Math.log(p), 0))
-    const loss = await distillLoss(logits(), labels, targets, { alpha: 0.3, temperature: 2, agreeing: true }).data()
-    // row 0 learns from its label alone; row 1 keeps both terms
-    expect(loss[0]).toBeCloseTo(((hard[0] ?? 0) + 0.7 * (hard[1] ?? 0) + 0.3 * kl1) / 2, 5)
-    const every = await distillLoss(logits(), labels, targets, { alpha: 0.3, temperature: 2 }).data()
-    expect(Math.abs((every[0] ?? 0) - (loss[0] ?? 0))).toBeGreaterThan(0.05)
+    const kl = (i: number): number =>
+      4 * (ce(rows[i] ?? [], targets[i] ?? [], 2) + (targets[i] ?? []).reduce((h, p) => h + p * Math.log(p), 0))
+    const agreeing = { alpha: 0.3, temperature: 2, agreeing: true } as const
+    // the teacher gives row 0 spam (0.8) and row 1 ham (0.6): as ham rows, row 0 disagrees; as spam rows, row 1
+    const ham = rows.map((r) => ce(r, [1, 0], 1))
+    const asHam = await distillLoss(logits(), [0, 0], targets, agreeing).data()
+    expect(asHam[0]).toBeCloseTo(((ham[0] ?? 0) + 0.7 * (ham[1] ?? 0) + 0.3 * kl(1)) / 2, 5)
+    const spam = rows.map((r) => ce(r, [0, 1], 1))
+    const asSpam = await distillLoss(logits(), [1, 1], targets, agreeing).data()
+    expect(asSpam[0]).toBeCloseTo((0.7 * (spam[0] ?? 0) + 0.3 * kl(0) + (spam[1] ?? 0)) / 2, 5)
+    const every = await distillLoss(logits(), [0, 0], targets, { alpha: 0.3, temperature: 2 }).data()
+    expect(Math.abs((every[0] ?? 0) - (asHam[0] ?? 0))).toBeGreaterThan(0.05)
+    // a teacher at exactly 1/2 counts as giving the label: at α = 1 only its soft term is left
+    const tie = await distillLoss(tf.tensor2d([[0, 0]]), [1], [[0.5, 0.5]], { ...agreeing, alpha: 1 }).data()
+    expect(Math.abs(tie[0] ?? 1)).toBeLessThan(1e-6)
   })
 
   it('is 0, with no gradient, where the student already gives the targets, at α = 1', async () => {
