@@ -6,7 +6,7 @@ import { artifactsDir, repoRoot } from '../scripts/paths.ts'
 import { encodeExamples, sharedTokenizer } from './batches.ts'
 import { loadSplits } from './data.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
-import { distillationError, resumeError } from './distill.ts'
+import { distillationError, distillFlags, resumeError } from './distill.ts'
 import { createModel } from './model.ts'
 import { initAdamW } from './optimizer.ts'
 import { trainPreset } from './presets.ts'
@@ -367,10 +367,7 @@ const teacher =
   values.teacher === undefined
     ? undefined
     : await (await import('./teacher.ts')).openTeacher(resolve(values.teacher), distillation.temperature)
-if (teacher !== undefined)
-  log(
-    `teacher ${values.teacher}: alpha ${distillation.alpha}, temperature ${distillation.temperature}${distillation.agreeing === true ? ', only on rows whose label it gives' : ''}`,
-  )
+if (teacher !== undefined && distilled !== undefined) log(`distilled: ${distillFlags(distilled)}`)
 const done = await trainLoop(
   {
     preset,

@@ -131,6 +131,9 @@ const ITEM = [
   'wool beanie',
 ]
 
+// no I, O, 0 or 1, which printed references leave out as easy to misread
+const REF_CHARS = [...'ABCDEFGHJKLMNPQRSTUVWXYZ23456789']
+
 const slug = (company: string): string => company.toLowerCase().replace(/[^a-z]+/g, '')
 const SLOTS: Record<string, Part> = {
   name: (r) => pick(r, FIRST),
@@ -150,7 +153,7 @@ const SLOTS: Record<string, Part> = {
   card: (r) => digits(r, 4),
   item: (r) => pick(r, ITEM),
   // a booking or policy reference, letters and digits as airlines and insurers print them
-  ref: (r) => Array.from({ length: 6 }, () => pick(r, [...'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'])).join(''),
+  ref: (r) => Array.from({ length: 6 }, () => pick(r, REF_CHARS)).join(''),
   phone: (r) => `+1 ${digits(r, 3)}-${digits(r, 3)}-${digits(r, 4)}`,
   // a company's own host, as real notices link to
   link: (r) => `https://${slug(pick(r, COMPANY))}.com/${pick(r, ['account', 'orders', 'help', 'billing', 'track'])}`,
@@ -457,8 +460,15 @@ const CLOSINGS: readonly string[] = [
   '\n\nSent from my phone',
 ]
 
+/** The whole templates of each label: short ones, and the long notices. */
+const WHOLE: Record<Label, { short: readonly string[]; long: readonly string[] }> = {
+  0: { short: HAM, long: LONG_HAM },
+  1: { short: SPAM, long: LONG_SPAM },
+}
+const wholeOf = (label: Label): string[] => [...WHOLE[label].short, ...WHOLE[label].long]
+
 /** How many templates each label has (for the docs and tests). */
-export const TEMPLATE_COUNT = { ham: HAM.length + LONG_HAM.length, spam: SPAM.length + LONG_SPAM.length }
+export const TEMPLATE_COUNT = { ham: wholeOf(0).length, spam: wholeOf(1).length }
 
 /** Share of whole templates drawn from the long notices of their label. */
 const LONG_SHARE = 0.3
@@ -469,9 +479,8 @@ const LONG_SHARE = 0.3
  */
 export function syntheticMessage(label: Label, random: Random): string {
   if (random() < NOTICE_SHARE) return notice(label, random)
-  const long = random() < LONG_SHARE
-  const templates = label === 1 ? (long ? LONG_SPAM : SPAM) : long ? LONG_HAM : HAM
-  const body = fill(random, pick(random, templates), SLOTS)
+  const { short, long } = WHOLE[label]
+  const body = fill(random, pick(random, random() < LONG_SHARE ? long : short), SLOTS)
   const opening = random() < 1 / 3 ? fill(random, pick(random, OPENINGS), SLOTS) : ''
   const closing = random() < 1 / 3 ? fill(random, pick(random, CLOSINGS), SLOTS) : ''
   return `${opening}${body}${closing}`
@@ -480,8 +489,8 @@ export function syntheticMessage(label: Label, random: Random): string {
 /** Every template of both labels, filled once with `random` (for overlap checks). */
 export function everyTemplate(random: Random): Array<{ text: string; label: Label }> {
   return [
-    ...[...HAM, ...LONG_HAM].map((t) => ({ text: fill(random, t, SLOTS), label: 0 as const })),
-    ...[...SPAM, ...LONG_SPAM].map((t) => ({ text: fill(random, t, SLOTS), label: 1 as const })),
+    ...wholeOf(0).map((t) => ({ text: fill(random, t, SLOTS), label: 0 as const })),
+    ...wholeOf(1).map((t) => ({ text: fill(random, t, SLOTS), label: 1 as const })),
   ]
 }
 
