@@ -39,6 +39,8 @@ import type { AssessReport } from './assess.ts'
  *   --synthetic X      with --views: share of the rows of short batches replaced by a generated message of the
  *                      same label (train/synthetic.ts: today's mail and texts, both labels, from templates)
  *   --long-weight X    with --views: weight of the longest (whole-body) bucket, in place of LENGTH_BUCKETS'
+ *   --long-share X     with --synthetic: share of generated whole templates that are long notices (default 0.3;
+ *                      the generated validation set keeps 0.3)
  *   --teacher DIR      with --views: distil an HF checkpoint folder's soft targets (train/distill.ts) into the
  *                      loss, read through its fp32 ONNX export with its own tokenizer
  *   --distill-alpha X  weight of the teacher's targets (default 0.5; the label gets 1 − X)
@@ -102,6 +104,7 @@ const { values, positionals } = parseArgs({
     views: { type: 'boolean', default: false },
     synthetic: { type: 'string' },
     'long-weight': { type: 'string' },
+    'long-share': { type: 'string' },
     'eval-at-start': { type: 'boolean', default: false },
     'onnx-eval': { type: 'boolean', default: false },
     phases: { type: 'string' },
@@ -319,13 +322,16 @@ const { generatedValidation, viewBatcher, validationViews } = await import('./vi
 const mix = {
   synthetic: num(values.synthetic) ?? 0,
   ...(values['long-weight'] === undefined ? {} : { longWeight: Number(values['long-weight']) }),
+  ...(values['long-share'] === undefined ? {} : { longShare: Number(values['long-share']) }),
 }
 const mixError = (): string | undefined => {
   if (!values.views && (mix.synthetic > 0 || mix.longWeight !== undefined))
     return '--synthetic and --long-weight shape the views: add --views'
+  if (mix.longShare !== undefined && !(mix.synthetic > 0)) return '--long-share shapes the generated messages: add --synthetic X'
   if (!(mix.synthetic >= 0 && mix.synthetic <= 1) || !((mix.longWeight ?? 1) > 0)) {
     return `--synthetic ${values.synthetic ?? 0} --long-weight ${values['long-weight'] ?? '-'}: give a share between 0 and 1 and a weight above 0`
   }
+  if (!((mix.longShare ?? 0) >= 0 && (mix.longShare ?? 0) <= 1)) return `--long-share ${values['long-share']}: give a share between 0 and 1`
   return undefined
 }
 const badMix = mixError()
@@ -361,6 +367,8 @@ log(
   `${resumed === null ? (values.init === undefined ? 'start' : `start from ${values.init}`) : `resume at step ${state.step}`} ${preset.id}: ${train.length} train / ${validation.length} validation examples, ` +
     `max_length ${preset.maxLength}, batch ${preset.batchSize}, ${preset.epochs} epochs = ${totalSteps} steps, peak lr ${preset.peakLr}, dir ${dir}`,
 )
+if (views !== undefined)
+  log(`views: synthetic ${mix.synthetic}, long weight ${mix.longWeight ?? 'default'}, long share ${mix.longShare ?? 'default'}`)
 const maxSteps = num(values['max-steps'])
 const score = values['onnx-eval'] ? (await import('./onnx-score.ts')).onnxScorer(join(dir, 'eval-checkpoint'), tokenizer.pad_id) : undefined
 const teacher =

@@ -470,17 +470,18 @@ const wholeOf = (label: Label): string[] => [...WHOLE[label].short, ...WHOLE[lab
 /** How many templates each label has (for the docs and tests). */
 export const TEMPLATE_COUNT = { ham: wholeOf(0).length, spam: wholeOf(1).length }
 
-/** Share of whole templates drawn from the long notices of their label. */
-const LONG_SHARE = 0.3
+/** Share of whole templates drawn from the long notices of their label (the generated validation set's). */
+export const LONG_SHARE = 0.3
 
 /**
  * One generated message of `label`, drawn with `random`: two in five are composed notices; of the
- * other (whole templates, some of them long notices), a third get an opening and a third a sign-off.
+ * other (whole templates, `longShare` of them long notices), a third get an opening and a third a
+ * sign-off. The draws do not depend on `longShare`, so a share only changes which list is read.
  */
-export function syntheticMessage(label: Label, random: Random): string {
+export function syntheticMessage(label: Label, random: Random, longShare = LONG_SHARE): string {
   if (random() < NOTICE_SHARE) return notice(label, random)
   const { short, long } = WHOLE[label]
-  const body = fill(random, pick(random, random() < LONG_SHARE ? long : short), SLOTS)
+  const body = fill(random, pick(random, random() < longShare ? long : short), SLOTS)
   const opening = random() < 1 / 3 ? fill(random, pick(random, OPENINGS), SLOTS) : ''
   const closing = random() < 1 / 3 ? fill(random, pick(random, CLOSINGS), SLOTS) : ''
   return `${opening}${body}${closing}`

@@ -2,7 +2,7 @@ import type { Tokenizer } from '../src/core/tokenizers/index.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
 import { coveredText, type Encoded, MAX_CHARS, type Viewed } from './batches.ts'
 import type { Example } from './data.ts'
-import { type Label, syntheticMessage } from './synthetic.ts'
+import { type Label, LONG_SHARE, syntheticMessage } from './synthetic.ts'
 import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, type LengthBucket, makeView } from './views.ts'
 
 /**
@@ -42,9 +42,10 @@ export function fittingMessage(
   label: Label,
   tokens: number,
   random: () => number,
+  longShare = LONG_SHARE,
 ): { text: string; ids: number[] } | undefined {
   for (let tries = 0; tries < FIT_TRIES; tries++) {
-    const text = syntheticMessage(label, random)
+    const text = syntheticMessage(label, random, longShare)
     const { ids } = tokenizer.encode({ text }, { max_length: MAX_CHARS, truncation: true })
     if (ids.length <= tokens) return { text, ids }
   }
@@ -61,6 +62,11 @@ export interface ViewMix {
   synthetic?: number
   /** Weight of the longest bucket, in place of LENGTH_BUCKETS' (more whole bodies per run). */
   longWeight?: number
+  /**
+   * Share of generated whole templates that are long notices, in place of
+   * the generator's; the generated validation set keeps the generator's.
+   */
+  longShare?: number
 }
 
 /** `(indices, step) => views`: seeded by the run's seed and the step, so a resumed run repeats its batches. */
@@ -73,7 +79,7 @@ export function viewBatcher(
 ): (indices: readonly number[], step: number) => Viewed[] {
   const kept = bucketsUpTo(maxLength)
   const longest = Math.max(...kept.map((b) => b.tokens))
-  const { longWeight, synthetic = 0 } = mix
+  const { longWeight, synthetic = 0, longShare = LONG_SHARE } = mix
   const buckets = longWeight === undefined ? kept : kept.map((b) => (b.tokens === longest ? { ...b, weight: longWeight } : b))
   return (indices, step) => {
     const random = mulberry32(seed * 1_000_003 + step)
@@ -84,7 +90,7 @@ export function viewBatcher(
       // drawn only when mixing, so a run without it repeats the batches of earlier runs
       const generated =
         synthetic > 0 && tokens >= GENERATED_MIN_TOKENS && tokens < longest && random() < synthetic
-          ? fittingMessage(tokenizer, e.label, tokens, random)
+          ? fittingMessage(tokenizer, e.label, tokens, random, longShare)
           : undefined
       const { kind, maxWords } = drawView(tokens, longest, random)
       // a generated message fits its row whole

@@ -3,7 +3,7 @@ import { mulberry32 } from '../../scripts/checkpoint/random.ts'
 import { sharedTokenizer } from '../batches.ts'
 import type { Example } from '../data.ts'
 import { loadModernSet } from '../modern-set.ts'
-import { everyFrame, everyNoticePart, everyTemplate, syntheticMessage, TEMPLATE_COUNT } from '../synthetic.ts'
+import { everyFrame, everyNoticePart, everyTemplate, LONG_SHARE, syntheticMessage, TEMPLATE_COUNT } from '../synthetic.ts'
 import { fittingMessage, generatedValidation, viewBatcher } from '../view-batches.ts'
 
 const words = (text: string): string[] => text.toLowerCase().match(/[a-z0-9']+/g) ?? []
@@ -26,6 +26,18 @@ describe('generated messages', () => {
     const b = Array.from({ length: 20 }, (_, i) => syntheticMessage((i % 2) as 0 | 1, mulberry32(i)))
     expect(a).toEqual(b)
     expect(new Set(a).size).toBeGreaterThan(15)
+  })
+
+  it('draw long notices as often as the long share asks, and only that changes', () => {
+    const draws = (share: number | undefined): string[] =>
+      Array.from({ length: 400 }, (_, i) => syntheticMessage((i % 2) as 0 | 1, mulberry32(i), share))
+    const long = (texts: string[]): number => texts.filter((t) => words(t).length >= 45).length
+    const [none, usual, all] = [draws(0), draws(LONG_SHARE), draws(1)]
+    expect(usual).toEqual(draws(undefined))
+    expect(long(all)).toBeGreaterThan(long(usual) + 60)
+    expect(long(usual)).toBeGreaterThan(long(none) + 20)
+    // a composed notice never reads the share, so those draws are the same in every run
+    expect(none.filter((t, i) => t === all[i]).length).toBeGreaterThan(100)
   })
 
   it('share no run of six words with the modern set, which stays held out', () => {
@@ -139,6 +151,19 @@ describe('the view mix', () => {
     const plain = viewBatcher(tokenizer, train, 256, 7)
     const none = viewBatcher(tokenizer, train, 256, 7, { synthetic: 0 })
     for (let step = 0; step < 5; step++) expect(none(indices, step)).toEqual(plain(indices, step))
+  })
+
+  it('puts more long notices in generated rows with a larger long share, and the default share changes nothing', () => {
+    const longRows = (share: number | undefined): number => {
+      const batcher = viewBatcher(tokenizer, train, 256, 5, share === undefined ? { synthetic: 1 } : { synthetic: 1, longShare: share })
+      let n = 0
+      for (let step = 0; step < 60; step++) n += batcher(indices.slice(0, 8), step).filter((e) => words(e.text).length >= 45).length
+      return n
+    }
+    const plain = viewBatcher(tokenizer, train, 256, 5, { synthetic: 1 })
+    const usual = viewBatcher(tokenizer, train, 256, 5, { synthetic: 1, longShare: LONG_SHARE })
+    for (let step = 0; step < 5; step++) expect(usual(indices, step)).toEqual(plain(indices, step))
+    expect(longRows(1)).toBeGreaterThan(longRows(undefined) + 20)
   })
 
   it('draws the whole-body bucket more often with a larger weight', () => {
