@@ -331,7 +331,8 @@ const mixError = (): string | undefined => {
   if (!(mix.synthetic >= 0 && mix.synthetic <= 1) || !((mix.longWeight ?? 1) > 0)) {
     return `--synthetic ${values.synthetic ?? 0} --long-weight ${values['long-weight'] ?? '-'}: give a share between 0 and 1 and a weight above 0`
   }
-  if (!((mix.longShare ?? 0) >= 0 && (mix.longShare ?? 0) <= 1)) return `--long-share ${values['long-share']}: give a share between 0 and 1`
+  const share = mix.longShare
+  if (share !== undefined && !(share >= 0 && share <= 1)) return `--long-share ${values['long-share']}: give a share between 0 and 1`
   return undefined
 }
 const badMix = mixError()

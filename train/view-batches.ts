@@ -2,7 +2,7 @@ import type { Tokenizer } from '../src/core/tokenizers/index.ts'
 import { mulberry32 } from '../scripts/checkpoint/random.ts'
 import { coveredText, type Encoded, MAX_CHARS, type Viewed } from './batches.ts'
 import type { Example } from './data.ts'
-import { type Label, LONG_SHARE, syntheticMessage } from './synthetic.ts'
+import { type Label, syntheticMessage } from './synthetic.ts'
 import { drawBucket, drawView, fixedViews, LENGTH_BUCKETS, type LengthBucket, makeView } from './views.ts'
 
 /**
@@ -36,13 +36,14 @@ export const GENERATED_MIN_TOKENS = 32
  * A generated message of `label` whose whole encoding fits `tokens`, or
  * undefined after a few draws: a truncated message could lose the sentences
  * that carry its label (a notice's event is shared by both labels).
+ * `longShare` goes to `syntheticMessage`, whose default it keeps when unset.
  */
 export function fittingMessage(
   tokenizer: Tokenizer,
   label: Label,
   tokens: number,
   random: () => number,
-  longShare = LONG_SHARE,
+  longShare?: number,
 ): { text: string; ids: number[] } | undefined {
   for (let tries = 0; tries < FIT_TRIES; tries++) {
     const text = syntheticMessage(label, random, longShare)
@@ -79,7 +80,7 @@ export function viewBatcher(
 ): (indices: readonly number[], step: number) => Viewed[] {
   const kept = bucketsUpTo(maxLength)
   const longest = Math.max(...kept.map((b) => b.tokens))
-  const { longWeight, synthetic = 0, longShare = LONG_SHARE } = mix
+  const { longWeight, synthetic = 0, longShare } = mix
   const buckets = longWeight === undefined ? kept : kept.map((b) => (b.tokens === longest ? { ...b, weight: longWeight } : b))
   return (indices, step) => {
     const random = mulberry32(seed * 1_000_003 + step)
